@@ -1,0 +1,13 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox;
+DROP TABLE letter_counters;
+DROP TABLE apology_letters;
+DROP TABLE calendar_audit;
+DROP TABLE calendar_overrides;
+DROP TABLE dossier_counters;
+DROP TABLE dossier_steps;
+DROP TABLE dossier_events;
+DROP TABLE dossiers;
+DROP TABLE procedures;
+DROP TABLE users;
+DROP TABLE offices;

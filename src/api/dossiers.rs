@@ -1,0 +1,429 @@
+//! Dossiers for staff: receive, read, list, history.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, ListResponse, PageQuery, StrictJson, idempotency_key, stored_json};
+use crate::authz::{Caller, Permission, Scope};
+use crate::db::{self, DbConn, from_db};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::codes::OfficeCode;
+use crate::domain::dossier::{Channel, Role, Status};
+use crate::domain::timeliness::{self, Timeliness};
+use crate::domain::validation::{self, ADDRESS_MAX, Errors, NAME_MAX, NOTE_MAX};
+use crate::error::{AppError, AppResult};
+use crate::store::dossiers::{self, Dossier, DossierFilter, Event, NewDossier, Step, TimelinessFilter};
+use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::store::{PageRequest, offices};
+
+/// How far ahead of the server's clock a client's `received_at` may be before it counts as "in the future".
+const CLOCK_SKEW_SECS: i64 = 5;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantInput {
+    pub full_name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveRequest {
+    pub procedure_code: String,
+    pub channel: Channel,
+    pub applicant: ApplicantInput,
+    pub office_code: Option<String>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplicantView {
+    pub full_name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepView {
+    pub seq: i32,
+    pub office_code: String,
+    pub received_at: DateTime<FixedOffset>,
+    pub deadline_at: DateTime<FixedOffset>,
+    pub completed_at: Option<DateTime<FixedOffset>>,
+    pub timeliness: Option<Timeliness>,
+}
+
+/// The whole dossier as staff see it.
+#[derive(Debug, Serialize)]
+pub struct DossierView {
+    pub code: String,
+    pub status: Status,
+    pub status_code: i32,
+    pub procedure_code: String,
+    pub office_code: String,
+    pub channel: Channel,
+    pub applicant: ApplicantView,
+    pub note: Option<String>,
+    pub received_at: DateTime<FixedOffset>,
+    pub clock_started_at: DateTime<FixedOffset>,
+    pub due_at: DateTime<FixedOffset>,
+    pub rescheduled_due_at: Option<DateTime<FixedOffset>>,
+    pub resolved_at: Option<DateTime<FixedOffset>>,
+    pub returned_at: Option<DateTime<FixedOffset>>,
+    pub outcome: Option<String>,
+    pub timeliness: Option<Timeliness>,
+    pub responsible_office_code: String,
+    pub reappointment_used: bool,
+    pub steps: Vec<StepView>,
+    pub apology_letters: Vec<serde_json::Value>,
+    pub deadline_trace: serde_json::Value,
+    pub version: i32,
+}
+
+/// The timeliness a client sees now: the final verdict once finished, the standing while open,
+/// nothing for dossiers closed without a result.
+pub fn current_timeliness(state: &AppState, cal: &WorkingCalendar, d: &Dossier, now: DateTime<Utc>) -> AppResult<Option<Timeliness>> {
+    let status = d.status()?;
+    Ok(if status.is_open() {
+        Some(timeliness::open(cal, from_db(d.due_at), now, status.is_paused(), state.settings.deadlines.due_soon))
+    } else if status.is_finished() {
+        d.final_timeliness.as_deref().and_then(Timeliness::parse)
+    } else {
+        None
+    })
+}
+
+pub fn view(state: &AppState, cal: &WorkingCalendar, d: Dossier, steps: Vec<Step>, now: DateTime<Utc>) -> AppResult<DossierView> {
+    let local = |t| state.local(from_db(t));
+    let status = d.status()?;
+    let timeliness = current_timeliness(state, cal, &d, now)?;
+    let channel = Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
+    let deadline_trace = serde_json::from_str(&d.deadline_trace).unwrap_or(serde_json::Value::Null);
+    Ok(DossierView {
+        status,
+        status_code: status.national_code(),
+        procedure_code: d.procedure_code,
+        office_code: d.office_code,
+        channel,
+        applicant: ApplicantView {
+            full_name: d.applicant_full_name,
+            id_number: d.applicant_id_number,
+            phone: d.applicant_phone,
+            email: d.applicant_email,
+            address: d.applicant_address,
+        },
+        note: d.note,
+        received_at: local(d.received_at),
+        clock_started_at: local(d.clock_started_at),
+        due_at: local(d.due_at),
+        rescheduled_due_at: d.rescheduled_due_at.map(local),
+        resolved_at: d.resolved_at.map(local),
+        returned_at: d.returned_at.map(local),
+        outcome: d.outcome,
+        timeliness,
+        responsible_office_code: d.responsible_office_code,
+        reappointment_used: d.reappointment_used,
+        steps: steps
+            .into_iter()
+            .map(|s| StepView {
+                seq: s.seq,
+                office_code: s.office_code,
+                received_at: local(s.received_at),
+                deadline_at: local(s.deadline_at),
+                completed_at: s.completed_at.map(local),
+                timeliness: s.timeliness.as_deref().and_then(Timeliness::parse),
+            })
+            .collect(),
+        apology_letters: Vec::new(),
+        deadline_trace,
+        version: d.version,
+        code: d.code,
+    })
+}
+
+/// The offices whose dossiers the caller sees (admins: all; supervisors: their office and below).
+pub fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<Scope> {
+    match (caller.role, &caller.office_code) {
+        (Role::Admin, _) => Ok(Scope::All),
+        (Role::Supervisor, Some(office)) => Ok(Scope::Offices(offices::with_descendants(conn, office)?)),
+        (_, Some(office)) => Ok(Scope::Offices(vec![office.clone()])),
+        (_, None) => Ok(Scope::Offices(Vec::new())),
+    }
+}
+
+fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Checks a receipt and turns it into what the store records.
+fn validate_receipt(req: ReceiveRequest, caller: &Caller, now: DateTime<Utc>) -> AppResult<NewDossier> {
+    let mut e = Errors::default();
+    let office_code = match (&req.office_code, &caller.office_code, caller.role) {
+        (Some(o), _, Role::Admin) => o.clone(),
+        (Some(o), Some(own), _) if o == own => o.clone(),
+        (Some(_), _, _) => return Err(AppError::Forbidden("clerks receive dossiers at their own office only".into())),
+        (None, Some(own), _) => own.clone(),
+        (None, None, _) => {
+            e.add("office_code", "is required for an admin, who belongs to no office");
+            String::new()
+        }
+    };
+    if !office_code.is_empty()
+        && let Err(m) = OfficeCode::parse(&office_code)
+    {
+        e.add("office_code", m);
+    }
+    let procedure_code = e.line("procedure_code", &req.procedure_code, 50);
+    let a = req.applicant;
+    let full_name = e.line("applicant.full_name", &a.full_name, NAME_MAX);
+    let id_number = validation::id_number(&a.id_number).unwrap_or_else(|| {
+        e.add("applicant.id_number", "must be 9 or 12 digits, or a passport number of 6–12 letters and digits");
+        String::new()
+    });
+    let phone = e.opt_line("applicant.phone", a.phone.as_deref(), 20);
+    if let Some(p) = &phone
+        && !validation::phone(p)
+    {
+        e.add("applicant.phone", "is not a phone number");
+    }
+    let email = e.opt_line("applicant.email", a.email.as_deref(), 254);
+    if let Some(m) = &email
+        && !validation::email(m)
+    {
+        e.add("applicant.email", "is not an email address");
+    }
+    let address = e.opt_line("applicant.address", a.address.as_deref(), ADDRESS_MAX);
+    let note = e.opt_note("note", req.note.as_deref(), NOTE_MAX);
+    let received_at = match req.received_at.map(|t| t.with_timezone(&Utc)) {
+        None => now,
+        Some(t) if t > now + chrono::Duration::seconds(CLOCK_SKEW_SECS) => {
+            e.add("received_at", "must not be in the future");
+            now
+        }
+        // Within the tolerated clock skew: the receipt happens now.
+        Some(t) if t > now => now,
+        Some(t) if t < earliest_receipt() => {
+            e.add("received_at", "must be in the year 2000 or later");
+            now
+        }
+        Some(t) => db::to_db(t).and_utc(),
+    };
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0));
+    }
+    Ok(NewDossier {
+        office_code,
+        procedure_code,
+        channel: req.channel,
+        full_name,
+        id_number,
+        phone,
+        email,
+        address,
+        note,
+        received_at,
+        actor: caller.username.clone(),
+    })
+}
+
+fn earliest_receipt() -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(
+        NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default(),
+        Utc,
+    )
+}
+
+/// `POST /api/v1/dossiers`: receive a dossier (clerk at their office, or admin).
+pub async fn receive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: StrictJson<ReceiveRequest>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::Receive)?;
+    let key = idempotency_key(&req)?.map(|key| IdempotencyKey {
+        username: caller.username.clone(),
+        scope: "POST /api/v1/dossiers".into(),
+        key,
+        request_hash: body.hash.clone(),
+    });
+    let now = db::now();
+    let new = validate_receipt(body.value, &caller, now)?;
+    let st = state.clone();
+    let stored = state
+        .db(move |conn| {
+            let cal = st.calendar();
+            idempotency::run_once(conn, key.as_ref(), |conn| {
+                let d = dossiers::receive(conn, &cal, &new, now)?;
+                let location = format!("/api/v1/dossiers/{}", d.code);
+                let view = view(&st, &cal, d, Vec::new(), now)?;
+                let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+                Ok(StoredResponse { status: 201, body, location: Some(location) })
+            })
+        })
+        .await?;
+    let version = serde_json::from_str::<serde_json::Value>(&stored.body)
+        .ok()
+        .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
+    let mut resp = stored_json(stored.status, stored.body, stored.location);
+    if let Some(v) = version.and_then(|v| header::HeaderValue::from_str(&etag(v as i32)).ok()) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+/// `GET /api/v1/dossiers/{code}`.
+pub async fn get(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let code = code.into_inner();
+    let st = state.clone();
+    let v = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            let steps = dossiers::steps(conn, d.id)?;
+            view(&st, &st.calendar(), d, steps, db::now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub timeliness: Option<Timeliness>,
+    pub office: Option<String>,
+    pub procedure: Option<String>,
+    pub channel: Option<Channel>,
+    pub received_from: Option<NaiveDate>,
+    pub received_to: Option<NaiveDate>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
+pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let q = q.into_inner();
+    let page = PageQuery::parse(q.page, q.per_page)?;
+    let cal = state.calendar();
+    let tz = cal.timezone();
+    let now = db::now();
+    let local_midnight = |d: NaiveDate| -> AppResult<DateTime<Utc>> {
+        let naive = d.and_hms_opt(0, 0, 0).ok_or_else(|| AppError::Internal("midnight".into()))?;
+        naive
+            .and_local_timezone(tz)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| AppError::field("received_from", "is not a date in the office time zone"))
+    };
+    let received_from = q.received_from.map(local_midnight).transpose()?;
+    let received_before = q
+        .received_to
+        .map(|d| d.succ_opt().ok_or_else(|| AppError::field("received_to", "is out of range")).and_then(local_midnight))
+        .transpose()?;
+    if let (Some(a), Some(b)) = (q.received_from, q.received_to)
+        && a > b
+    {
+        return Err(AppError::field("received_to", "must not be before received_from"));
+    }
+    let mut e = Errors::default();
+    let text = e.opt_line("q", q.q.as_deref(), 100);
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0));
+    }
+    let timeliness = q.timeliness.map(|t| match t {
+        Timeliness::Early | Timeliness::OnTime | Timeliness::Late => TimelinessFilter::Finished(t),
+        Timeliness::Paused => TimelinessFilter::Paused,
+        Timeliness::Overdue => TimelinessFilter::Overdue { now },
+        Timeliness::DueSoon => {
+            TimelinessFilter::DueSoon { now, horizon: cal.due_at(now, state.settings.deadlines.due_soon) }
+        }
+        Timeliness::OnTrack => TimelinessFilter::OnTrack { horizon: cal.due_at(now, state.settings.deadlines.due_soon) },
+    });
+    let filter = DossierFilter {
+        status: q.status,
+        timeliness,
+        office: q.office,
+        procedure: q.procedure,
+        channel: q.channel,
+        received_from,
+        received_before,
+        q: text,
+    };
+    let st = state.clone();
+    let result = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let page_of = dossiers::list(conn, &filter, &scope, page)?;
+            let items = page_of
+                .items
+                .into_iter()
+                .map(|d| {
+                    let steps = dossiers::steps(conn, d.id)?;
+                    view(&st, &cal, d, steps, now)
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(ListResponse::new(items, page, page_of.total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub at: DateTime<FixedOffset>,
+    pub recorded_at: DateTime<FixedOffset>,
+    pub note: Option<String>,
+    pub data: Option<serde_json::Value>,
+}
+
+pub fn event_view(state: &AppState, e: Event) -> EventView {
+    EventView {
+        seq: e.seq,
+        action: e.action,
+        from_status: e.from_status,
+        to_status: e.to_status,
+        actor: e.actor,
+        at: state.local(from_db(e.at)),
+        recorded_at: state.local(from_db(e.recorded_at)),
+        note: e.note,
+        data: e.data.and_then(|d| serde_json::from_str(&d).ok()),
+    }
+}
+
+/// `GET /api/v1/dossiers/{code}/events`: the append-only history, oldest first.
+pub async fn events(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let page: PageRequest = q.request()?;
+    let code = code.into_inner();
+    let result = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            dossiers::events(conn, d.id, page)
+        })
+        .await?;
+    let items = result.items.into_iter().map(|e| event_view(&state, e)).collect();
+    Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
+}

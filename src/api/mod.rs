@@ -1,0 +1,264 @@
+//! The HTTP API: shared state, extractors, and the routes of API.md.
+
+pub mod auth;
+pub mod dossiers;
+pub mod health;
+pub mod offices;
+pub mod procedures;
+pub mod public;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::{Arc, RwLock};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::db::{Db, DbConn};
+use crate::domain::calendar::WorkingCalendar;
+use crate::error::{AppError, AppResult};
+use crate::store::PageRequest;
+
+pub type LookupLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    calendar: Arc<RwLock<WorkingCalendar>>,
+    pub keys: TokenKeys,
+    pub lookup_limiter: Arc<LookupLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Arc<Settings>, calendar: WorkingCalendar, keys: TokenKeys) -> Self {
+        let per_minute = NonZeroU32::new(settings.public.lookup_per_minute).unwrap_or(NonZeroU32::MIN);
+        let limiter = governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute));
+        Self { db, settings, calendar: Arc::new(RwLock::new(calendar)), keys, lookup_limiter: Arc::new(limiter) }
+    }
+
+    /// The working calendar as it stands (a cheap clone).
+    pub fn calendar(&self) -> WorkingCalendar {
+        match self.calendar.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set_calendar(&self, calendar: WorkingCalendar) {
+        match self.calendar.write() {
+            Ok(mut c) => *c = calendar,
+            Err(poisoned) => *poisoned.into_inner() = calendar,
+        }
+    }
+
+    /// Runs blocking database work on the blocking pool with one pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// An instant in the office time zone, as responses show it.
+    pub fn local(&self, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.calendar().timezone()).fixed_offset()
+    }
+}
+
+/// A JSON body parsed strictly: content type checked, size limited, unknown fields refused,
+/// errors naming the field's path. Keeps a hash of the canonical body for idempotency.
+pub struct StrictJson<T> {
+    pub value: T,
+    pub hash: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.server.max_body_bytes)
+            .unwrap_or(64 * 1024);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            let body = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge(limit)
+                } else {
+                    AppError::BadRequest(format!("cannot read the request body: {e}"))
+                }
+            })?;
+            parse_json(&body)
+        })
+    }
+}
+
+/// The parsing behind `StrictJson`, usable on bytes directly.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| AppError::MalformedJson(e.to_string()))?;
+    // serde_json's Map keeps keys sorted, so this is canonical: key order and spacing don't matter.
+    let hash = hex::encode(Sha256::digest(value.to_string().as_bytes()));
+    let value = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde names unknown and missing fields in the message; the path names the parent.
+        let field = field_from_message(&inner)
+            .map(|f| if path == "." || path.is_empty() { f.to_owned() } else { format!("{path}.{f}") })
+            .unwrap_or_else(|| if path == "." { "body".into() } else { path });
+        AppError::field(field, inner)
+    })?;
+    Ok(StrictJson { value, hash })
+}
+
+fn field_from_message(msg: &str) -> Option<&str> {
+    for prefix in ["unknown field `", "missing field `"] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            return rest.split('`').next();
+        }
+    }
+    None
+}
+
+/// `?page=&per_page=` as API.md defines them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn parse(page: Option<i64>, per_page: Option<i64>) -> AppResult<PageRequest> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(50);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(AppError::field("page", "must be at least 1"));
+        }
+        if !(1..=PageRequest::MAX_PER_PAGE).contains(&per_page) {
+            return Err(AppError::field("per_page", "must be between 1 and 500"));
+        }
+        Ok(PageRequest { page, per_page })
+    }
+
+    pub fn request(&self) -> AppResult<PageRequest> {
+        Self::parse(self.page, self.per_page)
+    }
+}
+
+/// A page as every list returns it.
+#[derive(Debug, Serialize)]
+pub struct ListResponse<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+impl<T> ListResponse<T> {
+    pub fn new(items: Vec<T>, page: PageRequest, total: i64) -> Self {
+        Self { items, page: page.page, per_page: page.per_page, total }
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
+pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(v) = req.headers().get("Idempotency-Key") else { return Ok(None) };
+    let s = v.to_str().map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::BadRequest("Idempotency-Key must be 1–255 visible ASCII characters".into()));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// A JSON response from a stored status and body (fresh or replayed).
+pub fn stored_json(status: u16, body: String, location: Option<String>) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut resp = HttpResponse::build(status);
+    resp.content_type("application/json");
+    if let Some(loc) = location {
+        resp.insert_header((header::LOCATION, loc));
+    }
+    resp.body(body)
+}
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/auth/token").route(web::post().to(auth::token)))
+                .service(web::resource("/me").route(web::get().to(auth::me)))
+                .service(web::resource("/users").route(web::post().to(auth::create_user)))
+                .service(
+                    web::resource("/offices")
+                        .route(web::get().to(offices::list))
+                        .route(web::post().to(offices::create)),
+                )
+                .service(web::resource("/offices/{code}").route(web::get().to(offices::get)))
+                .service(
+                    web::resource("/procedures")
+                        .route(web::get().to(procedures::list))
+                        .route(web::post().to(procedures::create)),
+                )
+                .service(web::resource("/procedures/{code}").route(web::get().to(procedures::get)))
+                .service(
+                    web::resource("/dossiers")
+                        .route(web::get().to(dossiers::list))
+                        .route(web::post().to(dossiers::receive)),
+                )
+                .service(web::resource("/dossiers/{code}").route(web::get().to(dossiers::get)))
+                .service(web::resource("/dossiers/{code}/events").route(web::get().to(dossiers::events)))
+                .service(web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup))),
+        );
+}
+
+/// Query-string and path errors as problem+json, naming the parameter where serde does.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let msg = err.to_string();
+        let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg).to_owned();
+        let field = field_from_message(&msg).map(str::to_owned).unwrap_or_else(|| "query".into());
+        AppError::field(field, msg).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| AppError::BadRequest(err.to_string()).into())
+}
+
+/// Anything unrouted: a problem+json 404.
+pub async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&AppError::NotFound("no such endpoint".into()))
+}

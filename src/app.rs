@@ -1,0 +1,174 @@
+//! Startup: open and migrate the database, load the calendar, bind the listener, run the server
+//! and its background jobs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpServer, web};
+use secrecy::ExposeSecret;
+
+use crate::api::{self, AppState};
+use crate::auth::{TokenKeys, random_secret};
+use crate::config::Settings;
+use crate::db::{self, Db};
+use crate::domain::calendar::WorkingCalendar;
+use crate::store;
+
+/// Opens the database named by the settings and applies pending migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database.url.expose_secret().to_owned();
+    let max = settings.database.max_connections;
+    let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = db::connect(&url, max, timeout)?;
+        let applied = db.migrate()?;
+        if applied > 0 {
+            tracing::info!(applied, database = %db.shown_url, "migrations applied");
+        }
+        Ok(db)
+    })
+    .await?
+}
+
+/// The working calendar: configured sessions and rest days, generated holidays, stored overrides.
+pub async fn load_calendar(settings: &Settings, db: &Db) -> anyhow::Result<WorkingCalendar> {
+    let cal_settings = settings.calendar_settings()?;
+    let db = db.clone();
+    let overrides = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = db.conn()?;
+        Ok(store::calendar::overrides(&mut conn)?)
+    })
+    .await??;
+    Ok(WorkingCalendar::new(cal_settings, overrides))
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let db = open_database(&settings).await?;
+        let calendar = load_calendar(&settings, &db).await?;
+        if settings.auth.jwt_secret.is_none() {
+            tracing::warn!(
+                "auth.jwt_secret is not set: using a random secret for this run (loopback only); \
+                 tokens will not survive a restart"
+            );
+        }
+        let keys = TokenKeys::new(&settings.auth, &random_secret());
+        let state = AppState::new(db, settings.clone(), calendar, keys);
+        let listener = TcpListener::bind(settings.bind_addr()?)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = server(state.clone(), listener)?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish), with the background jobs beside it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let jobs = tokio::spawn(maintenance(self.state.clone()));
+        let result = self.server.await;
+        jobs.abort();
+        result
+    }
+}
+
+fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+    let workers = state.settings.server.workers;
+    let max_body = state.settings.server.max_body_bytes;
+    let data = web::Data::new(state);
+    let mut http = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(api::query_config())
+            .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(access_log))
+            .configure(api::routes)
+            .default_service(web::to(api::not_found))
+    })
+    .shutdown_timeout(30);
+    if workers > 0 {
+        http = http.workers(workers);
+    }
+    Ok(http.listen(listener)?.run())
+}
+
+/// One log line per request (method, path without query, status, duration, request id), the
+/// `X-Request-Id` header and the security headers. Query strings are never logged: the public
+/// lookup carries the citizen's ID number there.
+async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let request_id = req
+        .headers()
+        .get("X-Request-Id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let mut res = next.call(req).await?;
+    let status = res.status().as_u16();
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(%method, %path, status, ms = format_args!("{ms:.1}"), request_id = %request_id, "request");
+    Ok(res)
+}
+
+/// Housekeeping inside `serve`: forget old idempotency keys, refresh the calendar (an admin's
+/// change on another replica reaches this one within a minute), trim the rate limiter.
+async fn maintenance(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        n += 1;
+        state.lookup_limiter.retain_recent();
+        if let Ok(cal) = load_calendar(&state.settings, &state.db).await {
+            state.set_calendar(cal);
+        }
+        if n % 60 == 1 {
+            let result = state.db(|conn| store::idempotency::purge(conn, db::now())).await;
+            match result {
+                Ok(purged) if purged > 0 => tracing::info!(purged, "old idempotency keys removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            }
+        }
+    }
+}

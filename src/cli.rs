@@ -1,0 +1,108 @@
+//! The command line of API.md: serve (the default), migrate, user add.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+
+use crate::api::auth::{CreateUserRequest, create_user_blocking, validate_new_user};
+use crate::app::{Application, open_database};
+use crate::config::Settings;
+use crate::domain::dossier::Role;
+use crate::error::AppError;
+
+#[derive(Debug, Parser)]
+#[command(name = "motcua", version, about = "Dossier tracking for one-stop-shop offices (Bộ phận Một cửa)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API and the background jobs (applies migrations first). The default.
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// clerk, officer, supervisor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The user's office code (required for every role but admin).
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        full_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("unknown role {s:?}: use clerk, officer, supervisor or admin"))
+}
+
+/// Runs a parsed command; the error is printed by `main` with a non-zero exit.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "motcua listening on http://{}", app.state().settings.server.bind);
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = open_database(&settings).await?;
+            println!("migrations are up to date on {}", db.shown_url);
+            Ok(())
+        }
+        Command::User { action: UserCommand::Add { username, role, office, full_name, email, password_stdin: _ } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            // A trailing newline from `echo` or a here-string is not part of the password.
+            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            let req = validate_new_user(CreateUserRequest {
+                username,
+                password: password.to_owned(),
+                role,
+                office_code: office,
+                full_name,
+                email,
+            })
+            .map_err(describe)?;
+            let db = open_database(&settings).await?;
+            let user = tokio::task::spawn_blocking(move || {
+                let mut conn = db.conn()?;
+                create_user_blocking(&mut conn, req)
+            })
+            .await?
+            .map_err(describe)?;
+            println!("created user {} ({})", user.username, user.role);
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}

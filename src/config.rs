@@ -1,0 +1,470 @@
+//! Layered configuration: built-in defaults ← config/default.toml ← $MOTCUA_CONFIG ← MOTCUA__SECTION__KEY.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::domain::calendar::{CalendarSettings, ProcessingTime, Session, TimeUnit};
+
+/// Why the configuration could not be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub server: ServerSettings,
+    pub auth: AuthSettings,
+    pub smtp: SmtpSettings,
+    pub jobs: JobSettings,
+    pub calendar: CalendarConfig,
+    pub deadlines: DeadlineSettings,
+    pub apology: ApologySettings,
+    pub outbox: OutboxSettings,
+    pub public: PublicSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    /// Connections kept per process. SQLite serialises writers anyway, so fewer suffice there.
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<SecretString>,
+    pub previous_secrets: Vec<SecretString>,
+    pub token_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub url: Option<SecretString>,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    pub sweep_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    pub timezone: String,
+    /// Office sessions as "HH:MM-HH:MM".
+    pub sessions: Vec<String>,
+    /// Weekly rest days, English weekday names ("saturday", "sunday").
+    pub rest_days: Vec<String>,
+    /// Generate the Labour Code's public holidays (Art. 112) for every year.
+    pub statutory_holidays: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementPolicy {
+    /// The processing time restarts from zero when the supplement arrives (Decree 61 Art. 19.4).
+    Restart,
+    /// The deadline is pushed back by the working time spent waiting.
+    Pause,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlineSettings {
+    pub supplement_policy: SupplementPolicy,
+    pub due_soon: ProcessingTime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApologySettings {
+    pub extension: ProcessingTime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub retry_base_secs: u64,
+    pub max_attempts: u32,
+    pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicSettings {
+    pub lookup_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter directive, e.g. "info" or "motcua=debug,actix_web=info".
+    pub level: String,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("sqlite://data/motcua.db"),
+            max_connections: 8,
+            connect_timeout_secs: 5,
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self { bind: "127.0.0.1:8080".into(), workers: 0, max_body_bytes: 64 * 1024 }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { jwt_secret: None, previous_secrets: Vec::new(), token_ttl_secs: 3600 }
+    }
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self { url: None, from: "Bo phan Mot cua <no-reply@localhost>".into() }
+    }
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self { sweep_interval_secs: 60 }
+    }
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        Self {
+            timezone: "Asia/Ho_Chi_Minh".into(),
+            sessions: vec!["07:30-11:30".into(), "13:30-17:00".into()],
+            rest_days: vec!["saturday".into(), "sunday".into()],
+            statutory_holidays: true,
+        }
+    }
+}
+
+impl Default for DeadlineSettings {
+    fn default() -> Self {
+        Self {
+            supplement_policy: SupplementPolicy::Restart,
+            due_soon: ProcessingTime { amount: 1, unit: TimeUnit::WorkingDays },
+        }
+    }
+}
+
+impl Default for ApologySettings {
+    fn default() -> Self {
+        Self { extension: ProcessingTime { amount: 5, unit: TimeUnit::WorkingDays } }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self { retry_base_secs: 30, max_attempts: 10, lease_secs: 300 }
+    }
+}
+
+impl Default for PublicSettings {
+    fn default() -> Self {
+        Self { lookup_per_minute: 30 }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: DatabaseSettings::default(),
+            server: ServerSettings::default(),
+            auth: AuthSettings::default(),
+            smtp: SmtpSettings::default(),
+            jobs: JobSettings::default(),
+            calendar: CalendarConfig::default(),
+            deadlines: DeadlineSettings::default(),
+            apology: ApologySettings::default(),
+            outbox: OutboxSettings::default(),
+            public: PublicSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the layers from the working directory and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("MOTCUA_CONFIG").ok().filter(|s| !s.is_empty());
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(Path::new("config/default.toml"), file.as_deref().map(Path::new), env)
+    }
+
+    /// The layering itself, with its inputs explicit so that it can be tested.
+    pub fn load_from(
+        default_file: &Path,
+        config_file: Option<&Path>,
+        env: Vec<(String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from(default_file).format(config::FileFormat::Toml).required(false));
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "MOTCUA_CONFIG names {}, which is not a readable file",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
+        }
+        let env_map: config::Map<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("MOTCUA__")).collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("MOTCUA")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("auth.previous_secrets")
+                .with_list_parse_key("calendar.sessions")
+                .with_list_parse_key("calendar.rest_days")
+                .source(Some(env_map)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what the types alone cannot; each message names its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError(format!(
+                "database.url: {} is neither sqlite://… nor postgres://…",
+                redact_url(url)
+            )));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError("database.max_connections must be at least 1".into()));
+        }
+        let bind = self.bind_addr()?;
+        if self.auth.jwt_secret.is_none() && !bind.ip().is_loopback() {
+            return Err(ConfigError(format!(
+                "auth.jwt_secret is required when server.bind ({bind}) is not a loopback address"
+            )));
+        }
+        if let Some(secret) = &self.auth.jwt_secret
+            && secret.expose_secret().len() < 32
+        {
+            return Err(ConfigError("auth.jwt_secret must be at least 32 characters".into()));
+        }
+        if self.auth.token_ttl_secs == 0 {
+            return Err(ConfigError("auth.token_ttl_secs must be positive".into()));
+        }
+        if let Some(smtp) = &self.smtp.url {
+            let u = smtp.expose_secret();
+            if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
+                return Err(ConfigError(format!("smtp.url: {} is not smtp://… or smtps://…", redact_url(u))));
+            }
+        }
+        if self.jobs.sweep_interval_secs == 0 {
+            return Err(ConfigError("jobs.sweep_interval_secs must be positive".into()));
+        }
+        self.calendar_settings()?;
+        for (key, t) in [("deadlines.due_soon", self.deadlines.due_soon), ("apology.extension", self.apology.extension)] {
+            if t.amount == 0 {
+                return Err(ConfigError(format!("{key}.amount must be positive")));
+            }
+        }
+        if self.outbox.max_attempts == 0 || self.outbox.retry_base_secs == 0 || self.outbox.lease_secs == 0 {
+            return Err(ConfigError(
+                "outbox.retry_base_secs, outbox.max_attempts and outbox.lease_secs must be positive".into(),
+            ));
+        }
+        if self.public.lookup_per_minute == 0 {
+            return Err(ConfigError("public.lookup_per_minute must be positive".into()));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(ConfigError(format!("log.level: {:?} is not a valid filter", self.log.level)));
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .bind
+            .parse()
+            .map_err(|_| ConfigError(format!("server.bind: {:?} is not an address like 127.0.0.1:8080", self.server.bind)))
+    }
+
+    /// The calendar part of the settings, parsed.
+    pub fn calendar_settings(&self) -> Result<CalendarSettings, ConfigError> {
+        let timezone: chrono_tz::Tz = self
+            .calendar
+            .timezone
+            .parse()
+            .map_err(|_| ConfigError(format!("calendar.timezone: {:?} is not an IANA time zone", self.calendar.timezone)))?;
+        let sessions = self
+            .calendar
+            .sessions
+            .iter()
+            .map(|s| parse_session(s))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ConfigError("calendar.sessions: each session is \"HH:MM-HH:MM\"".into()))?;
+        let rest_days = self
+            .calendar
+            .rest_days
+            .iter()
+            .map(|d| d.parse::<chrono::Weekday>().ok())
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ConfigError("calendar.rest_days: use weekday names such as \"saturday\"".into()))?;
+        let settings = CalendarSettings { timezone, sessions, rest_days, statutory_holidays: self.calendar.statutory_holidays };
+        settings.validate().map_err(|e| ConfigError(format!("calendar.sessions: {e}")))?;
+        Ok(settings)
+    }
+}
+
+fn parse_session(s: &str) -> Option<Session> {
+    let (a, b) = s.split_once('-')?;
+    let start = chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+    let end = chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+    Some(Session { start, end })
+}
+
+/// A URL with any password replaced, safe for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Not parseable: keep the scheme only, the rest may hold a secret.
+        Err(_) => match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "…".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_match_the_public_contract() {
+        let s = Settings::load_from(Path::new("/nonexistent/default.toml"), None, vec![]).unwrap();
+        assert_eq!(s.database.url.expose_secret(), "sqlite://data/motcua.db");
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.auth.token_ttl_secs, 3600);
+        assert_eq!(s.jobs.sweep_interval_secs, 60);
+        assert_eq!(s.calendar.timezone, "Asia/Ho_Chi_Minh");
+        assert_eq!(s.deadlines.supplement_policy, SupplementPolicy::Restart);
+        assert_eq!(s.apology.extension, ProcessingTime { amount: 5, unit: TimeUnit::WorkingDays });
+        assert_eq!(s.deadlines.due_soon, ProcessingTime { amount: 1, unit: TimeUnit::WorkingDays });
+        assert_eq!((s.outbox.retry_base_secs, s.outbox.max_attempts, s.outbox.lease_secs), (30, 10, 300));
+        assert_eq!(s.public.lookup_per_minute, 30);
+        assert!(s.smtp.url.is_none());
+        assert_eq!(s.smtp.from, "Bo phan Mot cua <no-reply@localhost>");
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_then_config_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let default = dir.path().join("default.toml");
+        let extra = dir.path().join("extra.toml");
+        std::fs::File::create(&default)
+            .unwrap()
+            .write_all(b"[server]\nbind = \"127.0.0.1:9000\"\n[jobs]\nsweep_interval_secs = 5\n")
+            .unwrap();
+        std::fs::File::create(&extra)
+            .unwrap()
+            .write_all(b"[jobs]\nsweep_interval_secs = 7\n[apology.extension]\namount = 3\nunit = \"working_days\"\n")
+            .unwrap();
+        let s = Settings::load_from(
+            &default,
+            Some(&extra),
+            env(&[("MOTCUA__PUBLIC__LOOKUP_PER_MINUTE", "12"), ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "pause")]),
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:9000");
+        assert_eq!(s.jobs.sweep_interval_secs, 7);
+        assert_eq!(s.apology.extension.amount, 3);
+        assert_eq!(s.public.lookup_per_minute, 12);
+        assert_eq!(s.deadlines.supplement_policy, SupplementPolicy::Pause);
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        let cases = [
+            ("MOTCUA__SERVER__BIND", "not an address", "server.bind"),
+            ("MOTCUA__CALENDAR__TIMEZONE", "Mars/Olympus", "calendar.timezone"),
+            ("MOTCUA__DATABASE__URL", "mysql://u:hunter2@h/db", "database.url"),
+            ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "sometimes", "supplement_policy"),
+            ("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "soon", "sweep_interval_secs"),
+            ("MOTCUA__SERVER__BIND", "0.0.0.0:8080", "auth.jwt_secret"),
+        ];
+        for (key, value, named) in cases {
+            let err = Settings::load_from(Path::new("/nonexistent"), None, env(&[(key, value)])).unwrap_err();
+            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+            assert!(!err.to_string().contains("hunter2"), "password leaked: {err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let err = Settings::load_from(Path::new("/nonexistent"), Some(Path::new("/nonexistent/motcua.toml")), vec![])
+            .unwrap_err();
+        assert!(err.to_string().contains("MOTCUA_CONFIG"));
+    }
+
+    #[test]
+    fn redaction_hides_passwords_only() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/motcua"), "postgres://app:***@db:5432/motcua");
+        assert_eq!(redact_url("postgres://db/motcua"), "postgres://db/motcua");
+        assert!(!redact_url("postgres://app:s3cret@[bad").contains("s3cret"));
+    }
+}

@@ -1,0 +1,315 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, migrations, transactions.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::redact_url;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `database.url` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgres(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledConn = PooledConnection<ConnectionManager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot open database {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("cannot apply migrations to {url}: {message}")]
+    Migrate { url: String, message: String },
+}
+
+/// Picks the backend from the URL scheme, so that a bad PostgreSQL URL reports PostgreSQL's
+/// own error rather than a failed attempt at every backend.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Result<Self, DbSetupError> {
+        let target = if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbSetupError::Connect { url: url.into(), message: "no file path after sqlite://".into() });
+            }
+            let path = std::path::Path::new(path);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| DbSetupError::Connect {
+                    url: url.into(),
+                    message: format!("cannot create folder {}: {e}", dir.display()),
+                })?;
+            }
+            Target::Sqlite(path.to_string_lossy().into_owned())
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Target::Postgres(url.to_owned())
+        } else {
+            return Err(DbSetupError::Connect {
+                url: redact_url(url),
+                message: "the URL must start with sqlite:// or postgres://".into(),
+            });
+        };
+        Ok(Self { target })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.target {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn display_url(&self) -> String {
+        match &self.target {
+            Target::Sqlite(p) => format!("sqlite://{p}"),
+            Target::Postgres(u) => redact_url(u),
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.target {
+            Target::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the one writer; the busy timeout queues writers.
+                c.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+            Target::Postgres(url) => {
+                let c = diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                Ok(DbConn::Postgres(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The pool with what it was opened on.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: DbPool,
+    pub backend: Backend,
+    /// The URL without its password, for messages.
+    pub shown_url: String,
+}
+
+impl Db {
+    /// A connection from the pool (blocking: call it inside `web::block` or a blocking task).
+    pub fn conn(&self) -> Result<PooledConn, r2d2::PoolError> {
+        self.pool.get()
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, DbSetupError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| DbSetupError::Connect { url: self.shown_url.clone(), message: e.to_string() })?;
+        migrate(&mut conn).map_err(|message| DbSetupError::Migrate { url: self.shown_url.clone(), message })
+    }
+}
+
+/// Opens the pool, checking that the database answers; the error names the URL without its password.
+pub fn connect(url: &str, max_connections: u32, timeout: Duration) -> Result<Db, DbSetupError> {
+    let manager = ConnectionManager::new(url)?;
+    let shown = manager.display_url();
+    let backend = manager.backend();
+    // One probe connection first: r2d2's own error on timeout hides the cause.
+    manager
+        .connect()
+        .map_err(|e| DbSetupError::Connect { url: shown.clone(), message: scrub(&e.to_string(), url) })?;
+    let pool = Pool::builder()
+        .max_size(max_connections)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .build(manager)
+        .map_err(|e| DbSetupError::Connect { url: shown.clone(), message: scrub(&e.to_string(), url) })?;
+    Ok(Db { pool, backend, shown_url: shown })
+}
+
+/// Applies pending migrations of the connection's backend; returns how many ran.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+    let result = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => {
+            // Replicas starting together: one migrates, the others wait, then find nothing to do.
+            c.batch_execute("SELECT pg_advisory_lock(7420001)").map_err(|e| e.to_string())?;
+            let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(7420001)");
+            r
+        }
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Never let a password from the URL reach a message.
+fn scrub(message: &str, url: &str) -> String {
+    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+        Some(pw) if !pw.is_empty() => message.replace(&pw, "***"),
+        _ => message.to_owned(),
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so that a
+/// transaction that reads before it writes cannot fail with SQLITE_BUSY halfway through.
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Postgres(_) => conn.transaction(f),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            let result = f(conn);
+            let DbConn::Sqlite(c) = conn else { unreachable_backend() };
+            match result {
+                Ok(value) => {
+                    if let Err(e) = <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(c) {
+                        let _ = <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(c);
+                        return Err(e.into());
+                    }
+                    Ok(value)
+                }
+                Err(e) => {
+                    <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(c)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+#[cold]
+fn unreachable_backend() -> ! {
+    // `f` gets `&mut DbConn` and cannot replace the connection with one of another backend.
+    panic!("connection changed backend inside a transaction")
+}
+
+/// The current instant at the precision both backends store (microseconds).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// UTC instant → the naive UTC value stored in the database.
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    t.trunc_subsecs(6).naive_utc()
+}
+
+/// Stored naive UTC value → instant.
+pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Whether an error is a unique-constraint violation (a conflict the client can act on).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+pub fn is_foreign_key_violation(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_schemes_are_refused_without_the_password() {
+        let err = ConnectionManager::new("mysql://root:hunter2@localhost/x").unwrap_err().to_string();
+        assert!(err.contains("sqlite://") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn an_unreachable_postgres_names_the_url_but_not_the_password() {
+        let err = connect("postgres://app:hunter2@127.0.0.1:1/motcua", 1, Duration::from_secs(2))
+            .err()
+            .expect("nothing listens on port 1")
+            .to_string();
+        assert!(err.contains("127.0.0.1:1") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_creates_the_file_and_its_folder_and_migrates_twice_idempotently() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/deeper/motcua.db");
+        let pool = connect(&format!("sqlite://{}", path.display()), 2, Duration::from_secs(5)).unwrap();
+        assert!(pool.migrate().unwrap() > 0);
+        assert_eq!(pool.migrate().unwrap(), 0);
+        assert!(path.is_file());
+    }
+
+    #[test]
+    fn sqlite_write_transactions_commit_and_roll_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&format!("sqlite://{}/t.db", dir.path().display()), 2, Duration::from_secs(5)).unwrap();
+        pool.migrate().unwrap();
+        let mut conn = pool.conn().unwrap();
+        let insert = |conn: &mut DbConn, code: &str| {
+            diesel::insert_into(schema::offices::table)
+                .values((
+                    schema::offices::code.eq(code),
+                    schema::offices::name.eq("x"),
+                    schema::offices::created_at.eq(to_db(now())),
+                ))
+                .execute(conn)
+        };
+        write_tx(&mut conn, |c| insert(c, "A")).unwrap();
+        let failed: Result<(), diesel::result::Error> = write_tx(&mut conn, |c| {
+            insert(c, "B")?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(failed.is_err());
+        let codes: Vec<String> = schema::offices::table.select(schema::offices::code).load(&mut *conn).unwrap();
+        assert_eq!(codes, ["A"]);
+    }
+}

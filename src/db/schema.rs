@@ -1,0 +1,227 @@
+//! The tables, in the types both backends share: ids as BigInt, instants as Timestamp holding
+//! UTC (truncated to microseconds), dates as Date, JSON as Text. Kept by hand to match both
+//! migrations trees.
+
+diesel::table! {
+    offices (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        head_name -> Nullable<Text>,
+        parent_code -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        office_code -> Nullable<Text>,
+        full_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    procedures (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        field -> Text,
+        office_code -> Text,
+        processing_amount -> Integer,
+        processing_unit -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossiers (id) {
+        id -> BigInt,
+        code -> Text,
+        office_code -> Text,
+        day -> Date,
+        seq -> Integer,
+        procedure_code -> Text,
+        channel -> Text,
+        applicant_full_name -> Text,
+        applicant_id_number -> Text,
+        applicant_phone -> Nullable<Text>,
+        applicant_email -> Nullable<Text>,
+        applicant_address -> Nullable<Text>,
+        note -> Nullable<Text>,
+        status -> Text,
+        status_before_pause -> Nullable<Text>,
+        paused_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+        clock_started_at -> Timestamp,
+        due_at -> Timestamp,
+        rescheduled_due_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        returned_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        final_timeliness -> Nullable<Text>,
+        responsible_office_code -> Text,
+        deadline_trace -> Text,
+        reappointment_used -> Bool,
+        due_soon_warned_for -> Nullable<Timestamp>,
+        escalated_for -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_events (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        seq -> Integer,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        recorded_at -> Timestamp,
+        note -> Nullable<Text>,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    dossier_steps (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        seq -> Integer,
+        office_code -> Text,
+        received_at -> Timestamp,
+        deadline_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        timeliness -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    dossier_counters (office_code, day) {
+        office_code -> Text,
+        day -> Date,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    calendar_overrides (date) {
+        date -> Date,
+        kind -> Text,
+        name -> Text,
+        source -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_audit (id) {
+        id -> BigInt,
+        date -> Date,
+        action -> Text,
+        old_kind -> Nullable<Text>,
+        old_name -> Nullable<Text>,
+        new_kind -> Nullable<Text>,
+        new_name -> Nullable<Text>,
+        actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    apology_letters (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        number -> Text,
+        office_code -> Text,
+        year -> Integer,
+        seq -> Integer,
+        reason -> Text,
+        original_due_at -> Timestamp,
+        new_due_at -> Timestamp,
+        created_at -> Timestamp,
+        automatic -> Bool,
+        missed_duty -> Bool,
+        responsible_office_code -> Text,
+        signer_name -> Nullable<Text>,
+        delivery_status -> Text,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        message_id -> Text,
+    }
+}
+
+diesel::table! {
+    letter_counters (office_code, year) {
+        office_code -> Text,
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        dedupe_key -> Text,
+        letter_id -> Nullable<BigInt>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (username, scope, key) {
+        username -> Text,
+        scope -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(dossier_events -> dossiers (dossier_id));
+diesel::joinable!(dossier_steps -> dossiers (dossier_id));
+diesel::joinable!(apology_letters -> dossiers (dossier_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    offices,
+    users,
+    procedures,
+    dossiers,
+    dossier_events,
+    dossier_steps,
+    dossier_counters,
+    calendar_overrides,
+    calendar_audit,
+    apology_letters,
+    letter_counters,
+    outbox,
+    idempotency_keys
+);

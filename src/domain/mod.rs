@@ -1,0 +1,7 @@
+//! The pure domain core: the rules of DOMAIN.md, each in one place, with no I/O.
+
+pub mod calendar;
+pub mod codes;
+pub mod dossier;
+pub mod timeliness;
+pub mod validation;

@@ -1,0 +1,414 @@
+//! Dossiers: receipt with gap-free codes, reads, the filtered list, the event history and steps.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Integer, Text};
+
+use super::{DbBackend, Page, PageRequest};
+use crate::authz::Scope;
+use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices, procedures};
+use crate::db::{self, DbConn};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::codes::{DossierCode, OfficeCode};
+use crate::domain::dossier::{Channel, Status};
+use crate::domain::timeliness::Timeliness;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossiers)]
+pub struct Dossier {
+    pub id: i64,
+    pub code: String,
+    pub office_code: String,
+    pub day: NaiveDate,
+    pub seq: i32,
+    pub procedure_code: String,
+    pub channel: String,
+    pub applicant_full_name: String,
+    pub applicant_id_number: String,
+    pub applicant_phone: Option<String>,
+    pub applicant_email: Option<String>,
+    pub applicant_address: Option<String>,
+    pub note: Option<String>,
+    pub status: String,
+    pub status_before_pause: Option<String>,
+    pub paused_at: Option<NaiveDateTime>,
+    pub received_at: NaiveDateTime,
+    pub clock_started_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    pub rescheduled_due_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub returned_at: Option<NaiveDateTime>,
+    pub outcome: Option<String>,
+    pub final_timeliness: Option<String>,
+    pub responsible_office_code: String,
+    pub deadline_trace: String,
+    pub reappointment_used: bool,
+    pub due_soon_warned_for: Option<NaiveDateTime>,
+    pub escalated_for: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_by: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Dossier {
+    pub fn status(&self) -> AppResult<Status> {
+        Status::parse(&self.status).ok_or_else(|| AppError::Internal(format!("dossier {} has unknown status", self.code)))
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_events)]
+pub struct Event {
+    pub id: i64,
+    pub dossier_id: i64,
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub recorded_at: NaiveDateTime,
+    pub note: Option<String>,
+    pub data: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = dossier_steps)]
+pub struct Step {
+    pub id: i64,
+    pub dossier_id: i64,
+    pub seq: i32,
+    pub office_code: String,
+    pub received_at: NaiveDateTime,
+    pub deadline_at: NaiveDateTime,
+    pub completed_at: Option<NaiveDateTime>,
+    pub timeliness: Option<String>,
+}
+
+/// A validated receipt.
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    pub office_code: String,
+    pub procedure_code: String,
+    pub channel: Channel,
+    pub full_name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub actor: String,
+}
+
+/// Receives a dossier inside the caller's write transaction: allocates the day's next number at
+/// the office, computes the deadline through the calendar, and records the `received` event.
+pub fn receive(
+    conn: &mut DbConn,
+    calendar: &WorkingCalendar,
+    new: &NewDossier,
+    now: DateTime<Utc>,
+) -> AppResult<Dossier> {
+    let office = OfficeCode::parse(&new.office_code).map_err(|m| AppError::field("office_code", m))?;
+    let office_exists: i64 = offices::table.filter(offices::code.eq(office.as_str())).count().get_result(conn)?;
+    if office_exists == 0 {
+        return Err(AppError::field("office_code", format!("no office has the code {office}")));
+    }
+    let procedure = super::procedures::find(conn, &new.procedure_code)?
+        .ok_or_else(|| AppError::field("procedure_code", format!("no procedure has the code {}", new.procedure_code)))?;
+    let time = procedure.processing_time()?;
+
+    let day = calendar.local_date(new.received_at);
+    let seq = next_number(conn, office.as_str(), day)?;
+    let code = DossierCode::new(office.clone(), day, seq).to_string();
+    let deadline = calendar.deadline(new.received_at, time);
+    let trace = serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    let clock_start = calendar.clock_start(new.received_at);
+    let received_at = db::to_db(new.received_at);
+    let now_db = db::to_db(now);
+
+    diesel::insert_into(dossiers::table)
+        .values((
+            dossiers::code.eq(&code),
+            dossiers::office_code.eq(office.as_str()),
+            dossiers::day.eq(day),
+            dossiers::seq.eq(seq as i32),
+            dossiers::procedure_code.eq(&procedure.code),
+            dossiers::channel.eq(new.channel.as_str()),
+            dossiers::applicant_full_name.eq(&new.full_name),
+            dossiers::applicant_id_number.eq(&new.id_number),
+            dossiers::applicant_phone.eq(&new.phone),
+            dossiers::applicant_email.eq(&new.email),
+            dossiers::applicant_address.eq(&new.address),
+            dossiers::note.eq(&new.note),
+            dossiers::status.eq(Status::Received.as_str()),
+            dossiers::received_at.eq(received_at),
+            dossiers::clock_started_at.eq(db::to_db(clock_start)),
+            dossiers::due_at.eq(db::to_db(deadline.due_at)),
+            dossiers::responsible_office_code.eq(office.as_str()),
+            dossiers::deadline_trace.eq(&trace),
+            dossiers::reappointment_used.eq(false),
+            dossiers::version.eq(1),
+            dossiers::created_by.eq(&new.actor),
+            dossiers::updated_at.eq(now_db),
+        ))
+        .execute(conn)?;
+    let dossier = find(conn, &code)?.ok_or_else(|| AppError::Internal("dossier vanished after insert".into()))?;
+
+    // A receipt recorded after the fact keeps its real instant; the data says so.
+    let backdated = now - new.received_at > chrono::Duration::minutes(1);
+    let data = serde_json::json!({
+        "procedure_code": procedure.code,
+        "channel": new.channel.as_str(),
+        "due_at": deadline.due_at,
+        "backdated": backdated,
+    });
+    append_event(
+        conn,
+        dossier.id,
+        EventInput {
+            action: "received",
+            from_status: None,
+            to_status: Status::Received,
+            actor: &new.actor,
+            at: new.received_at,
+            recorded_at: now,
+            note: new.note.as_deref(),
+            data: Some(data),
+        },
+    )?;
+    Ok(dossier)
+}
+
+/// The next number of the office's sequence for that local day. The counter row is bumped in
+/// the receipt's own transaction: a failed receipt rolls it back (no gaps), and the row lock
+/// serialises concurrent receipts at one office across every server process (no duplicates).
+fn next_number(conn: &mut DbConn, office: &str, day: NaiveDate) -> AppResult<u32> {
+    #[derive(QueryableByName)]
+    struct Seq {
+        #[diesel(sql_type = Integer)]
+        last_seq: i32,
+    }
+    let rows: Vec<Seq> = match conn {
+        DbConn::Postgres(c) => diesel::sql_query(
+            "INSERT INTO dossier_counters (office_code, day, last_seq) VALUES ($1, $2, 1) \
+             ON CONFLICT (office_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind::<Text, _>(office)
+        .bind::<Date, _>(day)
+        .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "INSERT INTO dossier_counters (office_code, day, last_seq) VALUES (?, ?, 1) \
+             ON CONFLICT (office_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + 1 \
+             RETURNING last_seq",
+        )
+        .bind::<Text, _>(office)
+        .bind::<Date, _>(day)
+        .load(c)?,
+    };
+    let seq = rows.first().map(|r| r.last_seq).ok_or_else(|| AppError::Internal("counter returned no row".into()))?;
+    u32::try_from(seq).map_err(|_| AppError::Internal("negative dossier counter".into()))
+}
+
+pub struct EventInput<'a> {
+    pub action: &'a str,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub note: Option<&'a str>,
+    pub data: Option<serde_json::Value>,
+}
+
+/// Appends to the dossier's history; `(dossier_id, seq)` is unique, so two writers cannot
+/// both append the same position.
+pub fn append_event(conn: &mut DbConn, dossier_id: i64, e: EventInput<'_>) -> AppResult<i32> {
+    let last: Option<i32> = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .select(diesel::dsl::max(dossier_events::seq))
+        .first(conn)?;
+    let seq = last.unwrap_or(0) + 1;
+    diesel::insert_into(dossier_events::table)
+        .values((
+            dossier_events::dossier_id.eq(dossier_id),
+            dossier_events::seq.eq(seq),
+            dossier_events::action.eq(e.action),
+            dossier_events::from_status.eq(e.from_status.map(Status::as_str)),
+            dossier_events::to_status.eq(e.to_status.as_str()),
+            dossier_events::actor.eq(e.actor),
+            dossier_events::at.eq(db::to_db(e.at)),
+            dossier_events::recorded_at.eq(db::to_db(e.recorded_at)),
+            dossier_events::note.eq(e.note),
+            dossier_events::data.eq(e.data.map(|d| d.to_string())),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
+    Ok(dossiers::table.filter(dossiers::code.eq(code)).select(Dossier::as_select()).first(conn).optional()?)
+}
+
+/// The dossier if the scope may see it: received by, held by, or with a step at an office in scope.
+pub fn find_visible(conn: &mut DbConn, code: &str, scope: &Scope) -> AppResult<Option<Dossier>> {
+    let Some(d) = find(conn, code)? else { return Ok(None) };
+    let visible = match scope {
+        Scope::All => true,
+        Scope::Offices(list) => {
+            list.contains(&d.office_code)
+                || list.contains(&d.responsible_office_code)
+                || dossier_steps::table
+                    .filter(dossier_steps::dossier_id.eq(d.id))
+                    .filter(dossier_steps::office_code.eq_any(list))
+                    .count()
+                    .get_result::<i64>(conn)?
+                    > 0
+        }
+    };
+    Ok(visible.then_some(d))
+}
+
+pub fn steps(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Step>> {
+    Ok(dossier_steps::table
+        .filter(dossier_steps::dossier_id.eq(dossier_id))
+        .order(dossier_steps::seq.asc())
+        .select(Step::as_select())
+        .load(conn)?)
+}
+
+pub fn events(conn: &mut DbConn, dossier_id: i64, page: PageRequest) -> AppResult<Page<Event>> {
+    let total = dossier_events::table.filter(dossier_events::dossier_id.eq(dossier_id)).count().get_result(conn)?;
+    let items = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .order(dossier_events::seq.asc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Event::as_select())
+        .load(conn)?;
+    Ok(Page { items, total })
+}
+
+pub fn all_events(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Event>> {
+    Ok(dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .order(dossier_events::seq.asc())
+        .select(Event::as_select())
+        .load(conn)?)
+}
+
+/// Names shown to citizens: the procedure's and the offices'.
+pub fn names(conn: &mut DbConn, d: &Dossier) -> AppResult<(String, String, String)> {
+    let procedure: String =
+        procedures::table.filter(procedures::code.eq(&d.procedure_code)).select(procedures::name).first(conn)?;
+    let office: String = offices::table.filter(offices::code.eq(&d.office_code)).select(offices::name).first(conn)?;
+    let current: String =
+        offices::table.filter(offices::code.eq(&d.responsible_office_code)).select(offices::name).first(conn)?;
+    Ok((procedure, office, current))
+}
+
+/// Timeliness as a list filter. Open verdicts depend on the moment: the API computes the
+/// instants (now, and the due-soon horizon through the calendar) and hands them over.
+#[derive(Debug, Clone, Copy)]
+pub enum TimelinessFilter {
+    Finished(Timeliness),
+    Paused,
+    Overdue { now: DateTime<Utc> },
+    DueSoon { now: DateTime<Utc>, horizon: DateTime<Utc> },
+    OnTrack { horizon: DateTime<Utc> },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    pub status: Option<Status>,
+    pub timeliness: Option<TimelinessFilter>,
+    pub office: Option<String>,
+    pub procedure: Option<String>,
+    pub channel: Option<Channel>,
+    pub received_from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound.
+    pub received_before: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+}
+
+const OPEN: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
+const RUNNING: [&str; 2] = ["received", "processing"];
+const PAUSED: [&str; 2] = ["awaiting_supplement", "awaiting_payment"];
+
+fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<'a, DbBackend> {
+    let mut q = dossiers::table.into_boxed::<DbBackend>();
+    if let Scope::Offices(list) = scope {
+        let with_step = dossier_steps::table.filter(dossier_steps::office_code.eq_any(list)).select(dossier_steps::dossier_id);
+        q = q.filter(
+            dossiers::office_code
+                .eq_any(list)
+                .or(dossiers::responsible_office_code.eq_any(list))
+                .or(dossiers::id.eq_any(with_step)),
+        );
+    }
+    if let Some(s) = f.status {
+        q = q.filter(dossiers::status.eq(s.as_str()));
+    }
+    if let Some(t) = f.timeliness {
+        q = match t {
+            TimelinessFilter::Finished(v) => q.filter(dossiers::final_timeliness.eq(v.as_str())),
+            TimelinessFilter::Paused => q.filter(dossiers::status.eq_any(PAUSED)),
+            TimelinessFilter::Overdue { now } => {
+                q.filter(dossiers::status.eq_any(RUNNING)).filter(dossiers::due_at.lt(db::to_db(now)))
+            }
+            TimelinessFilter::DueSoon { now, horizon } => q
+                .filter(dossiers::status.eq_any(RUNNING))
+                .filter(dossiers::due_at.ge(db::to_db(now)))
+                .filter(dossiers::due_at.le(db::to_db(horizon))),
+            TimelinessFilter::OnTrack { horizon } => {
+                q.filter(dossiers::status.eq_any(RUNNING)).filter(dossiers::due_at.gt(db::to_db(horizon)))
+            }
+        };
+    }
+    if let Some(o) = &f.office {
+        q = q.filter(dossiers::office_code.eq(o));
+    }
+    if let Some(p) = &f.procedure {
+        q = q.filter(dossiers::procedure_code.eq(p));
+    }
+    if let Some(c) = f.channel {
+        q = q.filter(dossiers::channel.eq(c.as_str()));
+    }
+    if let Some(from) = f.received_from {
+        q = q.filter(dossiers::received_at.ge(db::to_db(from)));
+    }
+    if let Some(to) = f.received_before {
+        q = q.filter(dossiers::received_at.lt(db::to_db(to)));
+    }
+    if let Some(text) = &f.q {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q = q.filter(
+            dossiers::code
+                .like(pattern.clone())
+                .escape('\\')
+                .or(dossiers::applicant_full_name.like(pattern).escape('\\'))
+                .or(dossiers::applicant_id_number.eq(text.to_ascii_uppercase())),
+        );
+    }
+    q
+}
+
+/// One page of the dossiers the scope may see, newest receipts first.
+pub fn list(conn: &mut DbConn, f: &DossierFilter, scope: &Scope, page: PageRequest) -> AppResult<Page<Dossier>> {
+    let total: i64 = filtered(f, scope).count().get_result(conn)?;
+    let items = filtered(f, scope)
+        .order((dossiers::received_at.desc(), dossiers::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Dossier::as_select())
+        .load(conn)?;
+    Ok(Page { items, total })
+}
+
+/// Whether a status is open (for filters and queries that work on names).
+pub fn is_open_name(s: &str) -> bool {
+    OPEN.contains(&s)
+}
