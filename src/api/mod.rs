@@ -132,22 +132,24 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> 
     let value = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        // serde names unknown and missing fields in the message; the path names the parent.
-        let field = field_from_message(&inner)
-            .map(|f| if path == "." || path.is_empty() { f.to_owned() } else { format!("{path}.{f}") })
-            .unwrap_or_else(|| if path == "." { "body".into() } else { path });
+        // The path ends at the unknown field, but at the parent of a missing one.
+        let field = match missing_field(&inner) {
+            Some(f) if path == "." || path.is_empty() => f.to_owned(),
+            Some(f) => format!("{path}.{f}"),
+            None if path == "." || path.is_empty() => "body".into(),
+            None => path,
+        };
         AppError::field(field, inner)
     })?;
     Ok(StrictJson { value, hash })
 }
 
-fn field_from_message(msg: &str) -> Option<&str> {
-    for prefix in ["unknown field `", "missing field `"] {
-        if let Some(rest) = msg.strip_prefix(prefix) {
-            return rest.split('`').next();
-        }
-    }
-    None
+fn missing_field(msg: &str) -> Option<&str> {
+    msg.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
+}
+
+fn unknown_field(msg: &str) -> Option<&str> {
+    msg.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next())
 }
 
 /// `?page=&per_page=` as API.md defines them.
@@ -249,7 +251,7 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let msg = err.to_string();
         let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg).to_owned();
-        let field = field_from_message(&msg).map(str::to_owned).unwrap_or_else(|| "query".into());
+        let field = missing_field(&msg).or_else(|| unknown_field(&msg)).map(str::to_owned).unwrap_or_else(|| "query".into());
         AppError::field(field, msg).into()
     })
 }

@@ -93,10 +93,10 @@ pub fn month_length(year: i32, month: u32, leap: bool) -> Option<u32> {
 pub fn leap_month(year: i32) -> Option<u32> {
     // Months 1–10 of `year` sit in the span from month 11 of `year - 1`; months 11–12 in the next.
     let early = LunarSpan::starting_in(year - 1);
-    if let Some((y, m, _)) = early.leap_position().map(|p| early.month_at(p)) {
-        if y == year {
-            return Some(m);
-        }
+    if let Some((y, m, _)) = early.leap_position().map(|p| early.month_at(p))
+        && y == year
+    {
+        return Some(m);
     }
     let late = LunarSpan::starting_in(year);
     match late.leap_position().map(|p| late.month_at(p)) {
@@ -316,7 +316,7 @@ fn sun_apparent_longitude(jde: f64) -> f64 {
 /// ΔT = TT − UT in days at Julian day `jd` (Espenak & Meeus polynomial fits).
 fn delta_t_days(jd: f64) -> f64 {
     let y = 2000.0 + (jd - 2_451_545.0) / 365.25;
-    let seconds = if y < 1860.0 || y >= 2150.0 {
+    let seconds = if !(1860.0..2150.0).contains(&y) {
         let u = (y - 1820.0) / 100.0;
         -20.0 + 32.0 * u * u
     } else if y < 1900.0 {

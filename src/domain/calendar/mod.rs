@@ -701,23 +701,33 @@ impl Inner {
             if left == 0 {
                 return Some(day);
             }
-            if let Some(i) = self.index(day) {
-                if i + 1 < self.kinds.len() {
-                    let done = u64::from(self.rank[i + 1]);
-                    let total = self.workdays.len() as u64;
-                    let target = done + left - 1;
-                    if target < total {
-                        return Some(self.date_at(self.workdays[target as usize] as usize));
-                    }
-                    left -= total - done;
-                    day = self.date_at(self.kinds.len() - 1);
-                    continue;
+            if let Some(i) = self.index(day)
+                && i + 1 < self.kinds.len()
+            {
+                let done = u64::from(self.rank[i + 1]);
+                let total = self.workdays.len() as u64;
+                let target = done + left - 1;
+                if target < total {
+                    return Some(self.date_at(self.workdays[target as usize] as usize));
                 }
+                left -= total - done;
+                day = self.date_at(self.kinds.len() - 1);
+                continue;
             }
             // Outside the table: step a day at a time, but give up at once when even a
-            // working day every day could not fit before the horizon.
-            let days_left = i64::from(table::LAST_SUPPORTED_DAY) - i64::from(day.num_days_from_ce());
+            // working day every day could not fit before the horizon, or when no weekday
+            // works and no make-up day is left to come.
+            let days_left =
+                i64::from(table::LAST_SUPPORTED_DAY) - i64::from(day.num_days_from_ce());
             if i64::try_from(left).map_or(true, |l| l > days_left) {
+                return None;
+            }
+            if self.rest_mask == 0x7f
+                && !self
+                    .overrides
+                    .range(day..)
+                    .any(|(_, o)| o.kind == OverrideKind::MakeupWorkday)
+            {
                 return None;
             }
             day = day.succ_opt()?;
@@ -758,10 +768,10 @@ impl Inner {
                 day = stop;
                 continue;
             }
-            if let Some(date) = NaiveDate::from_num_days_from_ce_opt(day) {
-                if lookup.kind(date).is_working() {
-                    count += 1;
-                }
+            if let Some(date) = NaiveDate::from_num_days_from_ce_opt(day)
+                && lookup.kind(date).is_working()
+            {
+                count += 1;
             }
             day += 1;
         }
@@ -773,10 +783,10 @@ impl Inner {
     /// Start-of-clock rule on the wall clock: inside a session → unchanged; otherwise the
     /// start of the next session of a working day.
     fn clock_start_local(&self, d: NaiveDate, tod: i64) -> Option<(NaiveDate, i64)> {
-        if self.is_working(d) {
-            if let Some(s) = self.spans.iter().find(|s| tod < s.end) {
-                return Some((d, tod.max(s.start)));
-            }
+        if self.is_working(d)
+            && let Some(s) = self.spans.iter().find(|s| tod < s.end)
+        {
+            return Some((d, tod.max(s.start)));
         }
         let next = self.nth_working_day_after(d, 1)?;
         Some((next, self.spans.first()?.start))
