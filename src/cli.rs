@@ -61,7 +61,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(settings).await?;
-            tracing::info!(port = app.port(), "motcua listening on http://{}", app.state().settings.server.bind);
+            let ip = app.state().settings.bind_addr()?.ip();
+            let shown = if ip.is_ipv6() { format!("[{ip}]") } else { ip.to_string() };
+            tracing::info!("motcua listening on http://{shown}:{}", app.port());
             app.run_until_stopped().await?;
             Ok(())
         }

@@ -88,7 +88,10 @@ pub fn statutory_holidays(year: i32, rest_days: &[Weekday]) -> Vec<HolidayDay> {
         }
     };
 
-    add(NaiveDate::from_ymd_opt(year, 1, 1), StatutoryHoliday::NewYear);
+    add(
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        StatutoryHoliday::NewYear,
+    );
     let tet = lunar::lunar_new_year(year);
     for offset in -1..=3 {
         add(
@@ -100,9 +103,18 @@ pub fn statutory_holidays(year: i32, rest_days: &[Weekday]) -> Vec<HolidayDay> {
         lunar::lunar_to_solar(year, 3, 10, false),
         StatutoryHoliday::HungKings,
     );
-    add(NaiveDate::from_ymd_opt(year, 4, 30), StatutoryHoliday::VictoryDay);
-    add(NaiveDate::from_ymd_opt(year, 5, 1), StatutoryHoliday::LabourDay);
-    add(NaiveDate::from_ymd_opt(year, 9, 2), StatutoryHoliday::NationalDay);
+    add(
+        NaiveDate::from_ymd_opt(year, 4, 30),
+        StatutoryHoliday::VictoryDay,
+    );
+    add(
+        NaiveDate::from_ymd_opt(year, 5, 1),
+        StatutoryHoliday::LabourDay,
+    );
+    add(
+        NaiveDate::from_ymd_opt(year, 9, 2),
+        StatutoryHoliday::NationalDay,
+    );
     add(
         national_day_adjacent(year, rest_days),
         StatutoryHoliday::NationalDay,
@@ -149,16 +161,18 @@ fn compensatory_days(days: &[HolidayDay], rest_days: &[Weekday]) -> Vec<HolidayD
     if rest_days_cover_week(rest_days) {
         return out;
     }
-    let taken = |d: NaiveDate, out: &[HolidayDay]| {
-        days.iter().chain(out.iter()).any(|h| h.date == d)
-    };
+    let taken =
+        |d: NaiveDate, out: &[HolidayDay]| days.iter().chain(out.iter()).any(|h| h.date == d);
 
     let mut i = 0;
     while i < days.len() {
         // A run of consecutive holiday dates (a date with two holidays counts once).
         let mut j = i;
         while j + 1 < days.len()
-            && days[j].date.succ_opt().is_some_and(|next| days[j + 1].date <= next)
+            && days[j]
+                .date
+                .succ_opt()
+                .is_some_and(|next| days[j + 1].date <= next)
         {
             j += 1;
         }
@@ -269,7 +283,11 @@ mod tests {
             (2026, ymd(2026, 9, 1)), // Wednesday: tie → 1/9
         ];
         for (year, expected) in cases {
-            assert_eq!(national_day_adjacent(year, &WEEKEND), Some(expected), "{year}");
+            assert_eq!(
+                national_day_adjacent(year, &WEEKEND),
+                Some(expected),
+                "{year}"
+            );
         }
     }
 
@@ -282,10 +300,19 @@ mod tests {
     #[test]
     fn compensation_for_a_run_of_holidays_comes_after_the_whole_run() {
         // 2022: 30/4 Saturday, 1/5 Sunday → Monday 2/5 and Tuesday 3/5 off.
-        assert_eq!(names_on(2022, ymd(2022, 5, 2)), ["Nghỉ bù Ngày Chiến thắng"]);
-        assert_eq!(names_on(2022, ymd(2022, 5, 3)), ["Nghỉ bù Ngày Quốc tế lao động"]);
+        assert_eq!(
+            names_on(2022, ymd(2022, 5, 2)),
+            ["Nghỉ bù Ngày Chiến thắng"]
+        );
+        assert_eq!(
+            names_on(2022, ymd(2022, 5, 3)),
+            ["Nghỉ bù Ngày Quốc tế lao động"]
+        );
         // 2021: 1/5 Saturday → Monday 3/5 (Sunday is a rest day itself).
-        assert_eq!(names_on(2021, ymd(2021, 5, 3)), ["Nghỉ bù Ngày Quốc tế lao động"]);
+        assert_eq!(
+            names_on(2021, ymd(2021, 5, 3)),
+            ["Nghỉ bù Ngày Quốc tế lao động"]
+        );
         // 2023: 1/1 Sunday → Monday 2/1.
         assert_eq!(names_on(2023, ymd(2023, 1, 2)), ["Nghỉ bù Tết Dương lịch"]);
     }
@@ -294,7 +321,10 @@ mod tests {
     fn hung_kings_on_a_rest_day_is_compensated() {
         // 2026: Giỗ Tổ on Sunday 26/4 → Monday 27/4 off.
         assert_eq!(names_on(2026, ymd(2026, 4, 26)), ["Giỗ Tổ Hùng Vương"]);
-        assert_eq!(names_on(2026, ymd(2026, 4, 27)), ["Nghỉ bù Giỗ Tổ Hùng Vương"]);
+        assert_eq!(
+            names_on(2026, ymd(2026, 4, 27)),
+            ["Nghỉ bù Giỗ Tổ Hùng Vương"]
+        );
     }
 
     #[test]
@@ -316,7 +346,11 @@ mod tests {
             Weekday::Sat,
             Weekday::Sun,
         ];
-        assert!(statutory_holidays(2025, &all).iter().all(|h| !h.compensatory));
+        assert!(
+            statutory_holidays(2025, &all)
+                .iter()
+                .all(|h| !h.compensatory)
+        );
     }
 
     #[test]

@@ -163,7 +163,11 @@ impl LunarSpan {
             _ => (position, false),
         };
         let month = u32::try_from((ordinary + 10).rem_euclid(12) + 1).unwrap_or(1);
-        let year = if ordinary < 2 { self.year } else { self.year.saturating_add(1) };
+        let year = if ordinary < 2 {
+            self.year
+        } else {
+            self.year.saturating_add(1)
+        };
         (year, month, leap)
     }
 }
@@ -247,7 +251,9 @@ fn new_moon_jde(k: f64) -> f64 {
         .to_radians();
     let omega = (124.7746 - 1.563_755_88 * k + 0.002_067_2 * t2 + 0.000_002_15 * t3).to_radians();
 
-    let periodic = -0.407_20 * mp.sin() + 0.172_41 * e * m.sin() + 0.016_08 * (2.0 * mp).sin()
+    let periodic = -0.407_20 * mp.sin()
+        + 0.172_41 * e * m.sin()
+        + 0.016_08 * (2.0 * mp).sin()
         + 0.010_39 * (2.0 * f).sin()
         + 0.007_39 * e * (mp - m).sin()
         - 0.005_14 * e * (mp + m).sin()
@@ -465,7 +471,11 @@ mod tests {
             (2026, 4, 26),
         ];
         for (y, m, d) in observed {
-            assert_eq!(lunar_to_solar(y, 3, 10, false), Some(ymd(y, m, d)), "Giỗ Tổ {y}");
+            assert_eq!(
+                lunar_to_solar(y, 3, 10, false),
+                Some(ymd(y, m, d)),
+                "Giỗ Tổ {y}"
+            );
         }
     }
 
@@ -484,7 +494,11 @@ mod tests {
                 ymd(year, m.parse().expect("month"), d.parse().expect("day"))
             };
             assert_eq!(lunar_new_year(year), md(cols[1]), "Tết {year}");
-            assert_eq!(lunar_to_solar(year, 3, 10, false), Some(md(cols[2])), "Giỗ Tổ {year}");
+            assert_eq!(
+                lunar_to_solar(year, 3, 10, false),
+                Some(md(cols[2])),
+                "Giỗ Tổ {year}"
+            );
             let leap = (cols[3] != "-").then(|| cols[3].parse::<u32>().expect("leap month"));
             assert_eq!(leap_month(year), leap, "leap month {year}");
             years += 1;
@@ -553,7 +567,11 @@ mod tests {
         let mut previous: Option<LunarDate> = None;
         while d <= end {
             let l = solar_to_lunar(d);
-            assert_eq!(lunar_to_solar(l.year, l.month, l.day, l.leap), Some(d), "{d} {l:?}");
+            assert_eq!(
+                lunar_to_solar(l.year, l.month, l.day, l.leap),
+                Some(d),
+                "{d} {l:?}"
+            );
             if let Some(p) = previous {
                 assert!(
                     l.day == p.day + 1 || (l.day == 1 && (p.day == 29 || p.day == 30)),

@@ -18,8 +18,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{
-    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike,
-    Utc, Weekday,
+    DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,
+    Weekday,
 };
 use serde::{Deserialize, Serialize};
 
@@ -163,7 +163,7 @@ pub struct CalendarOverride {
 }
 
 /// One date as the office sees it (GET /calendar/days).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayInfo {
     pub date: NaiveDate,
     pub working: bool,
@@ -294,8 +294,6 @@ struct Inner {
     base: Arc<BaseTable>,
     /// Effective kind of each table day (base + overrides).
     kinds: Box<[DayKind]>,
-    /// `rank[i]`: working days among table days `0..i` (length = days + 1).
-    rank: Box<[u32]>,
     /// Table indices of the working days, ascending.
     workdays: Box<[u32]>,
 }
@@ -317,7 +315,11 @@ impl Default for WorkingCalendar {
 
 /// Sorted, non-empty, non-overlapping sessions: what `validate` asks for, repaired.
 fn normalise_sessions(sessions: &[Session]) -> Vec<Session> {
-    let mut sorted: Vec<Session> = sessions.iter().copied().filter(|s| s.start < s.end).collect();
+    let mut sorted: Vec<Session> = sessions
+        .iter()
+        .copied()
+        .filter(|s| s.start < s.end)
+        .collect();
     sorted.sort_by_key(|s| s.start);
     let mut merged: Vec<Session> = Vec::with_capacity(sorted.len());
     for s in sorted {
@@ -581,9 +583,7 @@ impl Lookup<'_> {
             DayKind::Holiday if self.inner.index(d).is_some() => {
                 self.inner.base.names.get(&d).cloned()
             }
-            DayKind::Holiday => self
-                .years
-                .holiday_name(d, &self.inner.settings.rest_days),
+            DayKind::Holiday => self.years.holiday_name(d, &self.inner.settings.rest_days),
             _ => None,
         };
         DayFacts {
@@ -607,24 +607,34 @@ impl Inner {
             spans.push(Span { start, end, before });
             before += end - start;
         }
+        // Start from the shared base (two copies of plain memory) and patch in the
+        // overrides, so `with_override` stays cheap; many overrides are faster recounted.
         let mut kinds = base.kinds.to_vec();
+        let mut workdays = base.workdays.to_vec();
+        let recount = overrides.len() > 32;
         for (date, o) in &overrides {
-            let i = date.num_days_from_ce() - base.first_day;
-            if let Some(k) = usize::try_from(i).ok().and_then(|i| kinds.get_mut(i)) {
-                *k = o.kind.day_kind();
+            let Ok(i) = usize::try_from(date.num_days_from_ce() - base.first_day) else {
+                continue;
+            };
+            let Some(k) = kinds.get_mut(i) else {
+                continue;
+            };
+            let (was, now) = (k.is_working(), o.kind.day_kind());
+            *k = now;
+            if recount || was == now.is_working() {
+                continue;
+            }
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            match workdays.binary_search(&index) {
+                Ok(at) => {
+                    workdays.remove(at);
+                }
+                Err(at) => workdays.insert(at, index),
             }
         }
-        let mut rank = Vec::with_capacity(kinds.len() + 1);
-        let mut workdays = Vec::with_capacity(kinds.len());
-        let mut count = 0u32;
-        for (i, k) in kinds.iter().enumerate() {
-            rank.push(count);
-            if k.is_working() {
-                workdays.push(u32::try_from(i).unwrap_or(u32::MAX));
-                count += 1;
-            }
+        if recount {
+            workdays = table::working_indices(&kinds);
         }
-        rank.push(count);
         Inner {
             rest_mask: table::rest_mask(&settings.rest_days),
             settings,
@@ -633,7 +643,6 @@ impl Inner {
             overrides,
             base,
             kinds: kinds.into_boxed_slice(),
-            rank: rank.into_boxed_slice(),
             workdays: workdays.into_boxed_slice(),
         }
     }
@@ -643,6 +652,11 @@ impl Inner {
             inner: self,
             years: YearCache::default(),
         }
+    }
+
+    /// Number of working days among table days `0..i`.
+    fn rank(&self, i: usize) -> u64 {
+        self.workdays.partition_point(|&w| (w as usize) < i) as u64
     }
 
     fn index(&self, d: NaiveDate) -> Option<usize> {
@@ -704,7 +718,7 @@ impl Inner {
             if let Some(i) = self.index(day)
                 && i + 1 < self.kinds.len()
             {
-                let done = u64::from(self.rank[i + 1]);
+                let done = self.rank(i + 1);
                 let total = self.workdays.len() as u64;
                 let target = done + left - 1;
                 if target < total {
@@ -731,7 +745,11 @@ impl Inner {
                 return None;
             }
             day = day.succ_opt()?;
-            if lookup.get_or_insert_with(|| self.lookup()).kind(day).is_working() {
+            if lookup
+                .get_or_insert_with(|| self.lookup())
+                .kind(day)
+                .is_working()
+            {
                 left -= 1;
             }
         }
@@ -763,8 +781,11 @@ impl Inner {
         while day < end {
             if day >= first && day < table_end {
                 let stop = end.min(table_end);
-                count += i64::from(self.rank[(stop - first) as usize])
-                    - i64::from(self.rank[(day - first) as usize]);
+                let (a, b) = (
+                    self.rank((day - first) as usize),
+                    self.rank((stop - first) as usize),
+                );
+                count += i64::try_from(b - a).unwrap_or(i64::MAX);
                 day = stop;
                 continue;
             }
@@ -862,9 +883,9 @@ impl Inner {
             } else {
                 0
             };
-            let middle = da
-                .succ_opt()
-                .map_or(0, |next| i128::from(self.working_days_in(next, db)) * length);
+            let middle = da.succ_opt().map_or(0, |next| {
+                i128::from(self.working_days_in(next, db)) * length
+            });
             let last = if self.is_working(db) {
                 i128::from(self.offset_in_day(tb))
             } else {

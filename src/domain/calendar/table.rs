@@ -23,6 +23,8 @@ pub(super) struct BaseTable {
     /// `num_days_from_ce` of the table's first day (1900-01-01).
     pub first_day: i32,
     pub kinds: Box<[DayKind]>,
+    /// Table indices of the working days, ascending.
+    pub workdays: Box<[u32]>,
     /// Names of generated holiday days (several holidays on one date are joined).
     pub names: HashMap<NaiveDate, String>,
 }
@@ -88,9 +90,20 @@ fn build_base(rest_days: &[Weekday], mask: u8, statutory: bool) -> BaseTable {
     }
     BaseTable {
         first_day,
+        workdays: working_indices(&kinds).into_boxed_slice(),
         kinds: kinds.into_boxed_slice(),
         names,
     }
+}
+
+/// Indices of the working days among `kinds`, ascending.
+pub(super) fn working_indices(kinds: &[DayKind]) -> Vec<u32> {
+    kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.is_working())
+        .map(|(i, _)| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect()
 }
 
 fn add_name(names: &mut HashMap<NaiveDate, String>, h: HolidayDay) {

@@ -232,13 +232,15 @@ impl Inner {
         let first = self.spans.first()?;
         let last = self.spans.last()?;
         let facts0 = walk.lookup.info(d0);
-        let (cd, ct) = if facts0.kind.is_working() {
+        // The clock-start day, and why it counts if only an override makes it a working day.
+        let (cd, ct, cd_note) = if facts0.kind.is_working() {
+            let note = working_note(&facts0);
             match self.spans.iter().position(|s| t0 < s.end) {
-                Some(i) if t0 >= self.spans[i].start => (d0, t0),
+                Some(i) if t0 >= self.spans[i].start => (d0, t0, note),
                 Some(0) => {
                     parts.clock_reason =
                         Some(format!("outside office hours (before {})", hhmm(first.start)));
-                    (d0, first.start)
+                    (d0, first.start, note)
                 }
                 Some(i) => {
                     parts.clock_reason = Some(format!(
@@ -246,18 +248,20 @@ impl Inner {
                         hhmm(self.spans[i - 1].end),
                         hhmm(self.spans[i].start)
                     ));
-                    (d0, self.spans[i].start)
+                    (d0, self.spans[i].start, note)
                 }
                 None => {
                     parts.clock_reason =
                         Some(format!("outside office hours (after {})", hhmm(last.end)));
-                    (walk.next_working(d0)?.0, first.start)
+                    let (next, facts) = walk.next_working(d0)?;
+                    (next, first.start, working_note(&facts))
                 }
             }
         } else {
             parts.clock_reason = Some(reason(d0, &facts0));
             walk.skip(d0, &facts0);
-            (walk.next_working(d0)?.0, first.start)
+            let (next, facts) = walk.next_working(d0)?;
+            (next, first.start, working_note(&facts))
         };
         parts.clock = Some((cd, ct));
 
@@ -281,7 +285,7 @@ impl Inner {
                     return Some((cd, ct));
                 }
                 let (mut day, mut tod) = (cd, ct);
-                let mut note = working_note(&facts0).filter(|_| cd == d0);
+                let mut note = cd_note;
                 loop {
                     for s in self.spans.iter().filter(|s| s.end > tod) {
                         let from = tod.max(s.start);

@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile in the Rust image, run in a small Debian with libpq only.
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
+# Dependencies first, so that source changes do not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+ && cargo build --release --locked \
+ && rm -rf src
+COPY migrations migrations
+COPY src src
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin motcua
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/motcua --create-home motcua
+COPY --from=build /src/target/release/motcua /usr/local/bin/motcua
+COPY config/default.toml /etc/motcua/default.toml
+USER motcua
+WORKDIR /var/lib/motcua
+ENV MOTCUA_CONFIG=/etc/motcua/default.toml \
+    MOTCUA__SERVER__BIND=0.0.0.0:8080 \
+    MOTCUA__DATABASE__URL=sqlite:///var/lib/motcua/data/motcua.db
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
+ENTRYPOINT ["motcua"]
+CMD ["serve"]
