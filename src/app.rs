@@ -23,6 +23,7 @@ use crate::store;
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database.url.expose_secret().to_owned();
     let max = settings.database.max_connections;
+    let calendar = settings.calendar_settings()?;
     let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
         let db = db::connect(&url, max, timeout)?;
@@ -30,21 +31,30 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
         if applied > 0 {
             tracing::info!(applied, database = %db.shown_url, "migrations applied");
         }
+        let mut conn = db.conn()?;
+        let arrangements = store::calendar::parse_arrangements(store::calendar::SHIPPED_ARRANGEMENTS)
+            .map_err(|e| anyhow::anyhow!("calendar/vietnam.toml: {e}"))?;
+        let imported = db::write_tx(&mut conn, |c| {
+            store::calendar::import(c, &calendar, &arrangements, db::now())
+        })?;
+        if imported > 0 {
+            tracing::info!(imported, "calendar arrangements loaded");
+        }
+        drop(conn);
         Ok(db)
     })
     .await?
 }
 
 /// The working calendar: configured sessions and rest days, generated holidays, stored overrides.
-pub async fn load_calendar(settings: &Settings, db: &Db) -> anyhow::Result<WorkingCalendar> {
+pub async fn load_calendar(settings: &Settings, db: &Db) -> anyhow::Result<(i64, WorkingCalendar)> {
     let cal_settings = settings.calendar_settings()?;
     let db = db.clone();
-    let overrides = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let mut conn = db.conn()?;
-        Ok(store::calendar::overrides(&mut conn)?)
+        Ok(store::calendar::load(&mut conn, &cal_settings)?)
     })
-    .await??;
-    Ok(WorkingCalendar::new(cal_settings, overrides))
+    .await?
 }
 
 /// A built, bound, not yet running server.

@@ -122,7 +122,7 @@ pub fn view(state: &AppState, cal: &WorkingCalendar, d: Dossier, steps: Vec<Step
         },
         note: d.note,
         received_at: local(d.received_at),
-        clock_started_at: local(d.clock_started_at),
+        clock_started_at: state.local(cal.clock_start(from_db(d.clock_started_at))),
         due_at: local(d.due_at),
         rescheduled_due_at: d.rescheduled_due_at.map(local),
         resolved_at: d.resolved_at.map(local),
@@ -260,7 +260,7 @@ pub async fn receive(
     let st = state.clone();
     let stored = state
         .db(move |conn| {
-            let cal = st.calendar();
+            let cal = st.current_calendar(conn)?;
             idempotency::run_once(conn, key.as_ref(), |conn| {
                 let d = dossiers::receive(conn, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);

@@ -1,6 +1,7 @@
 //! The HTTP API: shared state, extractors, and the routes of API.md.
 
 pub mod auth;
+pub mod calendar;
 pub mod dossiers;
 pub mod health;
 pub mod offices;
@@ -23,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::{Db, DbConn};
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{CalendarSettings, WorkingCalendar};
 use crate::error::{AppError, AppResult};
 use crate::store::PageRequest;
 
@@ -34,29 +35,59 @@ pub type LookupLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    calendar: Arc<RwLock<WorkingCalendar>>,
+    pub calendar_settings: Arc<CalendarSettings>,
+    /// The calendar and the revision (newest calendar change) it was built at.
+    calendar: Arc<RwLock<(i64, WorkingCalendar)>>,
     pub keys: TokenKeys,
     pub lookup_limiter: Arc<LookupLimiter>,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Arc<Settings>, calendar: WorkingCalendar, keys: TokenKeys) -> Self {
+    pub fn new(db: Db, settings: Arc<Settings>, calendar: (i64, WorkingCalendar), keys: TokenKeys) -> Self {
         let per_minute = NonZeroU32::new(settings.public.lookup_per_minute).unwrap_or(NonZeroU32::MIN);
         let limiter = governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute));
-        Self { db, settings, calendar: Arc::new(RwLock::new(calendar)), keys, lookup_limiter: Arc::new(limiter) }
-    }
-
-    /// The working calendar as it stands (a cheap clone).
-    pub fn calendar(&self) -> WorkingCalendar {
-        match self.calendar.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+        let calendar_settings = Arc::new(calendar.1.settings().clone());
+        Self {
+            db,
+            settings,
+            calendar_settings,
+            calendar: Arc::new(RwLock::new(calendar)),
+            keys,
+            lookup_limiter: Arc::new(limiter),
         }
     }
 
-    pub fn set_calendar(&self, calendar: WorkingCalendar) {
+    /// The working calendar as this process last loaded it (a cheap clone): for reads, where a
+    /// change made on another replica a moment ago may show a moment later.
+    pub fn calendar(&self) -> WorkingCalendar {
+        match self.calendar.read() {
+            Ok(c) => c.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
+        }
+    }
+
+    /// The calendar as stored right now: for writes that compute deadlines. One indexed read
+    /// tells whether anything changed since this process loaded it.
+    pub fn current_calendar(&self, conn: &mut DbConn) -> AppResult<WorkingCalendar> {
+        let cached = match self.calendar.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if crate::store::calendar::revision(conn)? == cached.0 {
+            return Ok(cached.1);
+        }
+        let fresh = crate::store::calendar::load(conn, &self.calendar_settings)?;
+        self.set_calendar(fresh.clone());
+        Ok(fresh.1)
+    }
+
+    pub fn set_calendar(&self, calendar: (i64, WorkingCalendar)) {
         match self.calendar.write() {
-            Ok(mut c) => *c = calendar,
+            Ok(mut c) => {
+                if calendar.0 >= c.0 {
+                    *c = calendar;
+                }
+            }
             Err(poisoned) => *poisoned.into_inner() = calendar,
         }
     }
@@ -235,6 +266,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(procedures::create)),
                 )
                 .service(web::resource("/procedures/{code}").route(web::get().to(procedures::get)))
+                .service(web::resource("/calendar/days").route(web::get().to(calendar::days)))
+                .service(
+                    web::resource("/calendar/days/{date}")
+                        .route(web::put().to(calendar::put_day))
+                        .route(web::delete().to(calendar::delete_day)),
+                )
+                .service(web::resource("/calendar/changes").route(web::get().to(calendar::changes)))
+                .service(web::resource("/calendar/deadline").route(web::get().to(calendar::deadline)))
                 .service(
                     web::resource("/dossiers")
                         .route(web::get().to(dossiers::list))

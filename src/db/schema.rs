@@ -69,10 +69,10 @@ diesel::table! {
         responsible_office_code -> Text,
         deadline_trace -> Text,
         reappointment_used -> Bool,
-        due_soon_warned_for -> Nullable<Timestamp>,
-        escalated_for -> Nullable<Timestamp>,
+        processing_amount -> Integer,
+        processing_unit -> Text,
+        paused_secs -> BigInt,
         version -> Integer,
-        created_by -> Text,
         updated_at -> Timestamp,
     }
 }
@@ -100,6 +100,8 @@ diesel::table! {
         seq -> Integer,
         office_code -> Text,
         received_at -> Timestamp,
+        deadline_amount -> Integer,
+        deadline_unit -> Text,
         deadline_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
         timeliness -> Nullable<Text>,

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod codes;
+pub mod deadline;
 pub mod dossier;
 pub mod timeliness;
 pub mod validation;

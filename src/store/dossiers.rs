@@ -10,6 +10,7 @@ use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices, proced
 use crate::db::{self, DbConn};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::codes::{DossierCode, OfficeCode};
+use crate::domain::deadline::{self, DeadlineBasis};
 use crate::domain::dossier::{Channel, Status};
 use crate::domain::timeliness::Timeliness;
 use crate::error::{AppError, AppResult};
@@ -44,14 +45,27 @@ pub struct Dossier {
     pub responsible_office_code: String,
     pub deadline_trace: String,
     pub reappointment_used: bool,
-    pub due_soon_warned_for: Option<NaiveDateTime>,
-    pub escalated_for: Option<NaiveDateTime>,
+    pub processing_amount: i32,
+    pub processing_unit: String,
+    pub paused_secs: i64,
     pub version: i32,
-    pub created_by: String,
     pub updated_at: NaiveDateTime,
 }
 
 impl Dossier {
+    /// What `due_at` is computed from (see `domain::deadline`).
+    pub fn deadline_basis(&self) -> AppResult<DeadlineBasis> {
+        let unit = crate::domain::calendar::TimeUnit::parse(&self.processing_unit)
+            .ok_or_else(|| AppError::Internal(format!("dossier {} has unknown unit", self.code)))?;
+        let amount = u32::try_from(self.processing_amount)
+            .map_err(|_| AppError::Internal(format!("dossier {} has a negative amount", self.code)))?;
+        Ok(DeadlineBasis {
+            counting_from: db::from_db(self.clock_started_at),
+            time: crate::domain::calendar::ProcessingTime { amount, unit },
+            paused_secs: self.paused_secs,
+        })
+    }
+
     pub fn status(&self) -> AppResult<Status> {
         Status::parse(&self.status).ok_or_else(|| AppError::Internal(format!("dossier {} has unknown status", self.code)))
     }
@@ -81,6 +95,8 @@ pub struct Step {
     pub seq: i32,
     pub office_code: String,
     pub received_at: NaiveDateTime,
+    pub deadline_amount: i32,
+    pub deadline_unit: String,
     pub deadline_at: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
     pub timeliness: Option<String>,
@@ -122,9 +138,8 @@ pub fn receive(
     let day = calendar.local_date(new.received_at);
     let seq = next_number(conn, office.as_str(), day)?;
     let code = DossierCode::new(office.clone(), day, seq).to_string();
-    let deadline = calendar.deadline(new.received_at, time);
+    let deadline = deadline::compute(calendar, DeadlineBasis { counting_from: new.received_at, time, paused_secs: 0 });
     let trace = serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
-    let clock_start = calendar.clock_start(new.received_at);
     let received_at = db::to_db(new.received_at);
     let now_db = db::to_db(now);
 
@@ -144,13 +159,15 @@ pub fn receive(
             dossiers::note.eq(&new.note),
             dossiers::status.eq(Status::Received.as_str()),
             dossiers::received_at.eq(received_at),
-            dossiers::clock_started_at.eq(db::to_db(clock_start)),
+            dossiers::clock_started_at.eq(received_at),
             dossiers::due_at.eq(db::to_db(deadline.due_at)),
             dossiers::responsible_office_code.eq(office.as_str()),
             dossiers::deadline_trace.eq(&trace),
             dossiers::reappointment_used.eq(false),
+            dossiers::processing_amount.eq(procedure.processing_amount),
+            dossiers::processing_unit.eq(&procedure.processing_unit),
+            dossiers::paused_secs.eq(0i64),
             dossiers::version.eq(1),
-            dossiers::created_by.eq(&new.actor),
             dossiers::updated_at.eq(now_db),
         ))
         .execute(conn)?;
@@ -333,7 +350,7 @@ pub struct DossierFilter {
     pub q: Option<String>,
 }
 
-const OPEN: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
+pub const OPEN: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
 const RUNNING: [&str; 2] = ["received", "processing"];
 const PAUSED: [&str; 2] = ["awaiting_supplement", "awaiting_payment"];
 

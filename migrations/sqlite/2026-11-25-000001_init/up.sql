@@ -63,10 +63,11 @@ CREATE TABLE dossiers (
     responsible_office_code TEXT NOT NULL REFERENCES offices (code),
     deadline_trace          TEXT NOT NULL,
     reappointment_used      BOOLEAN NOT NULL DEFAULT FALSE,
-    due_soon_warned_for     TIMESTAMP,
-    escalated_for           TIMESTAMP,
+    -- The processing time as it stood at receipt, and the working time added by pauses.
+    processing_amount       INTEGER NOT NULL,
+    processing_unit         TEXT NOT NULL,
+    paused_secs             BIGINT NOT NULL DEFAULT 0,
     version                 INTEGER NOT NULL DEFAULT 1,
-    created_by              TEXT NOT NULL,
     updated_at              TIMESTAMP NOT NULL,
     UNIQUE (office_code, day, seq)
 );
@@ -104,6 +105,8 @@ CREATE TABLE dossier_steps (
     seq          INTEGER NOT NULL,
     office_code  TEXT NOT NULL REFERENCES offices (code),
     received_at  TIMESTAMP NOT NULL,
+    deadline_amount INTEGER NOT NULL,
+    deadline_unit   TEXT NOT NULL,
     deadline_at  TIMESTAMP NOT NULL,
     completed_at TIMESTAMP,
     timeliness   TEXT,

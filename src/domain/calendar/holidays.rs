@@ -1,5 +1,7 @@
-//! Statutory public holidays (ngày nghỉ lễ, Tết — Labour Code 2019 Art. 112) and the
-//! compensatory days off (nghỉ bù, Art. 111.3) they give when they fall on a weekly rest day.
+//! Statutory public holidays (ngày nghỉ lễ, Tết — Labour Code 2019 Art. 112) for any year.
+//!
+//! Includes the compensatory days off (nghỉ bù, Art. 111.3) owed when a holiday falls on a
+//! weekly rest day.
 //!
 //! These are the days the law fixes; the yearly decisions of the Prime Minister (which
 //! adjacent day goes with National Day, day swaps, longer Tết breaks) are entered by

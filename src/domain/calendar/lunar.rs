@@ -23,7 +23,7 @@ const SYNODIC_MONTH: f64 = 29.530_588_861;
 const JDN_OF_CE_DAY_ZERO: i64 = 1_721_425;
 
 /// A date in the Vietnamese lunar calendar. `year` is the Gregorian year in which that lunar
-/// year's Tết falls (so 2027-02-05, the eve of Tết, is year 2026 month 12 day 30).
+/// year's Tết falls (so 2027-02-05, the eve of Tết, is year 2026 month 12 day 29).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LunarDate {
     pub year: i32,

@@ -691,7 +691,7 @@ impl Inner {
             // Clocks went back: the first occurrence is the one that happened first.
             chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
             // Clocks jumped forward over this wall time: read it with the offset in force
-            // before the jump, which lands just after the gap.
+            // before the jump, which moves it forward by the length of the gap.
             chrono::LocalResult::None => local
                 .checked_sub_days(Days::new(1))
                 .and_then(|earlier| tz.offset_from_local_datetime(&earlier).earliest())

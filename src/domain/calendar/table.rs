@@ -1,5 +1,6 @@
-//! Precomputed day kinds for 1900–2100, so deadline arithmetic is table look-ups, and the
-//! slower per-year classification used outside that range.
+//! The precomputed day table (1900–2100) and the per-year classification used outside it.
+//!
+//! Inside the table, deadline arithmetic is a few look-ups and a binary search.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

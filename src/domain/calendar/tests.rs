@@ -258,6 +258,22 @@ fn a_makeup_saturday_counts_and_a_swapped_weekday_does_not() {
             .any(|s| s.date == ymd(2025, 5, 2)
                 && s.reason == "override: Nghỉ hoán đổi (làm bù 26/4)")
     );
+    // Working hours run through the make-up Saturday too, and say why it counted.
+    let d = swapped.deadline(vn(2025, 4, 25, 16, 30), hours(2));
+    assert_eq!(local(d.due_at), ldt(2025, 4, 26, 9, 0));
+    let notes: Vec<Option<&str>> = d
+        .trace
+        .counted_hours
+        .iter()
+        .map(|p| p.note.as_deref())
+        .collect();
+    assert_eq!(notes, [None, Some("override: Làm bù cho ngày 2/5")]);
+    let d = swapped.deadline(vn(2025, 4, 26, 6, 0), hours(1));
+    assert_eq!(local(d.due_at), ldt(2025, 4, 26, 8, 30));
+    assert_eq!(
+        d.trace.counted_hours[0].note.as_deref(),
+        Some("override: Làm bù cho ngày 2/5")
+    );
     // Removing the overrides restores the plain calendar.
     let restored = swapped
         .without_override(ymd(2025, 4, 26))

@@ -1,5 +1,7 @@
-//! The explanation of a computed deadline: where the clock started and why, which days were
-//! counted or skipped and why, and later notes (supplement restarts, pauses).
+//! The deadline trace: how a due instant was reached, explained for clerks.
+//!
+//! Where the clock started and why, which days were counted or skipped and why, and notes
+//! added later (supplement restarts, pauses).
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -67,7 +69,7 @@ impl DeadlineTrace {
 pub struct SkippedDay {
     pub date: NaiveDate,
     pub kind: DayKind,
-    /// "weekend (Saturday)", "holiday: Giỗ Tổ Hùng Vương", "override: <name>".
+    /// `weekend (Saturday)`, `holiday: Giỗ Tổ Hùng Vương`, `override: <override name>`.
     pub reason: String,
 }
 
@@ -238,8 +240,10 @@ impl Inner {
             match self.spans.iter().position(|s| t0 < s.end) {
                 Some(i) if t0 >= self.spans[i].start => (d0, t0, note),
                 Some(0) => {
-                    parts.clock_reason =
-                        Some(format!("outside office hours (before {})", hhmm(first.start)));
+                    parts.clock_reason = Some(format!(
+                        "outside office hours (before {})",
+                        hhmm(first.start)
+                    ));
                     (d0, first.start, note)
                 }
                 Some(i) => {

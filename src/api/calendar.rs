@@ -1,0 +1,205 @@
+//! The working calendar: days, per-date overrides (admins), the audit of changes, and the
+//! deadline calculator clerks use at the counter.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, ListResponse, PageQuery, StrictJson};
+use crate::authz::{Caller, Permission};
+use crate::db::{self, from_db};
+use crate::domain::calendar::{CalendarOverride, DayInfo, DayKind, OverrideKind, ProcessingTime, TimeUnit, WorkingCalendar};
+use crate::domain::validation::{Errors, NAME_MAX, NOTE_MAX};
+use crate::error::{AppError, AppResult};
+use crate::store::calendar as store;
+
+/// The longest range `GET /calendar/days` returns at once.
+const MAX_DAYS: i64 = 732;
+
+async fn current(state: &web::Data<AppState>) -> AppResult<WorkingCalendar> {
+    let st = state.clone();
+    state.db(move |conn| st.current_calendar(conn)).await
+}
+
+fn parse_date(s: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::field("date", "must be a date YYYY-MM-DD"))
+}
+
+/// Dates the calendar covers (its tables span 1900–2100; stay well inside).
+fn check_range(field: &str, d: NaiveDate) -> AppResult<()> {
+    let lo = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default();
+    let hi = NaiveDate::from_ymd_opt(2090, 12, 31).unwrap_or_default();
+    if d < lo || d > hi {
+        return Err(AppError::field(field, "must be between 1950-01-01 and 2090-12-31"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaysQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// `GET /api/v1/calendar/days?from=&to=`: each day, working or not, and why.
+pub async fn days(state: web::Data<AppState>, caller: Caller, q: web::Query<DaysQuery>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    check_range("from", q.from)?;
+    check_range("to", q.to)?;
+    if q.to < q.from {
+        return Err(AppError::field("to", "must not be before from"));
+    }
+    if (q.to - q.from).num_days() >= MAX_DAYS {
+        return Err(AppError::field("to", format!("at most {MAX_DAYS} days at once")));
+    }
+    let cal = current(&state).await?;
+    Ok(HttpResponse::Ok().json(cal.days(q.from, q.to)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideRequest {
+    pub kind: OverrideKind,
+    pub name: String,
+    /// The document the change comes from (e.g. the Prime Minister's decision).
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DayChange {
+    #[serde(flatten)]
+    pub day: DayInfo,
+    /// Open dossiers whose deadline moved because of this change.
+    pub recomputed: usize,
+}
+
+/// `PUT /api/v1/calendar/days/{date}` (admin): make a date a holiday or a make-up working day.
+pub async fn put_day(
+    state: web::Data<AppState>,
+    caller: Caller,
+    date: web::Path<String>,
+    body: StrictJson<OverrideRequest>,
+) -> AppResult<HttpResponse> {
+    caller.require(Permission::Administer)?;
+    let date = parse_date(&date)?;
+    check_range("date", date)?;
+    let req = body.value;
+    let mut e = Errors::default();
+    let name = e.line("name", &req.name, NAME_MAX);
+    let source = e.opt_note("source", req.source.as_deref(), NOTE_MAX);
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0));
+    }
+    let st = state.clone();
+    let (day, recomputed) = state
+        .db(move |conn| {
+            let cal = st.current_calendar(conn)?;
+            // A make-up day only makes sense on a day that is otherwise off.
+            let without = cal.without_override(date).day(date);
+            if req.kind == OverrideKind::MakeupWorkday && without.kind == DayKind::Workday {
+                return Err(AppError::field("kind", format!("{date} is a working day already")));
+            }
+            let o = CalendarOverride { date, kind: req.kind, name };
+            let change = db::write_tx(conn, |c| {
+                store::set(c, &st.calendar_settings, o, source.as_deref(), &caller.username, db::now())
+            })?;
+            let cal = st.current_calendar(conn)?;
+            Ok((cal.day(date), change.recomputed))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DayChange { day, recomputed }))
+}
+
+/// `DELETE /api/v1/calendar/days/{date}` (admin): back to the generated calendar.
+pub async fn delete_day(state: web::Data<AppState>, caller: Caller, date: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require(Permission::Administer)?;
+    let date = parse_date(&date)?;
+    let st = state.clone();
+    let (day, recomputed) = state
+        .db(move |conn| {
+            let change =
+                db::write_tx(conn, |c| store::remove(c, &st.calendar_settings, date, &caller.username, db::now()))?;
+            let cal = st.current_calendar(conn)?;
+            Ok((cal.day(date), change.recomputed))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DayChange { day, recomputed }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeView {
+    pub date: NaiveDate,
+    pub action: String,
+    pub old_kind: Option<String>,
+    pub old_name: Option<String>,
+    pub new_kind: Option<String>,
+    pub new_name: Option<String>,
+    pub actor: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// `GET /api/v1/calendar/changes` (supervisor, admin): the audit history, newest first.
+pub async fn changes(state: web::Data<AppState>, caller: Caller, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+    caller.require(Permission::Report)?;
+    let page = q.request()?;
+    let result = state.db(move |conn| store::history(conn, page)).await?;
+    let items: Vec<ChangeView> = result
+        .items
+        .into_iter()
+        .map(|a| ChangeView {
+            date: a.date,
+            action: a.action,
+            old_kind: a.old_kind,
+            old_name: a.old_name,
+            new_kind: a.new_kind,
+            new_name: a.new_name,
+            actor: a.actor,
+            at: state.local(from_db(a.at)),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineQuery {
+    pub start: Option<DateTime<FixedOffset>>,
+    pub amount: i64,
+    pub unit: TimeUnit,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeadlineView {
+    pub start: DateTime<FixedOffset>,
+    pub clock_start: DateTime<FixedOffset>,
+    pub amount: u32,
+    pub unit: TimeUnit,
+    pub due_at: DateTime<FixedOffset>,
+    pub trace: serde_json::Value,
+}
+
+/// `GET /api/v1/calendar/deadline?start=&amount=&unit=`: the appointment a receipt now would get.
+pub async fn deadline(state: web::Data<AppState>, caller: Caller, q: web::Query<DeadlineQuery>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let mut e = Errors::default();
+    let time = super::procedures::processing_time("", &super::procedures::ProcessingTimeInput { amount: q.amount, unit: q.unit }, &mut e);
+    let start = q.start.map(|t| t.to_utc()).unwrap_or_else(db::now);
+    if let Err(err) = check_range("start", start.date_naive()) {
+        return Err(err);
+    }
+    let Some(time) = time.filter(|_| e.is_empty()) else {
+        return Err(AppError::field("amount", e.0.first().map(|f| f.message.clone()).unwrap_or_default()));
+    };
+    let time: ProcessingTime = time;
+    let cal = current(&state).await?;
+    let d = cal.deadline(start, time);
+    Ok(HttpResponse::Ok().json(DeadlineView {
+        start: state.local(start),
+        clock_start: state.local(cal.clock_start(start)),
+        amount: time.amount,
+        unit: time.unit,
+        due_at: state.local(d.due_at),
+        trace: serde_json::to_value(&d.trace).map_err(|e| AppError::Internal(e.to_string()))?,
+    }))
+}
