@@ -32,8 +32,9 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
             tracing::info!(applied, database = %db.shown_url, "migrations applied");
         }
         let mut conn = db.conn()?;
-        let arrangements = store::calendar::parse_arrangements(store::calendar::SHIPPED_ARRANGEMENTS)
-            .map_err(|e| anyhow::anyhow!("calendar/vietnam.toml: {e}"))?;
+        let arrangements =
+            store::calendar::parse_arrangements(store::calendar::SHIPPED_ARRANGEMENTS)
+                .map_err(|e| anyhow::anyhow!("calendar/vietnam.toml: {e}"))?;
         let imported = db::write_tx(&mut conn, |c| {
             store::calendar::import(c, &calendar, &arrangements, db::now())
         })?;
@@ -81,7 +82,11 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let server = server(state.clone(), listener)?;
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -109,7 +114,6 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(max_body))
-            .app_data(api::query_config())
             .app_data(api::path_config())
             .wrap(actix_web::middleware::from_fn(access_log))
             .configure(api::routes)
@@ -134,7 +138,11 @@ async fn access_log(
         .headers()
         .get("X-Request-Id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().clone();
@@ -149,7 +157,10 @@ async fn access_log(
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
     ] {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -173,7 +184,9 @@ async fn maintenance(state: AppState) {
             state.set_calendar(cal);
         }
         if n % 60 == 1 {
-            let result = state.db(|conn| store::idempotency::purge(conn, db::now())).await;
+            let result = state
+                .db(|conn| store::idempotency::purge(conn, db::now()))
+                .await;
             match result {
                 Ok(purged) if purged > 0 => tracing::info!(purged, "old idempotency keys removed"),
                 Ok(_) => {}

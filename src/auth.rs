@@ -15,7 +15,10 @@ pub const AUDIENCE: &str = "motcua-api";
 
 /// Hashes a password with argon2id and a fresh salt. Slow by design: call it off the async threads.
 pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// Checks a password against a stored hash. A missing or unreadable hash still costs one
@@ -23,7 +26,9 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 pub fn verify_password(stored: Option<&str>, password: &str) -> bool {
     let parsed = stored.and_then(|s| PasswordHash::new(s).ok());
     match parsed {
-        Some(hash) => Argon2::default().verify_password(password.as_bytes(), &hash).is_ok(),
+        Some(hash) => Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok(),
         None => {
             if let Some(dummy) = dummy_hash() {
                 let _ = Argon2::default().verify_password(password.as_bytes(), dummy);
@@ -67,18 +72,36 @@ pub struct TokenKeys {
 impl TokenKeys {
     /// `random_secret` is used when no secret is configured (loopback only; checked by the config).
     pub fn new(settings: &AuthSettings, random_secret: &str) -> Self {
-        let current = settings.jwt_secret.as_ref().map(|s| s.expose_secret().to_owned());
+        let current = settings
+            .jwt_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned());
         let current = current.unwrap_or_else(|| random_secret.to_owned());
         let mut decoding = vec![DecodingKey::from_secret(current.as_bytes())];
-        decoding.extend(settings.previous_secrets.iter().map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())));
-        Self { encoding: EncodingKey::from_secret(current.as_bytes()), decoding, ttl_secs: settings.token_ttl_secs }
+        decoding.extend(
+            settings
+                .previous_secrets
+                .iter()
+                .map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
+        );
+        Self {
+            encoding: EncodingKey::from_secret(current.as_bytes()),
+            decoding,
+            ttl_secs: settings.token_ttl_secs,
+        }
     }
 
     pub fn ttl_secs(&self) -> u64 {
         self.ttl_secs
     }
 
-    pub fn issue(&self, username: &str, role: Role, office: Option<&str>, now: i64) -> Result<String, String> {
+    pub fn issue(
+        &self,
+        username: &str,
+        role: Role,
+        office: Option<&str>,
+        now: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
             sub: username.to_owned(),
             role,
@@ -89,7 +112,8 @@ impl TokenKeys {
             nbf: now,
             exp: now + self.ttl_secs as i64,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| e.to_string())
     }
 
     /// Verifies signature (HS256 only), issuer, audience, expiry and not-before.
@@ -157,8 +181,14 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let t = keys.issue("clerk1", Role::Clerk, Some("H40"), now).unwrap();
         let c = keys.verify(&t).unwrap();
-        assert_eq!((c.sub.as_str(), c.role, c.office.as_deref()), ("clerk1", Role::Clerk, Some("H40")));
-        assert_eq!((c.iss.as_str(), c.aud.as_str(), c.exp - c.iat), (ISSUER, AUDIENCE, 3600));
+        assert_eq!(
+            (c.sub.as_str(), c.role, c.office.as_deref()),
+            ("clerk1", Role::Clerk, Some("H40"))
+        );
+        assert_eq!(
+            (c.iss.as_str(), c.aud.as_str(), c.exp - c.iat),
+            (ISSUER, AUDIENCE, 3600)
+        );
     }
 
     #[test]

@@ -43,7 +43,10 @@ impl Caller {
         if self.may(p) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("the role {} may not do this", self.role.as_str())))
+            Err(AppError::Forbidden(format!(
+                "the role {} may not do this",
+                self.role.as_str()
+            )))
         }
     }
 }

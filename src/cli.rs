@@ -11,7 +11,11 @@ use crate::domain::dossier::Role;
 use crate::error::AppError;
 
 #[derive(Debug, Parser)]
-#[command(name = "motcua", version, about = "Dossier tracking for one-stop-shop offices (Bộ phận Một cửa)")]
+#[command(
+    name = "motcua",
+    version,
+    about = "Dossier tracking for one-stop-shop offices (Bộ phận Một cửa)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -53,7 +57,8 @@ pub enum UserCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| format!("unknown role {s:?}: use clerk, officer, supervisor or admin"))
+    Role::parse(s)
+        .ok_or_else(|| format!("unknown role {s:?}: use clerk, officer, supervisor or admin"))
 }
 
 /// Runs a parsed command; the error is printed by `main` with a non-zero exit.
@@ -62,7 +67,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             let ip = app.state().settings.bind_addr()?.ip();
-            let shown = if ip.is_ipv6() { format!("[{ip}]") } else { ip.to_string() };
+            let shown = if ip.is_ipv6() {
+                format!("[{ip}]")
+            } else {
+                ip.to_string()
+            };
             tracing::info!("motcua listening on http://{shown}:{}", app.port());
             app.run_until_stopped().await?;
             Ok(())
@@ -72,11 +81,24 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("migrations are up to date on {}", db.shown_url);
             Ok(())
         }
-        Command::User { action: UserCommand::Add { username, role, office, full_name, email, password_stdin: _ } } => {
+        Command::User {
+            action:
+                UserCommand::Add {
+                    username,
+                    role,
+                    office,
+                    full_name,
+                    email,
+                    password_stdin: _,
+                },
+        } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             // A trailing newline from `echo` or a here-string is not part of the password.
-            let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+            let password = password
+                .strip_suffix('\n')
+                .map(|p| p.strip_suffix('\r').unwrap_or(p))
+                .unwrap_or(&password);
             let req = validate_new_user(CreateUserRequest {
                 username,
                 password: password.to_owned(),
@@ -103,7 +125,11 @@ fn describe(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(errors) => anyhow::anyhow!(
             "{}",
-            errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
+            errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         other => anyhow::anyhow!("{other}"),
     }

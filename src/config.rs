@@ -144,25 +144,38 @@ impl Default for DatabaseSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), workers: 0, max_body_bytes: 64 * 1024 }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: 0,
+            max_body_bytes: 64 * 1024,
+        }
     }
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { jwt_secret: None, previous_secrets: Vec::new(), token_ttl_secs: 3600 }
+        Self {
+            jwt_secret: None,
+            previous_secrets: Vec::new(),
+            token_ttl_secs: 3600,
+        }
     }
 }
 
 impl Default for SmtpSettings {
     fn default() -> Self {
-        Self { url: None, from: "Bo phan Mot cua <no-reply@localhost>".into() }
+        Self {
+            url: None,
+            from: "Bo phan Mot cua <no-reply@localhost>".into(),
+        }
     }
 }
 
 impl Default for JobSettings {
     fn default() -> Self {
-        Self { sweep_interval_secs: 60 }
+        Self {
+            sweep_interval_secs: 60,
+        }
     }
 }
 
@@ -181,32 +194,49 @@ impl Default for DeadlineSettings {
     fn default() -> Self {
         Self {
             supplement_policy: SupplementPolicy::Restart,
-            due_soon: ProcessingTime { amount: 1, unit: TimeUnit::WorkingDays },
+            due_soon: ProcessingTime {
+                amount: 1,
+                unit: TimeUnit::WorkingDays,
+            },
         }
     }
 }
 
 impl Default for ApologySettings {
     fn default() -> Self {
-        Self { extension: ProcessingTime { amount: 5, unit: TimeUnit::WorkingDays } }
+        Self {
+            extension: ProcessingTime {
+                amount: 5,
+                unit: TimeUnit::WorkingDays,
+            },
+        }
     }
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { retry_base_secs: 30, max_attempts: 10, lease_secs: 300 }
+        Self {
+            retry_base_secs: 30,
+            max_attempts: 10,
+            lease_secs: 300,
+        }
     }
 }
 
 impl Default for PublicSettings {
     fn default() -> Self {
-        Self { lookup_per_minute: 30 }
+        Self {
+            lookup_per_minute: 30,
+        }
     }
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { format: LogFormat::Text, level: "info".into() }
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
     }
 }
 
@@ -231,9 +261,15 @@ impl Default for Settings {
 impl Settings {
     /// Reads the layers from the working directory and the process environment.
     pub fn load() -> Result<Self, ConfigError> {
-        let file = std::env::var("MOTCUA_CONFIG").ok().filter(|s| !s.is_empty());
+        let file = std::env::var("MOTCUA_CONFIG")
+            .ok()
+            .filter(|s| !s.is_empty());
         let env: Vec<(String, String)> = std::env::vars().collect();
-        Self::load_from(Path::new("config/default.toml"), file.as_deref().map(Path::new), env)
+        Self::load_from(
+            Path::new("config/default.toml"),
+            file.as_deref().map(Path::new),
+            env,
+        )
     }
 
     /// The layering itself, with its inputs explicit so that it can be tested.
@@ -242,8 +278,11 @@ impl Settings {
         config_file: Option<&Path>,
         env: Vec<(String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut builder = config::Config::builder()
-            .add_source(config::File::from(default_file).format(config::FileFormat::Toml).required(false));
+        let mut builder = config::Config::builder().add_source(
+            config::File::from(default_file)
+                .format(config::FileFormat::Toml)
+                .required(false),
+        );
         if let Some(path) = config_file {
             if !path.is_file() {
                 return Err(ConfigError(format!(
@@ -251,9 +290,16 @@ impl Settings {
                     path.display()
                 )));
             }
-            builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml).required(true));
+            builder = builder.add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
         }
-        let env_map: config::Map<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("MOTCUA__")).collect();
+        let env_map: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("MOTCUA__"))
+            .collect();
         builder = builder.add_source(
             config::Environment::with_prefix("MOTCUA")
                 .prefix_separator("__")
@@ -276,14 +322,19 @@ impl Settings {
     /// Checks what the types alone cannot; each message names its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database.url.expose_secret();
-        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return Err(ConfigError(format!(
                 "database.url: {} is neither sqlite://… nor postgres://…",
                 redact_url(url)
             )));
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError("database.max_connections must be at least 1".into()));
+            return Err(ConfigError(
+                "database.max_connections must be at least 1".into(),
+            ));
         }
         let bind = self.bind_addr()?;
         if self.auth.jwt_secret.is_none() && !bind.ip().is_loopback() {
@@ -294,7 +345,9 @@ impl Settings {
         if let Some(secret) = &self.auth.jwt_secret
             && secret.expose_secret().len() < 32
         {
-            return Err(ConfigError("auth.jwt_secret must be at least 32 characters".into()));
+            return Err(ConfigError(
+                "auth.jwt_secret must be at least 32 characters".into(),
+            ));
         }
         if self.auth.token_ttl_secs == 0 {
             return Err(ConfigError("auth.token_ttl_secs must be positive".into()));
@@ -302,62 +355,92 @@ impl Settings {
         if let Some(smtp) = &self.smtp.url {
             let u = smtp.expose_secret();
             if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
-                return Err(ConfigError(format!("smtp.url: {} is not smtp://… or smtps://…", redact_url(u))));
+                return Err(ConfigError(format!(
+                    "smtp.url: {} is not smtp://… or smtps://…",
+                    redact_url(u)
+                )));
             }
         }
         if self.jobs.sweep_interval_secs == 0 {
-            return Err(ConfigError("jobs.sweep_interval_secs must be positive".into()));
+            return Err(ConfigError(
+                "jobs.sweep_interval_secs must be positive".into(),
+            ));
         }
         self.calendar_settings()?;
-        for (key, t) in [("deadlines.due_soon", self.deadlines.due_soon), ("apology.extension", self.apology.extension)] {
+        for (key, t) in [
+            ("deadlines.due_soon", self.deadlines.due_soon),
+            ("apology.extension", self.apology.extension),
+        ] {
             if t.amount == 0 {
                 return Err(ConfigError(format!("{key}.amount must be positive")));
             }
         }
-        if self.outbox.max_attempts == 0 || self.outbox.retry_base_secs == 0 || self.outbox.lease_secs == 0 {
+        if self.outbox.max_attempts == 0
+            || self.outbox.retry_base_secs == 0
+            || self.outbox.lease_secs == 0
+        {
             return Err(ConfigError(
                 "outbox.retry_base_secs, outbox.max_attempts and outbox.lease_secs must be positive".into(),
             ));
         }
         if self.public.lookup_per_minute == 0 {
-            return Err(ConfigError("public.lookup_per_minute must be positive".into()));
+            return Err(ConfigError(
+                "public.lookup_per_minute must be positive".into(),
+            ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return Err(ConfigError(format!("log.level: {:?} is not a valid filter", self.log.level)));
+            return Err(ConfigError(format!(
+                "log.level: {:?} is not a valid filter",
+                self.log.level
+            )));
         }
         Ok(())
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.server
-            .bind
-            .parse()
-            .map_err(|_| ConfigError(format!("server.bind: {:?} is not an address like 127.0.0.1:8080", self.server.bind)))
+        self.server.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "server.bind: {:?} is not an address like 127.0.0.1:8080",
+                self.server.bind
+            ))
+        })
     }
 
     /// The calendar part of the settings, parsed.
     pub fn calendar_settings(&self) -> Result<CalendarSettings, ConfigError> {
-        let timezone: chrono_tz::Tz = self
-            .calendar
-            .timezone
-            .parse()
-            .map_err(|_| ConfigError(format!("calendar.timezone: {:?} is not an IANA time zone", self.calendar.timezone)))?;
+        let timezone: chrono_tz::Tz = self.calendar.timezone.parse().map_err(|_| {
+            ConfigError(format!(
+                "calendar.timezone: {:?} is not an IANA time zone",
+                self.calendar.timezone
+            ))
+        })?;
         let sessions = self
             .calendar
             .sessions
             .iter()
             .map(|s| parse_session(s))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| ConfigError("calendar.sessions: each session is \"HH:MM-HH:MM\"".into()))?;
+            .ok_or_else(|| {
+                ConfigError("calendar.sessions: each session is \"HH:MM-HH:MM\"".into())
+            })?;
         let rest_days = self
             .calendar
             .rest_days
             .iter()
             .map(|d| d.parse::<chrono::Weekday>().ok())
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| ConfigError("calendar.rest_days: use weekday names such as \"saturday\"".into()))?;
-        let settings = CalendarSettings { timezone, sessions, rest_days, statutory_holidays: self.calendar.statutory_holidays };
-        settings.validate().map_err(|e| ConfigError(format!("calendar.sessions: {e}")))?;
+            .ok_or_else(|| {
+                ConfigError("calendar.rest_days: use weekday names such as \"saturday\"".into())
+            })?;
+        let settings = CalendarSettings {
+            timezone,
+            sessions,
+            rest_days,
+            statutory_holidays: self.calendar.statutory_holidays,
+        };
+        settings
+            .validate()
+            .map_err(|e| ConfigError(format!("calendar.sessions: {e}")))?;
         Ok(settings)
     }
 }
@@ -391,7 +474,10 @@ mod tests {
     use std::io::Write;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -403,9 +489,28 @@ mod tests {
         assert_eq!(s.jobs.sweep_interval_secs, 60);
         assert_eq!(s.calendar.timezone, "Asia/Ho_Chi_Minh");
         assert_eq!(s.deadlines.supplement_policy, SupplementPolicy::Restart);
-        assert_eq!(s.apology.extension, ProcessingTime { amount: 5, unit: TimeUnit::WorkingDays });
-        assert_eq!(s.deadlines.due_soon, ProcessingTime { amount: 1, unit: TimeUnit::WorkingDays });
-        assert_eq!((s.outbox.retry_base_secs, s.outbox.max_attempts, s.outbox.lease_secs), (30, 10, 300));
+        assert_eq!(
+            s.apology.extension,
+            ProcessingTime {
+                amount: 5,
+                unit: TimeUnit::WorkingDays
+            }
+        );
+        assert_eq!(
+            s.deadlines.due_soon,
+            ProcessingTime {
+                amount: 1,
+                unit: TimeUnit::WorkingDays
+            }
+        );
+        assert_eq!(
+            (
+                s.outbox.retry_base_secs,
+                s.outbox.max_attempts,
+                s.outbox.lease_secs
+            ),
+            (30, 10, 300)
+        );
         assert_eq!(s.public.lookup_per_minute, 30);
         assert!(s.smtp.url.is_none());
         assert_eq!(s.smtp.from, "Bo phan Mot cua <no-reply@localhost>");
@@ -427,7 +532,10 @@ mod tests {
         let s = Settings::load_from(
             &default,
             Some(&extra),
-            env(&[("MOTCUA__PUBLIC__LOOKUP_PER_MINUTE", "12"), ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "pause")]),
+            env(&[
+                ("MOTCUA__PUBLIC__LOOKUP_PER_MINUTE", "12"),
+                ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "pause"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.server.bind, "127.0.0.1:9000");
@@ -441,29 +549,56 @@ mod tests {
     fn invalid_values_name_their_key() {
         let cases = [
             ("MOTCUA__SERVER__BIND", "not an address", "server.bind"),
-            ("MOTCUA__CALENDAR__TIMEZONE", "Mars/Olympus", "calendar.timezone"),
-            ("MOTCUA__DATABASE__URL", "mysql://u:hunter2@h/db", "database.url"),
-            ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "sometimes", "supplement_policy"),
-            ("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "soon", "sweep_interval_secs"),
+            (
+                "MOTCUA__CALENDAR__TIMEZONE",
+                "Mars/Olympus",
+                "calendar.timezone",
+            ),
+            (
+                "MOTCUA__DATABASE__URL",
+                "mysql://u:hunter2@h/db",
+                "database.url",
+            ),
+            (
+                "MOTCUA__DEADLINES__SUPPLEMENT_POLICY",
+                "sometimes",
+                "supplement_policy",
+            ),
+            (
+                "MOTCUA__JOBS__SWEEP_INTERVAL_SECS",
+                "soon",
+                "sweep_interval_secs",
+            ),
             ("MOTCUA__SERVER__BIND", "0.0.0.0:8080", "auth.jwt_secret"),
         ];
         for (key, value, named) in cases {
-            let err = Settings::load_from(Path::new("/nonexistent"), None, env(&[(key, value)])).unwrap_err();
+            let err = Settings::load_from(Path::new("/nonexistent"), None, env(&[(key, value)]))
+                .unwrap_err();
             assert!(err.to_string().contains(named), "{key}={value}: {err}");
-            assert!(!err.to_string().contains("hunter2"), "password leaked: {err}");
+            assert!(
+                !err.to_string().contains("hunter2"),
+                "password leaked: {err}"
+            );
         }
     }
 
     #[test]
     fn a_missing_config_file_is_an_error() {
-        let err = Settings::load_from(Path::new("/nonexistent"), Some(Path::new("/nonexistent/motcua.toml")), vec![])
-            .unwrap_err();
+        let err = Settings::load_from(
+            Path::new("/nonexistent"),
+            Some(Path::new("/nonexistent/motcua.toml")),
+            vec![],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("MOTCUA_CONFIG"));
     }
 
     #[test]
     fn redaction_hides_passwords_only() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/motcua"), "postgres://app:***@db:5432/motcua");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/motcua"),
+            "postgres://app:***@db:5432/motcua"
+        );
         assert_eq!(redact_url("postgres://db/motcua"), "postgres://db/motcua");
         assert!(!redact_url("postgres://app:s3cret@[bad").contains("s3cret"));
     }

@@ -41,7 +41,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -49,7 +52,10 @@ impl AppError {
     }
 
     pub fn conflict(detail: impl Into<String>) -> Self {
-        AppError::Conflict { code: "conflict", detail: detail.into() }
+        AppError::Conflict {
+            code: "conflict",
+            detail: detail.into(),
+        }
     }
 
     /// The stable snake_case code clients switch on.
@@ -109,7 +115,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::MalformedJson(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) | AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::IdempotencyMismatch => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -149,10 +157,16 @@ impl ResponseError for AppError {
             },
         };
         let mut resp = HttpResponse::build(status);
-        resp.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        resp.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
         match self {
             AppError::Unauthorized(_) => {
-                resp.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"motcua\"")));
+                resp.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"motcua\""),
+                ));
             }
             AppError::RateLimited { retry_after_secs } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
@@ -171,9 +185,9 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::conflict("a resource with the same identifier already exists")
             }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                AppError::conflict("the request refers to something that does not exist or is still in use")
-            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
+                "the request refers to something that does not exist or is still in use",
+            ),
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::conflict("a concurrent change interfered; retry the request")
             }

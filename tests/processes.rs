@@ -28,29 +28,66 @@ fn motcua(cwd: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command, stdin: Option<&str>) -> (i32, String, String) {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn motcua");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn motcua");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     } else {
         drop(child.stdin.take());
     }
     let out = child.wait_with_output().expect("wait");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
 fn an_invalid_configuration_exits_non_zero_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(motcua(dir.path()).arg("migrate").env("MOTCUA__SERVER__BIND", "nonsense"), None);
+    let (code, _, err) = run(
+        motcua(dir.path())
+            .arg("migrate")
+            .env("MOTCUA__SERVER__BIND", "nonsense"),
+        None,
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("server.bind"), "{err}");
-    let (code, _, err) = run(motcua(dir.path()).arg("serve").env("MOTCUA__SERVER__BIND", "0.0.0.0:0"), None);
+    let (code, _, err) = run(
+        motcua(dir.path())
+            .arg("serve")
+            .env("MOTCUA__SERVER__BIND", "0.0.0.0:0"),
+        None,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("auth.jwt_secret"), "{err}");
-    let (code, _, err) = run(motcua(dir.path()).arg("migrate").env("MOTCUA__NO_SUCH__KEY", "1"), None);
+    let (code, _, err) = run(
+        motcua(dir.path())
+            .arg("migrate")
+            .env("MOTCUA__NO_SUCH__KEY", "1"),
+        None,
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("no_such"), "an unknown key is a typo worth reporting: {err}");
-    let (code, _, err) = run(motcua(dir.path()).arg("migrate").env("MOTCUA_CONFIG", "/nonexistent/motcua.toml"), None);
+    assert!(
+        err.contains("no_such"),
+        "an unknown key is a typo worth reporting: {err}"
+    );
+    let (code, _, err) = run(
+        motcua(dir.path())
+            .arg("migrate")
+            .env("MOTCUA_CONFIG", "/nonexistent/motcua.toml"),
+        None,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("MOTCUA_CONFIG"), "{err}");
 }
@@ -59,7 +96,10 @@ fn an_invalid_configuration_exits_non_zero_naming_the_key() {
 fn an_unreachable_database_exits_non_zero_naming_the_url_without_its_password() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(
-        motcua(dir.path()).arg("migrate").env("MOTCUA__DATABASE__URL", "postgres://app:hunter2@127.0.0.1:1/motcua"),
+        motcua(dir.path()).arg("migrate").env(
+            "MOTCUA__DATABASE__URL",
+            "postgres://app:hunter2@127.0.0.1:1/motcua",
+        ),
         None,
     );
     assert_eq!(code, 1, "{err}");
@@ -71,19 +111,35 @@ fn an_unreachable_database_exits_non_zero_naming_the_url_without_its_password() 
 fn configuration_layers_from_the_working_directory_file_then_motcua_config_then_environment() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("config")).unwrap();
-    std::fs::write(dir.path().join("config/default.toml"), "[database]\nurl = \"sqlite://from-default/m.db\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("config/default.toml"),
+        "[database]\nurl = \"sqlite://from-default/m.db\"\n",
+    )
+    .unwrap();
     let (code, out, err) = run(motcua(dir.path()).arg("migrate"), None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("from-default/m.db"), "{out}");
     assert!(dir.path().join("from-default/m.db").is_file());
 
-    std::fs::write(dir.path().join("extra.toml"), "[database]\nurl = \"sqlite://from-extra/m.db\"\n").unwrap();
-    let (code, _, err) = run(motcua(dir.path()).arg("migrate").env("MOTCUA_CONFIG", "extra.toml"), None);
+    std::fs::write(
+        dir.path().join("extra.toml"),
+        "[database]\nurl = \"sqlite://from-extra/m.db\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        motcua(dir.path())
+            .arg("migrate")
+            .env("MOTCUA_CONFIG", "extra.toml"),
+        None,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(dir.path().join("from-extra/m.db").is_file());
 
     let (code, _, err) = run(
-        motcua(dir.path()).arg("migrate").env("MOTCUA_CONFIG", "extra.toml").env("MOTCUA__DATABASE__URL", "sqlite://from-env/m.db"),
+        motcua(dir.path())
+            .arg("migrate")
+            .env("MOTCUA_CONFIG", "extra.toml")
+            .env("MOTCUA__DATABASE__URL", "sqlite://from-env/m.db"),
         None,
     );
     assert_eq!(code, 0, "{err}");
@@ -93,30 +149,80 @@ fn configuration_layers_from_the_working_directory_file_then_motcua_config_then_
 #[test]
 fn user_add_reads_the_password_from_stdin_and_validates() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) =
-        run(motcua(dir.path()).args(["user", "add", "--username", "root", "--role", "admin", "--password-stdin"]), Some("short\n"));
+    let (code, _, err) = run(
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ]),
+        Some("short\n"),
+    );
     assert_ne!(code, 0);
     assert!(err.contains("password"), "{err}");
     let (code, out, err) = run(
-        motcua(dir.path()).args(["user", "add", "--username", "root", "--role", "admin", "--password-stdin"]),
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ]),
         Some("a-long-enough-password\n"),
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("created user root"), "{out}");
-    assert!(dir.path().join("data/motcua.db").is_file(), "the embedded default database is created");
+    assert!(
+        dir.path().join("data/motcua.db").is_file(),
+        "the embedded default database is created"
+    );
     let (code, _, err) = run(
-        motcua(dir.path()).args(["user", "add", "--username", "root", "--role", "admin", "--password-stdin"]),
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ]),
         Some("a-long-enough-password\n"),
     );
     assert_ne!(code, 0);
     assert!(err.contains("taken"), "{err}");
     let (code, _, err) = run(
-        motcua(dir.path()).args(["user", "add", "--username", "clerk1", "--role", "clerk", "--office", "NOPE", "--password-stdin"]),
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "clerk1",
+            "--role",
+            "clerk",
+            "--office",
+            "NOPE",
+            "--password-stdin",
+        ]),
         Some("a-long-enough-password\n"),
     );
     assert_ne!(code, 0);
     assert!(err.contains("office"), "{err}");
-    let (code, _, err) = run(motcua(dir.path()).args(["user", "add", "--username", "x", "--role", "boss", "--password-stdin"]), Some(""));
+    let (code, _, err) = run(
+        motcua(dir.path()).args([
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "boss",
+            "--password-stdin",
+        ]),
+        Some(""),
+    );
     assert_ne!(code, 0);
     assert!(err.contains("boss"), "{err}");
 }
@@ -155,11 +261,18 @@ fn serve(cwd: &Path, database_url: &str) -> Server {
             }
         }
     });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("server reported its address");
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server reported its address");
     Server { child, base }
 }
 
-async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> (u16, Value) {
+async fn post(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut rb = client.post(url).json(&body);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -175,11 +288,21 @@ async fn two_server_processes_on_one_postgres_never_collide() {
         eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
         return;
     }
-    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres)).await.unwrap();
+    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(
         motcua(dir.path())
-            .args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
+            .args([
+                "user",
+                "add",
+                "--username",
+                "admin",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ])
             .env("MOTCUA__DATABASE__URL", &database.url),
         Some("admin-password-1234"),
     );
@@ -192,10 +315,22 @@ async fn two_server_processes_on_one_postgres_never_collide() {
         (ta.join().unwrap(), tb.join().unwrap())
     };
     let client = reqwest::Client::new();
-    let (s, tok) = post(&client, format!("{}/api/v1/auth/token", a.base), None, json!({"username": "admin", "password": "admin-password-1234"})).await;
+    let (s, tok) = post(
+        &client,
+        format!("{}/api/v1/auth/token", a.base),
+        None,
+        json!({"username": "admin", "password": "admin-password-1234"}),
+    )
+    .await;
     assert_eq!(s, 200);
     let admin = tok["access_token"].as_str().unwrap().to_owned();
-    let (s, _) = post(&client, format!("{}/api/v1/offices", a.base), Some(&admin), json!({"code": "H40", "name": "Một cửa"})).await;
+    let (s, _) = post(
+        &client,
+        format!("{}/api/v1/offices", a.base),
+        Some(&admin),
+        json!({"code": "H40", "name": "Một cửa"}),
+    )
+    .await;
     assert_eq!(s, 201);
     let (s, _) = post(
         &client,
@@ -209,7 +344,11 @@ async fn two_server_processes_on_one_postgres_never_collide() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for i in 0..60 {
-        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
         let (client, admin) = (client.clone(), admin.clone());
         tasks.push(tokio::spawn(async move {
             post(
@@ -231,6 +370,9 @@ async fn two_server_processes_on_one_postgres_never_collide() {
     }
     codes.sort();
     let expected: Vec<String> = (1..=60).map(|n| format!("H40-261116-{n:04}")).collect();
-    assert_eq!(codes, expected, "60 receipts over two processes: distinct, consecutive, no gaps");
+    assert_eq!(
+        codes, expected,
+        "60 receipts over two processes: distinct, consecutive, no gaps"
+    );
     eprintln!("60 receipts over two processes in {:?}", started.elapsed());
 }

@@ -26,22 +26,33 @@ fn caller_from(req: &HttpRequest) -> AppResult<Caller> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal("application state missing".into()))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| AppError::Unauthorized("authentication required: send Authorization: Bearer <token>".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("authentication required: send Authorization: Bearer <token>".into())
+    })?;
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::Unauthorized("the Authorization header must be Bearer <token>".into()))?;
-    let claims = state.keys.verify(token).map_err(|why| AppError::Unauthorized(why.into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must be Bearer <token>".into())
+        })?;
+    let claims = state
+        .keys
+        .verify(token)
+        .map_err(|why| AppError::Unauthorized(why.into()))?;
     if claims.role != Role::Admin && claims.office.is_none() {
         return Err(AppError::Unauthorized("invalid token".into()));
     }
-    Ok(Caller { username: claims.sub, role: claims.role, office_code: claims.office })
+    Ok(Caller {
+        username: claims.sub,
+        role: claims.role,
+        office_code: claims.office,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,31 +70,55 @@ pub struct TokenResponse {
 }
 
 /// `POST /api/v1/auth/token`: the same 401 for an unknown user and a wrong password.
-pub async fn token(state: web::Data<AppState>, body: StrictJson<TokenRequest>) -> AppResult<HttpResponse> {
+pub async fn token(
+    state: web::Data<AppState>,
+    body: StrictJson<TokenRequest>,
+) -> AppResult<HttpResponse> {
     let req = body.value;
     if req.username.len() > 64 || req.password.len() > validation::PASSWORD_MAX * 4 {
-        return Err(AppError::Unauthorized("invalid username or password".into()));
+        return Err(AppError::Unauthorized(
+            "invalid username or password".into(),
+        ));
     }
     let username = req.username.clone();
     let user = state.db(move |conn| users::find(conn, &username)).await?;
     let password = req.password;
     let (ok, user) = web::block(move || {
-        let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
-        (crate::auth::verify_password(stored.as_deref(), &password), user)
+        let stored = user
+            .as_ref()
+            .filter(|u| u.active)
+            .map(|u| u.password_hash.clone());
+        (
+            crate::auth::verify_password(stored.as_deref(), &password),
+            user,
+        )
     })
     .await?;
     let user = match (ok, user) {
         (true, Some(u)) => u,
-        _ => return Err(AppError::Unauthorized("invalid username or password".into())),
+        _ => {
+            return Err(AppError::Unauthorized(
+                "invalid username or password".into(),
+            ));
+        }
     };
     let role = user.role()?;
     let token = state
         .keys
-        .issue(&user.username, role, user.office_code.as_deref(), chrono::Utc::now().timestamp())
+        .issue(
+            &user.username,
+            role,
+            user.office_code.as_deref(),
+            chrono::Utc::now().timestamp(),
+        )
         .map_err(AppError::Internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(TokenResponse { access_token: token, token_type: "Bearer", expires_in: state.keys.ttl_secs() }))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: state.keys.ttl_secs(),
+        }))
 }
 
 #[derive(Debug, Serialize)]
@@ -133,13 +168,21 @@ pub struct UserView {
 pub fn validate_new_user(req: CreateUserRequest) -> AppResult<CreateUserRequest> {
     let mut e = Errors::default();
     if !validation::username(&req.username) {
-        e.add("username", "must be 3–64 lower-case letters, digits, '.', '_' or '-'");
+        e.add(
+            "username",
+            "must be 3–64 lower-case letters, digits, '.', '_' or '-'",
+        );
     }
     if let Err(m) = validation::password(&req.password) {
         e.add("password", m);
     }
     let full_name = e.opt_line("full_name", req.full_name.as_deref(), validation::NAME_MAX);
-    let email = req.email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let email = req
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     if let Some(m) = &email
         && !validation::email(m)
     {
@@ -148,7 +191,10 @@ pub fn validate_new_user(req: CreateUserRequest) -> AppResult<CreateUserRequest>
     if let Some(code) = &req.office_code
         && crate::domain::codes::OfficeCode::parse(code).is_err()
     {
-        e.add("office_code", "may contain only digits, capital letters and dots");
+        e.add(
+            "office_code",
+            "may contain only digits, capital letters and dots",
+        );
     }
     if req.role != Role::Admin && req.office_code.is_none() {
         e.add("office_code", "is required for every role but admin");
@@ -156,11 +202,18 @@ pub fn validate_new_user(req: CreateUserRequest) -> AppResult<CreateUserRequest>
     if !e.is_empty() {
         return Err(AppError::Validation(e.0));
     }
-    Ok(CreateUserRequest { full_name, email, ..req })
+    Ok(CreateUserRequest {
+        full_name,
+        email,
+        ..req
+    })
 }
 
 /// Hashes the password and stores the user (blocking).
-pub fn create_user_blocking(conn: &mut crate::db::DbConn, req: CreateUserRequest) -> AppResult<users::User> {
+pub fn create_user_blocking(
+    conn: &mut crate::db::DbConn,
+    req: CreateUserRequest,
+) -> AppResult<users::User> {
     let hash = crate::auth::hash_password(&req.password).map_err(AppError::Internal)?;
     users::create(
         conn,
@@ -183,7 +236,9 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::Administer)?;
     let req = validate_new_user(body.value)?;
-    let user = state.db(move |conn| create_user_blocking(conn, req)).await?;
+    let user = state
+        .db(move |conn| create_user_blocking(conn, req))
+        .await?;
     let view = UserView {
         role: user.role()?,
         username: user.username,

@@ -5,10 +5,12 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, ListResponse, PageQuery, StrictJson};
+use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::db::{self, from_db};
-use crate::domain::calendar::{CalendarOverride, DayInfo, DayKind, OverrideKind, ProcessingTime, TimeUnit, WorkingCalendar};
+use crate::domain::calendar::{
+    CalendarOverride, DayInfo, DayKind, OverrideKind, ProcessingTime, TimeUnit, WorkingCalendar,
+};
 use crate::domain::validation::{Errors, NAME_MAX, NOTE_MAX};
 use crate::error::{AppError, AppResult};
 use crate::store::calendar as store;
@@ -22,7 +24,8 @@ async fn current(state: &web::Data<AppState>) -> AppResult<WorkingCalendar> {
 }
 
 fn parse_date(s: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::field("date", "must be a date YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| AppError::field("date", "must be a date YYYY-MM-DD"))
 }
 
 /// Dates the calendar covers (its tables span 1900–2100; stay well inside).
@@ -30,7 +33,10 @@ fn check_range(field: &str, d: NaiveDate) -> AppResult<()> {
     let lo = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default();
     let hi = NaiveDate::from_ymd_opt(2090, 12, 31).unwrap_or_default();
     if d < lo || d > hi {
-        return Err(AppError::field(field, "must be between 1950-01-01 and 2090-12-31"));
+        return Err(AppError::field(
+            field,
+            "must be between 1950-01-01 and 2090-12-31",
+        ));
     }
     Ok(())
 }
@@ -43,7 +49,11 @@ pub struct DaysQuery {
 }
 
 /// `GET /api/v1/calendar/days?from=&to=`: each day, working or not, and why.
-pub async fn days(state: web::Data<AppState>, caller: Caller, q: web::Query<DaysQuery>) -> AppResult<HttpResponse> {
+pub async fn days(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<DaysQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     check_range("from", q.from)?;
     check_range("to", q.to)?;
@@ -51,7 +61,10 @@ pub async fn days(state: web::Data<AppState>, caller: Caller, q: web::Query<Days
         return Err(AppError::field("to", "must not be before from"));
     }
     if (q.to - q.from).num_days() >= MAX_DAYS {
-        return Err(AppError::field("to", format!("at most {MAX_DAYS} days at once")));
+        return Err(AppError::field(
+            "to",
+            format!("at most {MAX_DAYS} days at once"),
+        ));
     }
     let cal = current(&state).await?;
     Ok(HttpResponse::Ok().json(cal.days(q.from, q.to)))
@@ -98,11 +111,25 @@ pub async fn put_day(
             // A make-up day only makes sense on a day that is otherwise off.
             let without = cal.without_override(date).day(date);
             if req.kind == OverrideKind::MakeupWorkday && without.kind == DayKind::Workday {
-                return Err(AppError::field("kind", format!("{date} is a working day already")));
+                return Err(AppError::field(
+                    "kind",
+                    format!("{date} is a working day already"),
+                ));
             }
-            let o = CalendarOverride { date, kind: req.kind, name };
+            let o = CalendarOverride {
+                date,
+                kind: req.kind,
+                name,
+            };
             let change = db::write_tx(conn, |c| {
-                store::set(c, &st.calendar_settings, o, source.as_deref(), &caller.username, db::now())
+                store::set(
+                    c,
+                    &st.calendar_settings,
+                    o,
+                    source.as_deref(),
+                    &caller.username,
+                    db::now(),
+                )
             })?;
             let cal = st.current_calendar(conn)?;
             Ok((cal.day(date), change.recomputed))
@@ -112,14 +139,19 @@ pub async fn put_day(
 }
 
 /// `DELETE /api/v1/calendar/days/{date}` (admin): back to the generated calendar.
-pub async fn delete_day(state: web::Data<AppState>, caller: Caller, date: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn delete_day(
+    state: web::Data<AppState>,
+    caller: Caller,
+    date: web::Path<String>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::Administer)?;
     let date = parse_date(&date)?;
     let st = state.clone();
     let (day, recomputed) = state
         .db(move |conn| {
-            let change =
-                db::write_tx(conn, |c| store::remove(c, &st.calendar_settings, date, &caller.username, db::now()))?;
+            let change = db::write_tx(conn, |c| {
+                store::remove(c, &st.calendar_settings, date, &caller.username, db::now())
+            })?;
             let cal = st.current_calendar(conn)?;
             Ok((cal.day(date), change.recomputed))
         })
@@ -140,7 +172,11 @@ pub struct ChangeView {
 }
 
 /// `GET /api/v1/calendar/changes` (supervisor, admin): the audit history, newest first.
-pub async fn changes(state: web::Data<AppState>, caller: Caller, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn changes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::Report)?;
     let page = q.request()?;
     let result = state.db(move |conn| store::history(conn, page)).await?;
@@ -180,16 +216,30 @@ pub struct DeadlineView {
 }
 
 /// `GET /api/v1/calendar/deadline?start=&amount=&unit=`: the appointment a receipt now would get.
-pub async fn deadline(state: web::Data<AppState>, caller: Caller, q: web::Query<DeadlineQuery>) -> AppResult<HttpResponse> {
+pub async fn deadline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<DeadlineQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let mut e = Errors::default();
-    let time = super::procedures::processing_time("", &super::procedures::ProcessingTimeInput { amount: q.amount, unit: q.unit }, &mut e);
+    let time = super::procedures::processing_time(
+        "",
+        &super::procedures::ProcessingTimeInput {
+            amount: q.amount,
+            unit: q.unit,
+        },
+        &mut e,
+    );
     let start = q.start.map(|t| t.to_utc()).unwrap_or_else(db::now);
     if let Err(err) = check_range("start", start.date_naive()) {
         return Err(err);
     }
     let Some(time) = time.filter(|_| e.is_empty()) else {
-        return Err(AppError::field("amount", e.0.first().map(|f| f.message.clone()).unwrap_or_default()));
+        return Err(AppError::field(
+            "amount",
+            e.0.first().map(|f| f.message.clone()).unwrap_or_default(),
+        ));
     };
     let time: ProcessingTime = time;
     let cal = current(&state).await?;

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, ListResponse, PageQuery, StrictJson, idempotency_key, stored_json};
+use super::{AppState, ListResponse, PageQuery, Query, StrictJson, idempotency_key, stored_json};
 use crate::authz::{Caller, Permission, Scope};
 use crate::db::{self, DbConn, from_db};
 use crate::domain::calendar::WorkingCalendar;
@@ -14,7 +14,9 @@ use crate::domain::dossier::{Channel, Role, Status};
 use crate::domain::timeliness::{self, Timeliness};
 use crate::domain::validation::{self, ADDRESS_MAX, Errors, NAME_MAX, NOTE_MAX};
 use crate::error::{AppError, AppResult};
-use crate::store::dossiers::{self, Dossier, DossierFilter, Event, NewDossier, Step, TimelinessFilter};
+use crate::store::dossiers::{
+    self, Dossier, DossierFilter, Event, NewDossier, Step, TimelinessFilter,
+};
 use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
 use crate::store::{PageRequest, offices};
 
@@ -90,10 +92,21 @@ pub struct DossierView {
 
 /// The timeliness a client sees now: the final verdict once finished, the standing while open,
 /// nothing for dossiers closed without a result.
-pub fn current_timeliness(state: &AppState, cal: &WorkingCalendar, d: &Dossier, now: DateTime<Utc>) -> AppResult<Option<Timeliness>> {
+pub fn current_timeliness(
+    state: &AppState,
+    cal: &WorkingCalendar,
+    d: &Dossier,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Timeliness>> {
     let status = d.status()?;
     Ok(if status.is_open() {
-        Some(timeliness::open(cal, from_db(d.due_at), now, status.is_paused(), state.settings.deadlines.due_soon))
+        Some(timeliness::open(
+            cal,
+            from_db(d.due_at),
+            now,
+            status.is_paused(),
+            state.settings.deadlines.due_soon,
+        ))
     } else if status.is_finished() {
         d.final_timeliness.as_deref().and_then(Timeliness::parse)
     } else {
@@ -101,11 +114,18 @@ pub fn current_timeliness(state: &AppState, cal: &WorkingCalendar, d: &Dossier, 
     })
 }
 
-pub fn view(state: &AppState, cal: &WorkingCalendar, d: Dossier, steps: Vec<Step>, now: DateTime<Utc>) -> AppResult<DossierView> {
+pub fn view(
+    state: &AppState,
+    cal: &WorkingCalendar,
+    d: Dossier,
+    steps: Vec<Step>,
+    now: DateTime<Utc>,
+) -> AppResult<DossierView> {
     let local = |t| state.local(from_db(t));
     let status = d.status()?;
     let timeliness = current_timeliness(state, cal, &d, now)?;
-    let channel = Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
+    let channel =
+        Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
     let deadline_trace = serde_json::from_str(&d.deadline_trace).unwrap_or(serde_json::Value::Null);
     Ok(DossierView {
         status,
@@ -153,7 +173,9 @@ pub fn view(state: &AppState, cal: &WorkingCalendar, d: Dossier, steps: Vec<Step
 pub fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<Scope> {
     match (caller.role, &caller.office_code) {
         (Role::Admin, _) => Ok(Scope::All),
-        (Role::Supervisor, Some(office)) => Ok(Scope::Offices(offices::with_descendants(conn, office)?)),
+        (Role::Supervisor, Some(office)) => {
+            Ok(Scope::Offices(offices::with_descendants(conn, office)?))
+        }
         (_, Some(office)) => Ok(Scope::Offices(vec![office.clone()])),
         (_, None) => Ok(Scope::Offices(Vec::new())),
     }
@@ -164,15 +186,26 @@ fn etag(version: i32) -> String {
 }
 
 /// Checks a receipt and turns it into what the store records.
-fn validate_receipt(req: ReceiveRequest, caller: &Caller, now: DateTime<Utc>) -> AppResult<NewDossier> {
+fn validate_receipt(
+    req: ReceiveRequest,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> AppResult<NewDossier> {
     let mut e = Errors::default();
     let office_code = match (&req.office_code, &caller.office_code, caller.role) {
         (Some(o), _, Role::Admin) => o.clone(),
         (Some(o), Some(own), _) if o == own => o.clone(),
-        (Some(_), _, _) => return Err(AppError::Forbidden("clerks receive dossiers at their own office only".into())),
+        (Some(_), _, _) => {
+            return Err(AppError::Forbidden(
+                "clerks receive dossiers at their own office only".into(),
+            ));
+        }
         (None, Some(own), _) => own.clone(),
         (None, None, _) => {
-            e.add("office_code", "is required for an admin, who belongs to no office");
+            e.add(
+                "office_code",
+                "is required for an admin, who belongs to no office",
+            );
             String::new()
         }
     };
@@ -185,7 +218,10 @@ fn validate_receipt(req: ReceiveRequest, caller: &Caller, now: DateTime<Utc>) ->
     let a = req.applicant;
     let full_name = e.line("applicant.full_name", &a.full_name, NAME_MAX);
     let id_number = validation::id_number(&a.id_number).unwrap_or_else(|| {
-        e.add("applicant.id_number", "must be 9 or 12 digits, or a passport number of 6–12 letters and digits");
+        e.add(
+            "applicant.id_number",
+            "must be 9 or 12 digits, or a passport number of 6–12 letters and digits",
+        );
         String::new()
     });
     let phone = e.opt_line("applicant.phone", a.phone.as_deref(), 20);
@@ -236,7 +272,9 @@ fn validate_receipt(req: ReceiveRequest, caller: &Caller, now: DateTime<Utc>) ->
 
 fn earliest_receipt() -> DateTime<Utc> {
     DateTime::<Utc>::from_naive_utc_and_offset(
-        NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2000, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default(),
         Utc,
     )
 }
@@ -265,8 +303,13 @@ pub async fn receive(
                 let d = dossiers::receive(conn, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);
                 let view = view(&st, &cal, d, Vec::new(), now)?;
-                let body = serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
-                Ok(StoredResponse { status: 201, body, location: Some(location) })
+                let body =
+                    serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
+                Ok(StoredResponse {
+                    status: 201,
+                    body,
+                    location: Some(location),
+                })
             })
         })
         .await?;
@@ -281,19 +324,26 @@ pub async fn receive(
 }
 
 /// `GET /api/v1/dossiers/{code}`.
-pub async fn get(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let code = code.into_inner();
     let st = state.clone();
     let v = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = dossiers::find_visible(conn, &code, &scope)?
+                .ok_or_else(|| AppError::not_found("dossier"))?;
             let steps = dossiers::steps(conn, d.id)?;
             view(&st, &st.calendar(), d, steps, db::now())
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(v.version)))
+        .json(v))
 }
 
 #[derive(Debug, Deserialize)]
@@ -312,7 +362,11 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<ListQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let q = q.into_inner();
     let page = PageQuery::parse(q.page, q.per_page)?;
@@ -320,22 +374,33 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<List
     let tz = cal.timezone();
     let now = db::now();
     let local_midnight = |d: NaiveDate| -> AppResult<DateTime<Utc>> {
-        let naive = d.and_hms_opt(0, 0, 0).ok_or_else(|| AppError::Internal("midnight".into()))?;
+        let naive = d
+            .and_hms_opt(0, 0, 0)
+            .ok_or_else(|| AppError::Internal("midnight".into()))?;
         naive
             .and_local_timezone(tz)
             .earliest()
             .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| AppError::field("received_from", "is not a date in the office time zone"))
+            .ok_or_else(|| {
+                AppError::field("received_from", "is not a date in the office time zone")
+            })
     };
     let received_from = q.received_from.map(local_midnight).transpose()?;
     let received_before = q
         .received_to
-        .map(|d| d.succ_opt().ok_or_else(|| AppError::field("received_to", "is out of range")).and_then(local_midnight))
+        .map(|d| {
+            d.succ_opt()
+                .ok_or_else(|| AppError::field("received_to", "is out of range"))
+                .and_then(local_midnight)
+        })
         .transpose()?;
     if let (Some(a), Some(b)) = (q.received_from, q.received_to)
         && a > b
     {
-        return Err(AppError::field("received_to", "must not be before received_from"));
+        return Err(AppError::field(
+            "received_to",
+            "must not be before received_from",
+        ));
     }
     let mut e = Errors::default();
     let text = e.opt_line("q", q.q.as_deref(), 100);
@@ -346,10 +411,13 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<List
         Timeliness::Early | Timeliness::OnTime | Timeliness::Late => TimelinessFilter::Finished(t),
         Timeliness::Paused => TimelinessFilter::Paused,
         Timeliness::Overdue => TimelinessFilter::Overdue { now },
-        Timeliness::DueSoon => {
-            TimelinessFilter::DueSoon { now, horizon: cal.due_at(now, state.settings.deadlines.due_soon) }
-        }
-        Timeliness::OnTrack => TimelinessFilter::OnTrack { horizon: cal.due_at(now, state.settings.deadlines.due_soon) },
+        Timeliness::DueSoon => TimelinessFilter::DueSoon {
+            now,
+            horizon: cal.due_at(now, state.settings.deadlines.due_soon),
+        },
+        Timeliness::OnTrack => TimelinessFilter::OnTrack {
+            horizon: cal.due_at(now, state.settings.deadlines.due_soon),
+        },
     });
     let filter = DossierFilter {
         status: q.status,
@@ -412,7 +480,7 @@ pub async fn events(
     state: web::Data<AppState>,
     caller: Caller,
     code: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let page: PageRequest = q.request()?;
@@ -420,10 +488,15 @@ pub async fn events(
     let result = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = dossiers::find_visible(conn, &code, &scope)?
+                .ok_or_else(|| AppError::not_found("dossier"))?;
             dossiers::events(conn, d.id, page)
         })
         .await?;
-    let items = result.items.into_iter().map(|e| event_view(&state, e)).collect();
+    let items = result
+        .items
+        .into_iter()
+        .map(|e| event_view(&state, e))
+        .collect();
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }

@@ -21,7 +21,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            actix_web::ResponseError::error_response(&AppError::Unavailable("the database is not reachable".into()))
+            actix_web::ResponseError::error_response(&AppError::Unavailable(
+                "the database is not reachable".into(),
+            ))
         }
     }
 }

@@ -43,8 +43,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: Arc<Settings>, calendar: (i64, WorkingCalendar), keys: TokenKeys) -> Self {
-        let per_minute = NonZeroU32::new(settings.public.lookup_per_minute).unwrap_or(NonZeroU32::MIN);
+    pub fn new(
+        db: Db,
+        settings: Arc<Settings>,
+        calendar: (i64, WorkingCalendar),
+        keys: TokenKeys,
+    ) -> Self {
+        let per_minute =
+            NonZeroU32::new(settings.public.lookup_per_minute).unwrap_or(NonZeroU32::MIN);
         let limiter = governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute));
         let calendar_settings = Arc::new(calendar.1.settings().clone());
         Self {
@@ -129,8 +135,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         let limit = req
@@ -143,7 +155,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
                 return Err(AppError::UnsupportedMediaType);
             }
             let body = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
                     AppError::PayloadTooLarge(limit)
                 } else {
                     AppError::BadRequest(format!("cannot read the request body: {e}"))
@@ -176,11 +190,59 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> 
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
-    msg.strip_prefix("missing field `").and_then(|rest| rest.split('`').next())
+    msg.strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
 }
 
 fn unknown_field(msg: &str) -> Option<&str> {
-    msg.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next())
+    msg.strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+}
+
+/// Query parameters parsed strictly, errors naming the parameter (`web::Query` does not).
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = futures_util::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        futures_util::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter at fault.
+pub fn parse_query<T: DeserializeOwned>(qs: &str) -> AppResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let field = missing_field(&inner)
+            .or_else(|| unknown_field(&inner))
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                if path == "." || path.is_empty() {
+                    "query".into()
+                } else {
+                    path
+                }
+            });
+        AppError::field(field, inner)
+    })
 }
 
 /// `?page=&per_page=` as API.md defines them.
@@ -220,23 +282,35 @@ pub struct ListResponse<T> {
 
 impl<T> ListResponse<T> {
     pub fn new(items: Vec<T>, page: PageRequest, total: i64) -> Self {
-        Self { items, page: page.page, per_page: page.per_page, total }
+        Self {
+            items,
+            page: page.page,
+            per_page: page.per_page,
+            total,
+        }
     }
 }
 
 /// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
 pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
-    let Some(v) = req.headers().get("Idempotency-Key") else { return Ok(None) };
-    let s = v.to_str().map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
+    let Some(v) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
     if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(AppError::BadRequest("Idempotency-Key must be 1–255 visible ASCII characters".into()));
+        return Err(AppError::BadRequest(
+            "Idempotency-Key must be 1–255 visible ASCII characters".into(),
+        ));
     }
     Ok(Some(s.to_owned()))
 }
 
 /// A JSON response from a stored status and body (fresh or replayed).
 pub fn stored_json(status: u16, body: String, location: Option<String>) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     let mut resp = HttpResponse::build(status);
     resp.content_type("application/json");
     if let Some(loc) = location {
@@ -273,30 +347,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::delete().to(calendar::delete_day)),
                 )
                 .service(web::resource("/calendar/changes").route(web::get().to(calendar::changes)))
-                .service(web::resource("/calendar/deadline").route(web::get().to(calendar::deadline)))
+                .service(
+                    web::resource("/calendar/deadline").route(web::get().to(calendar::deadline)),
+                )
                 .service(
                     web::resource("/dossiers")
                         .route(web::get().to(dossiers::list))
                         .route(web::post().to(dossiers::receive)),
                 )
                 .service(web::resource("/dossiers/{code}").route(web::get().to(dossiers::get)))
-                .service(web::resource("/dossiers/{code}/events").route(web::get().to(dossiers::events)))
-                .service(web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup))),
+                .service(
+                    web::resource("/dossiers/{code}/events").route(web::get().to(dossiers::events)),
+                )
+                .service(
+                    web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup)),
+                ),
         );
 }
 
-/// Query-string and path errors as problem+json, naming the parameter where serde does.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _req| {
-        let msg = err.to_string();
-        let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg).to_owned();
-        let field = missing_field(&msg).or_else(|| unknown_field(&msg)).map(str::to_owned).unwrap_or_else(|| "query".into());
-        AppError::field(field, msg).into()
-    })
-}
-
+/// Path errors as problem+json.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _req| AppError::BadRequest(err.to_string()).into())
+    web::PathConfig::default()
+        .error_handler(|err, _req| AppError::BadRequest(err.to_string()).into())
 }
 
 /// Anything unrouted: a problem+json 404.

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, ListResponse, PageQuery, StrictJson};
+use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::domain::codes::OfficeCode;
 use crate::domain::validation::{Errors, NAME_MAX};
@@ -41,7 +41,11 @@ impl OfficeView {
     }
 }
 
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: StrictJson<CreateOffice>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: StrictJson<CreateOffice>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::Administer)?;
     let req = body.value;
     let mut e = Errors::default();
@@ -53,28 +57,53 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: StrictJson
     if let Some(p) = &req.parent_code
         && OfficeCode::parse(p).is_err()
     {
-        e.add("parent_code", "may contain only digits, capital letters and dots");
+        e.add(
+            "parent_code",
+            "may contain only digits, capital letters and dots",
+        );
     }
     if !e.is_empty() {
         return Err(AppError::Validation(e.0));
     }
-    let new = NewOffice { code: req.code, name, head_name, parent_code: req.parent_code };
+    let new = NewOffice {
+        code: req.code,
+        name,
+        head_name,
+        parent_code: req.parent_code,
+    };
     let office = state.db(move |conn| offices::create(conn, new)).await?;
     let location = format!("/api/v1/offices/{}", office.code);
-    Ok(HttpResponse::Created().insert_header(("Location", location)).json(OfficeView::from(&state, office)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(OfficeView::from(&state, office)))
 }
 
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let page = q.request()?;
     let result = state.db(move |conn| offices::list(conn, page)).await?;
-    let items = result.items.into_iter().map(|o| OfficeView::from(&state, o)).collect();
+    let items = result
+        .items
+        .into_iter()
+        .map(|o| OfficeView::from(&state, o))
+        .collect();
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
-pub async fn get(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let code = code.into_inner();
-    let office = state.db(move |conn| offices::find(conn, &code)).await?.ok_or_else(|| AppError::not_found("office"))?;
+    let office = state
+        .db(move |conn| offices::find(conn, &code))
+        .await?
+        .ok_or_else(|| AppError::not_found("office"))?;
     Ok(HttpResponse::Ok().json(OfficeView::from(&state, office)))
 }

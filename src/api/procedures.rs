@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, ListResponse, PageQuery, StrictJson};
+use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::domain::calendar::{ProcessingTime, TimeUnit};
 use crate::domain::codes::OfficeCode;
@@ -62,16 +62,30 @@ impl ProcedureView {
 }
 
 /// Validates a processing-time input: a positive amount within range.
-pub fn processing_time(field: &str, t: &ProcessingTimeInput, e: &mut Errors) -> Option<ProcessingTime> {
+pub fn processing_time(
+    field: &str,
+    t: &ProcessingTimeInput,
+    e: &mut Errors,
+) -> Option<ProcessingTime> {
     let max = max_amount(t.unit);
     if t.amount < 1 || t.amount > i64::from(max) {
-        e.add(format!("{field}.amount"), format!("must be between 1 and {max}"));
+        e.add(
+            format!("{field}.amount"),
+            format!("must be between 1 and {max}"),
+        );
         return None;
     }
-    Some(ProcessingTime { amount: t.amount as u32, unit: t.unit })
+    Some(ProcessingTime {
+        amount: t.amount as u32,
+        unit: t.unit,
+    })
 }
 
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: StrictJson<CreateProcedure>) -> AppResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: StrictJson<CreateProcedure>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::Administer)?;
     let req = body.value;
     let mut e = Errors::default();
@@ -82,29 +96,55 @@ pub async fn create(state: web::Data<AppState>, caller: Caller, body: StrictJson
     let name = e.line("name", &req.name, 500);
     let field = e.line("field", &req.field, NAME_MAX);
     if OfficeCode::parse(&req.office_code).is_err() {
-        e.add("office_code", "may contain only digits, capital letters and dots");
+        e.add(
+            "office_code",
+            "may contain only digits, capital letters and dots",
+        );
     }
     let time = processing_time("processing_time", &req.processing_time, &mut e);
     let (false, Some(time)) = (!e.is_empty(), time) else {
         return Err(AppError::Validation(e.0));
     };
-    let new = NewProcedure { code, name, field, office_code: req.office_code, processing_time: time };
+    let new = NewProcedure {
+        code,
+        name,
+        field,
+        office_code: req.office_code,
+        processing_time: time,
+    };
     let p = state.db(move |conn| procedures::create(conn, new)).await?;
     let location = format!("/api/v1/procedures/{}", p.code);
-    Ok(HttpResponse::Created().insert_header(("Location", location)).json(ProcedureView::from(&state, p)?))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(ProcedureView::from(&state, p)?))
 }
 
-pub async fn list(state: web::Data<AppState>, caller: Caller, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let page = q.request()?;
     let result = state.db(move |conn| procedures::list(conn, page)).await?;
-    let items = result.items.into_iter().map(|p| ProcedureView::from(&state, p)).collect::<AppResult<Vec<_>>>()?;
+    let items = result
+        .items
+        .into_iter()
+        .map(|p| ProcedureView::from(&state, p))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
-pub async fn get(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let code = code.into_inner();
-    let p = state.db(move |conn| procedures::find(conn, &code)).await?.ok_or_else(|| AppError::not_found("procedure"))?;
+    let p = state
+        .db(move |conn| procedures::find(conn, &code))
+        .await?
+        .ok_or_else(|| AppError::not_found("procedure"))?;
     Ok(HttpResponse::Ok().json(ProcedureView::from(&state, p)?))
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use super::AppState;
+use super::{AppState, Query};
 use crate::db::{self, from_db};
 use crate::domain::dossier::Status;
 use crate::domain::timeliness::Timeliness;
@@ -68,23 +68,37 @@ pub async fn lookup(
     state: web::Data<AppState>,
     req: HttpRequest,
     code: web::Path<String>,
-    q: web::Query<LookupQuery>,
+    q: Query<LookupQuery>,
 ) -> AppResult<HttpResponse> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip())
         && let Err(not_until) = state.lookup_limiter.check_key(&ip)
     {
         use governor::clock::{Clock, DefaultClock};
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        return Err(AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
     }
     let code = code.into_inner();
-    let given = q.into_inner().id_number.as_deref().and_then(validation::id_number).unwrap_or_default();
+    let given = q
+        .into_inner()
+        .id_number
+        .as_deref()
+        .and_then(validation::id_number)
+        .unwrap_or_default();
     let st = state.clone();
     let view = state
         .db(move |conn| {
-            let found = if code.len() <= 80 { dossiers::find(conn, &code)? } else { None };
+            let found = if code.len() <= 80 {
+                dossiers::find(conn, &code)?
+            } else {
+                None
+            };
             // Compare even when there is no dossier, so both failures take the same path.
-            let stored = found.as_ref().map(|d| d.applicant_id_number.as_bytes()).unwrap_or(b"\0no-dossier\0");
+            let stored = found
+                .as_ref()
+                .map(|d| d.applicant_id_number.as_bytes())
+                .unwrap_or(b"\0no-dossier\0");
             let matches: bool = stored.ct_eq(given.as_bytes()).into();
             let d = match found {
                 Some(d) if matches && !given.is_empty() => d,
@@ -98,21 +112,35 @@ pub async fn lookup(
             let history = events
                 .iter()
                 .filter(|e| e.from_status.as_deref() != Some(e.to_status.as_str()))
-                .map(|e| HistoryEntry { status: e.to_status.clone(), at: st.local(from_db(e.at)) })
+                .map(|e| HistoryEntry {
+                    status: e.to_status.clone(),
+                    at: st.local(from_db(e.at)),
+                })
                 .collect();
             let supplement_request = if status == Status::AwaitingSupplement {
-                events.iter().rev().find(|e| e.action == "request-supplement").map(|e| {
-                    let data: serde_json::Value =
-                        e.data.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
-                    SupplementRequestView {
-                        items: data
-                            .get("items")
-                            .and_then(|v| serde_json::from_value(v.clone()).ok())
-                            .unwrap_or_default(),
-                        reason: data.get("reason").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
-                        requested_at: st.local(from_db(e.at)),
-                    }
-                })
+                events
+                    .iter()
+                    .rev()
+                    .find(|e| e.action == "request-supplement")
+                    .map(|e| {
+                        let data: serde_json::Value = e
+                            .data
+                            .as_deref()
+                            .and_then(|s| serde_json::from_str(s).ok())
+                            .unwrap_or_default();
+                        SupplementRequestView {
+                            items: data
+                                .get("items")
+                                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                                .unwrap_or_default(),
+                            reason: data
+                                .get("reason")
+                                .and_then(|v| v.as_str())
+                                .unwrap_or_default()
+                                .to_owned(),
+                            requested_at: st.local(from_db(e.at)),
+                        }
+                    })
             } else {
                 None
             };
@@ -134,5 +162,7 @@ pub async fn lookup(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
 }

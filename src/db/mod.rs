@@ -65,7 +65,10 @@ impl ConnectionManager {
     pub fn new(url: &str) -> Result<Self, DbSetupError> {
         let target = if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err(DbSetupError::Connect { url: url.into(), message: "no file path after sqlite://".into() });
+                return Err(DbSetupError::Connect {
+                    url: url.into(),
+                    message: "no file path after sqlite://".into(),
+                });
             }
             let path = std::path::Path::new(path);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -108,7 +111,8 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.target {
             Target::Sqlite(path) => {
-                let mut c = diesel::SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                let mut c = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; the busy timeout queues writers.
                 c.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
@@ -118,14 +122,16 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConn::Sqlite(c))
             }
             Target::Postgres(url) => {
-                let c = diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                let c =
+                    diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
                 Ok(DbConn::Postgres(c))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -150,11 +156,14 @@ impl Db {
 
     /// Applies pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize, DbSetupError> {
-        let mut conn = self
-            .pool
-            .get()
-            .map_err(|e| DbSetupError::Connect { url: self.shown_url.clone(), message: e.to_string() })?;
-        migrate(&mut conn).map_err(|message| DbSetupError::Migrate { url: self.shown_url.clone(), message })
+        let mut conn = self.pool.get().map_err(|e| DbSetupError::Connect {
+            url: self.shown_url.clone(),
+            message: e.to_string(),
+        })?;
+        migrate(&mut conn).map_err(|message| DbSetupError::Migrate {
+            url: self.shown_url.clone(),
+            message,
+        })
     }
 }
 
@@ -164,17 +173,25 @@ pub fn connect(url: &str, max_connections: u32, timeout: Duration) -> Result<Db,
     let shown = manager.display_url();
     let backend = manager.backend();
     // One probe connection first: r2d2's own error on timeout hides the cause.
-    manager
-        .connect()
-        .map_err(|e| DbSetupError::Connect { url: shown.clone(), message: scrub(&e.to_string(), url) })?;
+    manager.connect().map_err(|e| DbSetupError::Connect {
+        url: shown.clone(),
+        message: scrub(&e.to_string(), url),
+    })?;
     let pool = Pool::builder()
         .max_size(max_connections)
         .min_idle(Some(1))
         .connection_timeout(timeout)
         .test_on_check_out(false)
         .build(manager)
-        .map_err(|e| DbSetupError::Connect { url: shown.clone(), message: scrub(&e.to_string(), url) })?;
-    Ok(Db { pool, backend, shown_url: shown })
+        .map_err(|e| DbSetupError::Connect {
+            url: shown.clone(),
+            message: scrub(&e.to_string(), url),
+        })?;
+    Ok(Db {
+        pool,
+        backend,
+        shown_url: shown,
+    })
 }
 
 /// Applies pending migrations of the connection's backend; returns how many ran.
@@ -183,8 +200,11 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         DbConn::Postgres(c) => {
             // Replicas starting together: one migrates, the others wait, then find nothing to do.
-            c.batch_execute("SELECT pg_advisory_lock(7420001)").map_err(|e| e.to_string())?;
-            let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_lock(7420001)")
+                .map_err(|e| e.to_string())?;
+            let r = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
             let _ = c.batch_execute("SELECT pg_advisory_unlock(7420001)");
             r
         }
@@ -194,7 +214,10 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
 
 /// Never let a password from the URL reach a message.
 fn scrub(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
         Some(pw) if !pw.is_empty() => message.replace(&pw, "***"),
         _ => message.to_owned(),
     }
@@ -202,7 +225,10 @@ fn scrub(message: &str, url: &str) -> String {
 
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so that a
 /// transaction that reads before it writes cannot fail with SQLITE_BUSY halfway through.
-pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
@@ -211,11 +237,18 @@ where
         DbConn::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             let result = f(conn);
-            let DbConn::Sqlite(c) = conn else { unreachable_backend() };
+            let DbConn::Sqlite(c) = conn else {
+                unreachable_backend()
+            };
             match result {
                 Ok(value) => {
-                    if let Err(e) = <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(c) {
-                        let _ = <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(c);
+                    if let Err(e) = <AnsiTransactionManager as TransactionManager<
+                        diesel::SqliteConnection,
+                    >>::commit_transaction(c)
+                    {
+                        let _ = <AnsiTransactionManager as TransactionManager<
+                            diesel::SqliteConnection,
+                        >>::rollback_transaction(c);
                         return Err(e.into());
                     }
                     Ok(value)
@@ -252,11 +285,20 @@ pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
 
 /// Whether an error is a unique-constraint violation (a conflict the client can act on).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 pub fn is_foreign_key_violation(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _))
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _
+        )
+    )
 }
 
 #[cfg(test)]
@@ -265,24 +307,41 @@ mod tests {
 
     #[test]
     fn unknown_schemes_are_refused_without_the_password() {
-        let err = ConnectionManager::new("mysql://root:hunter2@localhost/x").unwrap_err().to_string();
-        assert!(err.contains("sqlite://") && !err.contains("hunter2"), "{err}");
+        let err = ConnectionManager::new("mysql://root:hunter2@localhost/x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sqlite://") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn an_unreachable_postgres_names_the_url_but_not_the_password() {
-        let err = connect("postgres://app:hunter2@127.0.0.1:1/motcua", 1, Duration::from_secs(2))
-            .err()
-            .expect("nothing listens on port 1")
-            .to_string();
-        assert!(err.contains("127.0.0.1:1") && !err.contains("hunter2"), "{err}");
+        let err = connect(
+            "postgres://app:hunter2@127.0.0.1:1/motcua",
+            1,
+            Duration::from_secs(2),
+        )
+        .err()
+        .expect("nothing listens on port 1")
+        .to_string();
+        assert!(
+            err.contains("127.0.0.1:1") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn sqlite_creates_the_file_and_its_folder_and_migrates_twice_idempotently() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/deeper/motcua.db");
-        let pool = connect(&format!("sqlite://{}", path.display()), 2, Duration::from_secs(5)).unwrap();
+        let pool = connect(
+            &format!("sqlite://{}", path.display()),
+            2,
+            Duration::from_secs(5),
+        )
+        .unwrap();
         assert!(pool.migrate().unwrap() > 0);
         assert_eq!(pool.migrate().unwrap(), 0);
         assert!(path.is_file());
@@ -291,7 +350,12 @@ mod tests {
     #[test]
     fn sqlite_write_transactions_commit_and_roll_back() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = connect(&format!("sqlite://{}/t.db", dir.path().display()), 2, Duration::from_secs(5)).unwrap();
+        let pool = connect(
+            &format!("sqlite://{}/t.db", dir.path().display()),
+            2,
+            Duration::from_secs(5),
+        )
+        .unwrap();
         pool.migrate().unwrap();
         let mut conn = pool.conn().unwrap();
         let insert = |conn: &mut DbConn, code: &str| {
@@ -309,7 +373,10 @@ mod tests {
             Err(diesel::result::Error::RollbackTransaction)
         });
         assert!(failed.is_err());
-        let codes: Vec<String> = schema::offices::table.select(schema::offices::code).load(&mut *conn).unwrap();
+        let codes: Vec<String> = schema::offices::table
+            .select(schema::offices::code)
+            .load(&mut *conn)
+            .unwrap();
         assert_eq!(codes, ["A"]);
     }
 }

@@ -19,7 +19,10 @@ impl OfficeCode {
         if s.len() > Self::MAX_LEN {
             return Err("must be at most 40 characters");
         }
-        if !s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.')
+        {
             return Err("may contain only digits, capital letters and dots");
         }
         if s.starts_with('.') || s.ends_with('.') || s.contains("..") {
@@ -73,13 +76,23 @@ impl DossierCode {
             return None;
         }
         let date = NaiveDate::parse_from_str(&format!("20{date}"), "%Y%m%d").ok()?;
-        Some(Self { office: OfficeCode::parse(office).ok()?, date, seq })
+        Some(Self {
+            office: OfficeCode::parse(office).ok()?,
+            date,
+            seq,
+        })
     }
 }
 
 impl fmt::Display for DossierCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{:04}", self.office, self.date.format("%y%m%d"), self.seq)
+        write!(
+            f,
+            "{}-{}-{:04}",
+            self.office,
+            self.date.format("%y%m%d"),
+            self.seq
+        )
     }
 }
 
@@ -93,20 +106,34 @@ mod tests {
 
     #[test]
     fn formats_like_the_circular_example() {
-        let code = DossierCode::new(OfficeCode::parse("000.00.24.H40").unwrap(), d(2023, 7, 3), 1);
+        let code = DossierCode::new(
+            OfficeCode::parse("000.00.24.H40").unwrap(),
+            d(2023, 7, 3),
+            1,
+        );
         assert_eq!(code.to_string(), "000.00.24.H40-230703-0001");
     }
 
     #[test]
     fn the_sequence_grows_past_four_digits() {
         let office = OfficeCode::parse("H40").unwrap();
-        assert_eq!(DossierCode::new(office.clone(), d(2027, 2, 3), 9999).to_string(), "H40-270203-9999");
-        assert_eq!(DossierCode::new(office, d(2027, 2, 3), 10000).to_string(), "H40-270203-10000");
+        assert_eq!(
+            DossierCode::new(office.clone(), d(2027, 2, 3), 9999).to_string(),
+            "H40-270203-9999"
+        );
+        assert_eq!(
+            DossierCode::new(office, d(2027, 2, 3), 10000).to_string(),
+            "H40-270203-10000"
+        );
     }
 
     #[test]
     fn parse_round_trips() {
-        for s in ["000.00.24.H40-230703-0001", "H40-270203-10000", "1.2.3-991231-0042"] {
+        for s in [
+            "000.00.24.H40-230703-0001",
+            "H40-270203-10000",
+            "1.2.3-991231-0042",
+        ] {
             assert_eq!(DossierCode::parse(s).unwrap().to_string(), s);
         }
     }
@@ -134,7 +161,16 @@ mod tests {
     #[test]
     fn office_codes_allow_digits_capitals_and_dots() {
         assert!(OfficeCode::parse("000.00.24.H40").is_ok());
-        for bad in ["", "a.b", "H-40", "H40.", ".H40", "H..40", "Ủ", &"9".repeat(41)] {
+        for bad in [
+            "",
+            "a.b",
+            "H-40",
+            "H40.",
+            ".H40",
+            "H..40",
+            "Ủ",
+            &"9".repeat(41),
+        ] {
             assert!(OfficeCode::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

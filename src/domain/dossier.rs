@@ -76,7 +76,10 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Received | Status::Processing | Status::AwaitingSupplement | Status::AwaitingPayment
+            Status::Received
+                | Status::Processing
+                | Status::AwaitingSupplement
+                | Status::AwaitingPayment
         )
     }
 
@@ -155,7 +158,10 @@ mod tests {
 
     #[test]
     fn national_codes_follow_the_sync_set() {
-        let codes: Vec<(&str, i32)> = Status::ALL.iter().map(|s| (s.as_str(), s.national_code())).collect();
+        let codes: Vec<(&str, i32)> = Status::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.national_code()))
+            .collect();
         assert_eq!(
             codes,
             vec![
@@ -190,8 +196,13 @@ mod tests {
     #[test]
     fn open_paused_and_finished_partition_the_statuses() {
         for s in Status::ALL {
-            let closed_unfinished = matches!(s, Status::Rejected | Status::Withdrawn | Status::Stopped);
-            assert_eq!(s.is_open() as u8 + s.is_finished() as u8 + closed_unfinished as u8, 1, "{s:?}");
+            let closed_unfinished =
+                matches!(s, Status::Rejected | Status::Withdrawn | Status::Stopped);
+            assert_eq!(
+                s.is_open() as u8 + s.is_finished() as u8 + closed_unfinished as u8,
+                1,
+                "{s:?}"
+            );
             assert!(!s.is_paused() || s.is_open());
         }
     }

@@ -56,7 +56,11 @@ impl Timeliness {
 /// The verdict on something finished at `finished_at` against its due instant, compared in
 /// office local time: early on an earlier calendar day, on time up to the due instant on the
 /// due day, late after it.
-pub fn finished(calendar: &WorkingCalendar, due_at: DateTime<Utc>, finished_at: DateTime<Utc>) -> Timeliness {
+pub fn finished(
+    calendar: &WorkingCalendar,
+    due_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+) -> Timeliness {
     if finished_at > due_at {
         Timeliness::Late
     } else if calendar.local_date(finished_at) < calendar.local_date(due_at) {
@@ -97,7 +101,10 @@ mod tests {
     }
 
     fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Asia::Ho_Chi_Minh.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -105,10 +112,24 @@ mod tests {
         let c = cal();
         // Due Thursday 2027-03-11 09:10 local.
         let due = vn(2027, 3, 11, 9, 10);
-        assert_eq!(finished(&c, due, vn(2027, 3, 10, 16, 59)), Timeliness::Early);
-        assert_eq!(finished(&c, due, vn(2027, 3, 11, 0, 0)), Timeliness::OnTime, "the due day's start");
-        assert_eq!(finished(&c, due, due), Timeliness::OnTime, "the due instant itself");
-        assert_eq!(finished(&c, due, due + Duration::minutes(1)), Timeliness::Late);
+        assert_eq!(
+            finished(&c, due, vn(2027, 3, 10, 16, 59)),
+            Timeliness::Early
+        );
+        assert_eq!(
+            finished(&c, due, vn(2027, 3, 11, 0, 0)),
+            Timeliness::OnTime,
+            "the due day's start"
+        );
+        assert_eq!(
+            finished(&c, due, due),
+            Timeliness::OnTime,
+            "the due instant itself"
+        );
+        assert_eq!(
+            finished(&c, due, due + Duration::minutes(1)),
+            Timeliness::Late
+        );
     }
 
     #[test]
@@ -116,19 +137,37 @@ mod tests {
         let c = cal();
         let due = vn(2027, 3, 11, 9, 10);
         // 06:30 local on the due day is 23:30 UTC the day before: still on time, not early.
-        assert_eq!(finished(&c, due, vn(2027, 3, 11, 6, 30)), Timeliness::OnTime);
+        assert_eq!(
+            finished(&c, due, vn(2027, 3, 11, 6, 30)),
+            Timeliness::OnTime
+        );
     }
 
     #[test]
     fn open_verdicts() {
         let c = cal();
-        let one_day = ProcessingTime { amount: 1, unit: TimeUnit::WorkingDays };
+        let one_day = ProcessingTime {
+            amount: 1,
+            unit: TimeUnit::WorkingDays,
+        };
         // Due Thursday 09:10.
         let due = vn(2027, 3, 11, 9, 10);
-        assert_eq!(open(&c, due, vn(2027, 3, 9, 9, 0), false, one_day), Timeliness::OnTrack);
-        assert_eq!(open(&c, due, vn(2027, 3, 10, 9, 10), false, one_day), Timeliness::DueSoon);
+        assert_eq!(
+            open(&c, due, vn(2027, 3, 9, 9, 0), false, one_day),
+            Timeliness::OnTrack
+        );
+        assert_eq!(
+            open(&c, due, vn(2027, 3, 10, 9, 10), false, one_day),
+            Timeliness::DueSoon
+        );
         assert_eq!(open(&c, due, due, false, one_day), Timeliness::DueSoon);
-        assert_eq!(open(&c, due, due + Duration::seconds(1), false, one_day), Timeliness::Overdue);
-        assert_eq!(open(&c, due, due + Duration::days(3), true, one_day), Timeliness::Paused);
+        assert_eq!(
+            open(&c, due, due + Duration::seconds(1), false, one_day),
+            Timeliness::Overdue
+        );
+        assert_eq!(
+            open(&c, due, due + Duration::days(3), true, one_day),
+            Timeliness::Paused
+        );
     }
 }

@@ -15,7 +15,10 @@ pub struct Errors(pub Vec<FieldError>);
 
 impl Errors {
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -69,8 +72,11 @@ pub const PASSWORD_MAX: usize = 256;
 pub fn id_number(s: &str) -> Option<String> {
     let s = s.trim().to_ascii_uppercase();
     let all_digits = s.bytes().all(|b| b.is_ascii_digit());
-    let alnum = s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
-    let ok = (all_digits && (s.len() == 9 || s.len() == 12)) || (alnum && (6..=12).contains(&s.len()));
+    let alnum = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    let ok =
+        (all_digits && (s.len() == 9 || s.len() == 12)) || (alnum && (6..=12).contains(&s.len()));
     ok.then_some(s)
 }
 
@@ -79,25 +85,34 @@ pub fn id_number(s: &str) -> Option<String> {
 pub fn phone(s: &str) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     let body = s.strip_prefix('+').unwrap_or(s);
-    (8..=15).contains(&digits) && body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
+    (8..=15).contains(&digits)
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'.' | b'-'))
 }
 
 /// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     s.len() <= 254
         && !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
 }
 
 /// Usernames: 3–64 lower-case letters, digits, `.`, `_` or `-`.
 pub fn username(s: &str) -> bool {
     (3..=64).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
 }
 
 /// The minimum password policy: at least 12 characters, not all the same character.
@@ -125,7 +140,9 @@ pub fn mask_name(full_name: &str) -> String {
         .map(|w| {
             let mut cs = w.chars();
             match cs.next() {
-                Some(first) => std::iter::once(first).chain(cs.map(|_| '*')).collect::<String>(),
+                Some(first) => std::iter::once(first)
+                    .chain(cs.map(|_| '*'))
+                    .collect::<String>(),
                 None => String::new(),
             }
         })
@@ -142,7 +159,14 @@ mod tests {
         assert_eq!(id_number("079123456789").as_deref(), Some("079123456789"));
         assert_eq!(id_number("123456789").as_deref(), Some("123456789"));
         assert_eq!(id_number("c1234567").as_deref(), Some("C1234567"));
-        for bad in ["", "12345", "1234567890123", "0791-23456789", "ABC 12345", "Ã12345678"] {
+        for bad in [
+            "",
+            "12345",
+            "1234567890123",
+            "0791-23456789",
+            "ABC 12345",
+            "Ã12345678",
+        ] {
             assert_eq!(id_number(bad), None, "{bad:?}");
         }
     }
@@ -156,11 +180,17 @@ mod tests {
     #[test]
     fn text_rules_collect_every_problem() {
         let mut e = Errors::default();
-        assert_eq!(e.line("full_name", "  Trần Thị B  ", NAME_MAX), "Trần Thị B");
+        assert_eq!(
+            e.line("full_name", "  Trần Thị B  ", NAME_MAX),
+            "Trần Thị B"
+        );
         e.line("a", "   ", 10);
         e.line("b", "tab\there", 50);
         e.line("c", &"x".repeat(11), 10);
-        assert_eq!(e.opt_note("d", Some("line one\nline two"), 50).as_deref(), Some("line one\nline two"));
+        assert_eq!(
+            e.opt_note("d", Some("line one\nline two"), 50).as_deref(),
+            Some("line one\nline two")
+        );
         e.opt_note("e", Some("bell\u{7}"), 50);
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["a", "b", "c", "e"]);
@@ -168,8 +198,15 @@ mod tests {
 
     #[test]
     fn contacts_and_passwords() {
-        assert!(phone("0901234567") && phone("+84 90 123 4567") && !phone("call me") && !phone("12"));
-        assert!(email("an@example.vn") && !email("an@localhost") && !email("a b@x.vn") && !email("@x.vn"));
+        assert!(
+            phone("0901234567") && phone("+84 90 123 4567") && !phone("call me") && !phone("12")
+        );
+        assert!(
+            email("an@example.vn")
+                && !email("an@localhost")
+                && !email("a b@x.vn")
+                && !email("@x.vn")
+        );
         assert!(username("clerk.h40") && !username("Clerk") && !username("ab"));
         assert!(password("correct horse battery").is_ok());
         assert!(password("short").is_err() && password(&"a".repeat(20)).is_err());

@@ -14,24 +14,34 @@ use crate::error::{AppError, AppResult};
 
 /// Every override, oldest date first.
 pub fn overrides(conn: &mut DbConn) -> AppResult<Vec<CalendarOverride>> {
-    let rows: Vec<(NaiveDate, String, String)> =
-        co::table.order(co::date.asc()).select((co::date, co::kind, co::name)).load(conn)?;
+    let rows: Vec<(NaiveDate, String, String)> = co::table
+        .order(co::date.asc())
+        .select((co::date, co::kind, co::name))
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(date, kind, name)| OverrideKind::parse(&kind).map(|kind| CalendarOverride { date, kind, name }))
+        .filter_map(|(date, kind, name)| {
+            OverrideKind::parse(&kind).map(|kind| CalendarOverride { date, kind, name })
+        })
         .collect())
 }
 
 /// A number that grows with every calendar change (the newest audit entry), so that each
 /// process can tell cheaply whether its calendar is current.
 pub fn revision(conn: &mut DbConn) -> AppResult<i64> {
-    Ok(ca::table.select(diesel::dsl::max(ca::id)).first::<Option<i64>>(conn)?.unwrap_or(0))
+    Ok(ca::table
+        .select(diesel::dsl::max(ca::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 /// The calendar as stored now, with the deployment's settings.
 pub fn load(conn: &mut DbConn, settings: &CalendarSettings) -> AppResult<(i64, WorkingCalendar)> {
     let rev = revision(conn)?;
-    Ok((rev, WorkingCalendar::new(settings.clone(), overrides(conn)?)))
+    Ok((
+        rev,
+        WorkingCalendar::new(settings.clone(), overrides(conn)?),
+    ))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -56,9 +66,14 @@ pub struct Change {
 }
 
 fn find(conn: &mut DbConn, date: NaiveDate) -> AppResult<Option<CalendarOverride>> {
-    let row: Option<(String, String)> =
-        co::table.filter(co::date.eq(date)).select((co::kind, co::name)).first(conn).optional()?;
-    Ok(row.and_then(|(kind, name)| OverrideKind::parse(&kind).map(|kind| CalendarOverride { date, kind, name })))
+    let row: Option<(String, String)> = co::table
+        .filter(co::date.eq(date))
+        .select((co::kind, co::name))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(kind, name)| {
+        OverrideKind::parse(&kind).map(|kind| CalendarOverride { date, kind, name })
+    }))
 }
 
 fn audit(
@@ -97,7 +112,10 @@ pub fn set(
 ) -> AppResult<Change> {
     let previous = find(conn, o.date)?;
     if previous.as_ref() == Some(&o) {
-        return Ok(Change { previous, recomputed: 0 });
+        return Ok(Change {
+            previous,
+            recomputed: 0,
+        });
     }
     diesel::delete(co::table.filter(co::date.eq(o.date))).execute(conn)?;
     diesel::insert_into(co::table)
@@ -111,10 +129,26 @@ pub fn set(
         ))
         .execute(conn)?;
     let action = if previous.is_some() { "replace" } else { "set" };
-    audit(conn, o.date, action, previous.as_ref(), Some(&o), actor, now)?;
-    let reason = format!("calendar change: {} is now {} ({})", o.date, o.kind.as_str(), o.name);
+    audit(
+        conn,
+        o.date,
+        action,
+        previous.as_ref(),
+        Some(&o),
+        actor,
+        now,
+    )?;
+    let reason = format!(
+        "calendar change: {} is now {} ({})",
+        o.date,
+        o.kind.as_str(),
+        o.name
+    );
     let recomputed = recompute_affected(conn, settings, o.date, &reason, actor, now)?;
-    Ok(Change { previous, recomputed })
+    Ok(Change {
+        previous,
+        recomputed,
+    })
 }
 
 /// Removes the override on a date (the generated calendar applies again), records it, and
@@ -126,12 +160,19 @@ pub fn remove(
     actor: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Change> {
-    let previous = find(conn, date)?.ok_or_else(|| AppError::NotFound(format!("no override on {date}")))?;
+    let previous =
+        find(conn, date)?.ok_or_else(|| AppError::NotFound(format!("no override on {date}")))?;
     diesel::delete(co::table.filter(co::date.eq(date))).execute(conn)?;
     audit(conn, date, "remove", Some(&previous), None, actor, now)?;
-    let reason = format!("calendar change: override on {date} ({}) removed", previous.name);
+    let reason = format!(
+        "calendar change: override on {date} ({}) removed",
+        previous.name
+    );
     let recomputed = recompute_affected(conn, settings, date, &reason, actor, now)?;
-    Ok(Change { previous: Some(previous), recomputed })
+    Ok(Change {
+        previous: Some(previous),
+        recomputed,
+    })
 }
 
 /// Open dossiers whose deadline window contains `date` get their deadline computed again
@@ -154,7 +195,10 @@ fn recompute_affected(
             .ok_or_else(|| AppError::Internal(format!("no local midnight on {day}")))
     };
     let day_start = local_midnight(date)?;
-    let day_end = local_midnight(date.succ_opt().ok_or_else(|| AppError::Internal("date overflow".into()))?)?;
+    let day_end = local_midnight(
+        date.succ_opt()
+            .ok_or_else(|| AppError::Internal("date overflow".into()))?,
+    )?;
     let candidates: Vec<Dossier> = d::table
         .filter(d::status.eq_any(dossiers::OPEN))
         .filter(d::clock_started_at.lt(db::to_db(day_end)))
@@ -168,7 +212,8 @@ fn recompute_affected(
         if new.due_at == old_due {
             continue;
         }
-        let trace = serde_json::to_string(&new.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+        let trace =
+            serde_json::to_string(&new.trace).map_err(|e| AppError::Internal(e.to_string()))?;
         diesel::update(d::table.filter(d::id.eq(dossier.id)))
             .set((
                 d::due_at.eq(db::to_db(new.due_at)),
@@ -234,7 +279,9 @@ struct ArrangementFile {
 pub const SHIPPED_ARRANGEMENTS: &str = include_str!("../../calendar/vietnam.toml");
 
 pub fn parse_arrangements(text: &str) -> Result<Vec<Arrangement>, String> {
-    toml::from_str::<ArrangementFile>(text).map(|f| f.overrides).map_err(|e| e.to_string())
+    toml::from_str::<ArrangementFile>(text)
+        .map(|f| f.overrides)
+        .map_err(|e| e.to_string())
 }
 
 /// Loads arrangements as overrides, each once: an entry already imported (even if an admin
@@ -256,13 +303,49 @@ pub fn import(
         if seen > 0 {
             continue;
         }
-        let o = CalendarOverride { date: e.date, kind: e.kind, name: e.name.clone() };
+        let o = CalendarOverride {
+            date: e.date,
+            kind: e.kind,
+            name: e.name.clone(),
+        };
         let previous = find(conn, e.date)?;
         if previous.is_none() {
-            set(conn, settings, o.clone(), Some(&e.source), "motcua-import", now)?;
+            set(
+                conn,
+                settings,
+                o.clone(),
+                Some(&e.source),
+                "motcua-import",
+                now,
+            )?;
             applied += 1;
         }
-        audit(conn, e.date, "import", previous.as_ref(), Some(&o), "motcua-import", now)?;
+        audit(
+            conn,
+            e.date,
+            "import",
+            previous.as_ref(),
+            Some(&o),
+            "motcua-import",
+            now,
+        )?;
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_arrangements_parse_and_name_their_source() {
+        let entries = parse_arrangements(SHIPPED_ARRANGEMENTS).unwrap();
+        assert!(!entries.is_empty());
+        for e in &entries {
+            assert!(
+                !e.name.trim().is_empty() && !e.source.trim().is_empty(),
+                "{e:?}"
+            );
+        }
+    }
 }

@@ -57,8 +57,9 @@ impl Dossier {
     pub fn deadline_basis(&self) -> AppResult<DeadlineBasis> {
         let unit = crate::domain::calendar::TimeUnit::parse(&self.processing_unit)
             .ok_or_else(|| AppError::Internal(format!("dossier {} has unknown unit", self.code)))?;
-        let amount = u32::try_from(self.processing_amount)
-            .map_err(|_| AppError::Internal(format!("dossier {} has a negative amount", self.code)))?;
+        let amount = u32::try_from(self.processing_amount).map_err(|_| {
+            AppError::Internal(format!("dossier {} has a negative amount", self.code))
+        })?;
         Ok(DeadlineBasis {
             counting_from: db::from_db(self.clock_started_at),
             time: crate::domain::calendar::ProcessingTime { amount, unit },
@@ -67,7 +68,8 @@ impl Dossier {
     }
 
     pub fn status(&self) -> AppResult<Status> {
-        Status::parse(&self.status).ok_or_else(|| AppError::Internal(format!("dossier {} has unknown status", self.code)))
+        Status::parse(&self.status)
+            .ok_or_else(|| AppError::Internal(format!("dossier {} has unknown status", self.code)))
     }
 }
 
@@ -126,20 +128,39 @@ pub fn receive(
     new: &NewDossier,
     now: DateTime<Utc>,
 ) -> AppResult<Dossier> {
-    let office = OfficeCode::parse(&new.office_code).map_err(|m| AppError::field("office_code", m))?;
-    let office_exists: i64 = offices::table.filter(offices::code.eq(office.as_str())).count().get_result(conn)?;
+    let office =
+        OfficeCode::parse(&new.office_code).map_err(|m| AppError::field("office_code", m))?;
+    let office_exists: i64 = offices::table
+        .filter(offices::code.eq(office.as_str()))
+        .count()
+        .get_result(conn)?;
     if office_exists == 0 {
-        return Err(AppError::field("office_code", format!("no office has the code {office}")));
+        return Err(AppError::field(
+            "office_code",
+            format!("no office has the code {office}"),
+        ));
     }
-    let procedure = super::procedures::find(conn, &new.procedure_code)?
-        .ok_or_else(|| AppError::field("procedure_code", format!("no procedure has the code {}", new.procedure_code)))?;
+    let procedure = super::procedures::find(conn, &new.procedure_code)?.ok_or_else(|| {
+        AppError::field(
+            "procedure_code",
+            format!("no procedure has the code {}", new.procedure_code),
+        )
+    })?;
     let time = procedure.processing_time()?;
 
     let day = calendar.local_date(new.received_at);
     let seq = next_number(conn, office.as_str(), day)?;
     let code = DossierCode::new(office.clone(), day, seq).to_string();
-    let deadline = deadline::compute(calendar, DeadlineBasis { counting_from: new.received_at, time, paused_secs: 0 });
-    let trace = serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    let deadline = deadline::compute(
+        calendar,
+        DeadlineBasis {
+            counting_from: new.received_at,
+            time,
+            paused_secs: 0,
+        },
+    );
+    let trace =
+        serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
     let received_at = db::to_db(new.received_at);
     let now_db = db::to_db(now);
 
@@ -171,7 +192,8 @@ pub fn receive(
             dossiers::updated_at.eq(now_db),
         ))
         .execute(conn)?;
-    let dossier = find(conn, &code)?.ok_or_else(|| AppError::Internal("dossier vanished after insert".into()))?;
+    let dossier = find(conn, &code)?
+        .ok_or_else(|| AppError::Internal("dossier vanished after insert".into()))?;
 
     // A receipt recorded after the fact keeps its real instant; the data says so.
     let backdated = now - new.received_at > chrono::Duration::minutes(1);
@@ -225,7 +247,10 @@ fn next_number(conn: &mut DbConn, office: &str, day: NaiveDate) -> AppResult<u32
         .bind::<Date, _>(day)
         .load(c)?,
     };
-    let seq = rows.first().map(|r| r.last_seq).ok_or_else(|| AppError::Internal("counter returned no row".into()))?;
+    let seq = rows
+        .first()
+        .map(|r| r.last_seq)
+        .ok_or_else(|| AppError::Internal("counter returned no row".into()))?;
     u32::try_from(seq).map_err(|_| AppError::Internal("negative dossier counter".into()))
 }
 
@@ -266,12 +291,18 @@ pub fn append_event(conn: &mut DbConn, dossier_id: i64, e: EventInput<'_>) -> Ap
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
-    Ok(dossiers::table.filter(dossiers::code.eq(code)).select(Dossier::as_select()).first(conn).optional()?)
+    Ok(dossiers::table
+        .filter(dossiers::code.eq(code))
+        .select(Dossier::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The dossier if the scope may see it: received by, held by, or with a step at an office in scope.
 pub fn find_visible(conn: &mut DbConn, code: &str, scope: &Scope) -> AppResult<Option<Dossier>> {
-    let Some(d) = find(conn, code)? else { return Ok(None) };
+    let Some(d) = find(conn, code)? else {
+        return Ok(None);
+    };
     let visible = match scope {
         Scope::All => true,
         Scope::Offices(list) => {
@@ -297,7 +328,10 @@ pub fn steps(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Step>> {
 }
 
 pub fn events(conn: &mut DbConn, dossier_id: i64, page: PageRequest) -> AppResult<Page<Event>> {
-    let total = dossier_events::table.filter(dossier_events::dossier_id.eq(dossier_id)).count().get_result(conn)?;
+    let total = dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier_id))
+        .count()
+        .get_result(conn)?;
     let items = dossier_events::table
         .filter(dossier_events::dossier_id.eq(dossier_id))
         .order(dossier_events::seq.asc())
@@ -318,11 +352,18 @@ pub fn all_events(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Event>> {
 
 /// Names shown to citizens: the procedure's and the offices'.
 pub fn names(conn: &mut DbConn, d: &Dossier) -> AppResult<(String, String, String)> {
-    let procedure: String =
-        procedures::table.filter(procedures::code.eq(&d.procedure_code)).select(procedures::name).first(conn)?;
-    let office: String = offices::table.filter(offices::code.eq(&d.office_code)).select(offices::name).first(conn)?;
-    let current: String =
-        offices::table.filter(offices::code.eq(&d.responsible_office_code)).select(offices::name).first(conn)?;
+    let procedure: String = procedures::table
+        .filter(procedures::code.eq(&d.procedure_code))
+        .select(procedures::name)
+        .first(conn)?;
+    let office: String = offices::table
+        .filter(offices::code.eq(&d.office_code))
+        .select(offices::name)
+        .first(conn)?;
+    let current: String = offices::table
+        .filter(offices::code.eq(&d.responsible_office_code))
+        .select(offices::name)
+        .first(conn)?;
     Ok((procedure, office, current))
 }
 
@@ -332,9 +373,16 @@ pub fn names(conn: &mut DbConn, d: &Dossier) -> AppResult<(String, String, Strin
 pub enum TimelinessFilter {
     Finished(Timeliness),
     Paused,
-    Overdue { now: DateTime<Utc> },
-    DueSoon { now: DateTime<Utc>, horizon: DateTime<Utc> },
-    OnTrack { horizon: DateTime<Utc> },
+    Overdue {
+        now: DateTime<Utc>,
+    },
+    DueSoon {
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    },
+    OnTrack {
+        horizon: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -350,14 +398,21 @@ pub struct DossierFilter {
     pub q: Option<String>,
 }
 
-pub const OPEN: [&str; 4] = ["received", "processing", "awaiting_supplement", "awaiting_payment"];
+pub const OPEN: [&str; 4] = [
+    "received",
+    "processing",
+    "awaiting_supplement",
+    "awaiting_payment",
+];
 const RUNNING: [&str; 2] = ["received", "processing"];
 const PAUSED: [&str; 2] = ["awaiting_supplement", "awaiting_payment"];
 
 fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<'a, DbBackend> {
     let mut q = dossiers::table.into_boxed::<DbBackend>();
     if let Scope::Offices(list) = scope {
-        let with_step = dossier_steps::table.filter(dossier_steps::office_code.eq_any(list)).select(dossier_steps::dossier_id);
+        let with_step = dossier_steps::table
+            .filter(dossier_steps::office_code.eq_any(list))
+            .select(dossier_steps::dossier_id);
         q = q.filter(
             dossiers::office_code
                 .eq_any(list)
@@ -372,16 +427,16 @@ fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<
         q = match t {
             TimelinessFilter::Finished(v) => q.filter(dossiers::final_timeliness.eq(v.as_str())),
             TimelinessFilter::Paused => q.filter(dossiers::status.eq_any(PAUSED)),
-            TimelinessFilter::Overdue { now } => {
-                q.filter(dossiers::status.eq_any(RUNNING)).filter(dossiers::due_at.lt(db::to_db(now)))
-            }
+            TimelinessFilter::Overdue { now } => q
+                .filter(dossiers::status.eq_any(RUNNING))
+                .filter(dossiers::due_at.lt(db::to_db(now))),
             TimelinessFilter::DueSoon { now, horizon } => q
                 .filter(dossiers::status.eq_any(RUNNING))
                 .filter(dossiers::due_at.ge(db::to_db(now)))
                 .filter(dossiers::due_at.le(db::to_db(horizon))),
-            TimelinessFilter::OnTrack { horizon } => {
-                q.filter(dossiers::status.eq_any(RUNNING)).filter(dossiers::due_at.gt(db::to_db(horizon)))
-            }
+            TimelinessFilter::OnTrack { horizon } => q
+                .filter(dossiers::status.eq_any(RUNNING))
+                .filter(dossiers::due_at.gt(db::to_db(horizon))),
         };
     }
     if let Some(o) = &f.office {
@@ -400,7 +455,10 @@ fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<
         q = q.filter(dossiers::received_at.lt(db::to_db(to)));
     }
     if let Some(text) = &f.q {
-        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         q = q.filter(
             dossiers::code
@@ -414,7 +472,12 @@ fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<
 }
 
 /// One page of the dossiers the scope may see, newest receipts first.
-pub fn list(conn: &mut DbConn, f: &DossierFilter, scope: &Scope, page: PageRequest) -> AppResult<Page<Dossier>> {
+pub fn list(
+    conn: &mut DbConn,
+    f: &DossierFilter,
+    scope: &Scope,
+    page: PageRequest,
+) -> AppResult<Page<Dossier>> {
     let total: i64 = filtered(f, scope).count().get_result(conn)?;
     let items = filtered(f, scope)
         .order((dossiers::received_at.desc(), dossiers::id.desc()))

@@ -30,19 +30,37 @@ pub struct StoredResponse {
 /// The stored response for this key, or `IdempotencyMismatch` if the key came with another body.
 pub fn lookup(conn: &mut DbConn, k: &IdempotencyKey) -> AppResult<Option<StoredResponse>> {
     let row: Option<(String, i32, String, Option<String>)> = ik::table
-        .filter(ik::username.eq(&k.username).and(ik::scope.eq(&k.scope)).and(ik::key.eq(&k.key)))
-        .select((ik::request_hash, ik::status_code, ik::response_body, ik::location))
+        .filter(
+            ik::username
+                .eq(&k.username)
+                .and(ik::scope.eq(&k.scope))
+                .and(ik::key.eq(&k.key)),
+        )
+        .select((
+            ik::request_hash,
+            ik::status_code,
+            ik::response_body,
+            ik::location,
+        ))
         .first(conn)
         .optional()?;
     match row {
         None => Ok(None),
         Some((hash, _, _, _)) if hash != k.request_hash => Err(AppError::IdempotencyMismatch),
-        Some((_, status, body, location)) => Ok(Some(StoredResponse { status: status as u16, body, location })),
+        Some((_, status, body, location)) => Ok(Some(StoredResponse {
+            status: status as u16,
+            body,
+            location,
+        })),
     }
 }
 
 /// Records the response inside the write's own transaction, so both land or neither does.
-pub fn store(conn: &mut DbConn, k: &IdempotencyKey, resp: &StoredResponse) -> Result<(), diesel::result::Error> {
+pub fn store(
+    conn: &mut DbConn,
+    k: &IdempotencyKey,
+    resp: &StoredResponse,
+) -> Result<(), diesel::result::Error> {
     diesel::insert_into(ik::table)
         .values((
             ik::username.eq(&k.username),
@@ -83,9 +101,11 @@ pub fn run_once(
         Ok(resp)
     });
     match attempt {
-        Err(AppError::Conflict { code: KeyRace::CODE, .. }) => {
-            lookup(conn, k)?.ok_or_else(|| AppError::conflict("the request is being processed; retry it"))
-        }
+        Err(AppError::Conflict {
+            code: KeyRace::CODE,
+            ..
+        }) => lookup(conn, k)?
+            .ok_or_else(|| AppError::conflict("the request is being processed; retry it")),
         other => other,
     }
 }
@@ -97,7 +117,10 @@ impl KeyRace {
 
     fn from_store(e: diesel::result::Error) -> AppError {
         if db::is_unique_violation(&e) {
-            AppError::Conflict { code: Self::CODE, detail: "concurrent use of an Idempotency-Key".into() }
+            AppError::Conflict {
+                code: Self::CODE,
+                detail: "concurrent use of an Idempotency-Key".into(),
+            }
         } else {
             e.into()
         }

@@ -33,10 +33,16 @@ pub fn create(conn: &mut DbConn, new: NewOffice) -> AppResult<Office> {
         if let Some(parent) = &new.parent_code
             && find(conn, parent)?.is_none()
         {
-            return Err(AppError::field("parent_code", format!("no office has the code {parent}")));
+            return Err(AppError::field(
+                "parent_code",
+                format!("no office has the code {parent}"),
+            ));
         }
         if find(conn, &new.code)?.is_some() {
-            return Err(AppError::conflict(format!("an office with the code {} already exists", new.code)));
+            return Err(AppError::conflict(format!(
+                "an office with the code {} already exists",
+                new.code
+            )));
         }
         diesel::insert_into(offices::table)
             .values((
@@ -49,17 +55,25 @@ pub fn create(conn: &mut DbConn, new: NewOffice) -> AppResult<Office> {
             .execute(conn)
             .map_err(|e| {
                 if db::is_unique_violation(&e) {
-                    AppError::conflict(format!("an office with the code {} already exists", new.code))
+                    AppError::conflict(format!(
+                        "an office with the code {} already exists",
+                        new.code
+                    ))
                 } else {
                     e.into()
                 }
             })?;
-        find(conn, &new.code)?.ok_or_else(|| AppError::Internal("office vanished after insert".into()))
+        find(conn, &new.code)?
+            .ok_or_else(|| AppError::Internal("office vanished after insert".into()))
     })
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Office>> {
-    Ok(offices::table.filter(offices::code.eq(code)).select(Office::as_select()).first(conn).optional()?)
+    Ok(offices::table
+        .filter(offices::code.eq(code))
+        .select(Office::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list(conn: &mut DbConn, page: PageRequest) -> AppResult<Page<Office>> {
@@ -75,8 +89,9 @@ pub fn list(conn: &mut DbConn, page: PageRequest) -> AppResult<Page<Office>> {
 
 /// The office and every office below it (through `parent_code`), for supervisors' scope.
 pub fn with_descendants(conn: &mut DbConn, code: &str) -> AppResult<Vec<String>> {
-    let edges: Vec<(String, Option<String>)> =
-        offices::table.select((offices::code, offices::parent_code)).load(conn)?;
+    let edges: Vec<(String, Option<String>)> = offices::table
+        .select((offices::code, offices::parent_code))
+        .load(conn)?;
     let mut children: HashMap<String, Vec<String>> = HashMap::new();
     for (child, parent) in edges {
         if let Some(p) = parent {

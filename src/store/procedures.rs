@@ -24,10 +24,12 @@ pub struct Procedure {
 
 impl Procedure {
     pub fn processing_time(&self) -> AppResult<ProcessingTime> {
-        let unit = TimeUnit::parse(&self.processing_unit)
-            .ok_or_else(|| AppError::Internal(format!("procedure {} has unknown unit", self.code)))?;
-        let amount = u32::try_from(self.processing_amount)
-            .map_err(|_| AppError::Internal(format!("procedure {} has a negative amount", self.code)))?;
+        let unit = TimeUnit::parse(&self.processing_unit).ok_or_else(|| {
+            AppError::Internal(format!("procedure {} has unknown unit", self.code))
+        })?;
+        let amount = u32::try_from(self.processing_amount).map_err(|_| {
+            AppError::Internal(format!("procedure {} has a negative amount", self.code))
+        })?;
         Ok(ProcessingTime { amount, unit })
     }
 }
@@ -42,12 +44,21 @@ pub struct NewProcedure {
 
 pub fn create(conn: &mut DbConn, new: NewProcedure) -> AppResult<Procedure> {
     db::write_tx(conn, |conn| {
-        let office: i64 = offices::table.filter(offices::code.eq(&new.office_code)).count().get_result(conn)?;
+        let office: i64 = offices::table
+            .filter(offices::code.eq(&new.office_code))
+            .count()
+            .get_result(conn)?;
         if office == 0 {
-            return Err(AppError::field("office_code", format!("no office has the code {}", new.office_code)));
+            return Err(AppError::field(
+                "office_code",
+                format!("no office has the code {}", new.office_code),
+            ));
         }
         if find(conn, &new.code)?.is_some() {
-            return Err(AppError::conflict(format!("a procedure with the code {} already exists", new.code)));
+            return Err(AppError::conflict(format!(
+                "a procedure with the code {} already exists",
+                new.code
+            )));
         }
         let amount = i32::try_from(new.processing_time.amount)
             .map_err(|_| AppError::field("processing_time.amount", "is too large"))?;
@@ -62,12 +73,17 @@ pub fn create(conn: &mut DbConn, new: NewProcedure) -> AppResult<Procedure> {
                 procedures::created_at.eq(db::to_db(db::now())),
             ))
             .execute(conn)?;
-        find(conn, &new.code)?.ok_or_else(|| AppError::Internal("procedure vanished after insert".into()))
+        find(conn, &new.code)?
+            .ok_or_else(|| AppError::Internal("procedure vanished after insert".into()))
     })
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Procedure>> {
-    Ok(procedures::table.filter(procedures::code.eq(code)).select(Procedure::as_select()).first(conn).optional()?)
+    Ok(procedures::table
+        .filter(procedures::code.eq(code))
+        .select(Procedure::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 pub fn list(conn: &mut DbConn, page: PageRequest) -> AppResult<Page<Procedure>> {

@@ -24,7 +24,8 @@ pub struct User {
 
 impl User {
     pub fn role(&self) -> AppResult<Role> {
-        Role::parse(&self.role).ok_or_else(|| AppError::Internal(format!("user {} has unknown role", self.username)))
+        Role::parse(&self.role)
+            .ok_or_else(|| AppError::Internal(format!("user {} has unknown role", self.username)))
     }
 }
 
@@ -42,16 +43,30 @@ pub fn create(conn: &mut DbConn, new: NewUser) -> AppResult<User> {
     db::write_tx(conn, |conn| {
         match (&new.office_code, new.role) {
             (None, Role::Admin) => {}
-            (None, _) => return Err(AppError::field("office_code", "is required for every role but admin")),
+            (None, _) => {
+                return Err(AppError::field(
+                    "office_code",
+                    "is required for every role but admin",
+                ));
+            }
             (Some(code), _) => {
-                let exists: i64 = offices::table.filter(offices::code.eq(code)).count().get_result(conn)?;
+                let exists: i64 = offices::table
+                    .filter(offices::code.eq(code))
+                    .count()
+                    .get_result(conn)?;
                 if exists == 0 {
-                    return Err(AppError::field("office_code", format!("no office has the code {code}")));
+                    return Err(AppError::field(
+                        "office_code",
+                        format!("no office has the code {code}"),
+                    ));
                 }
             }
         }
         if find(conn, &new.username)?.is_some() {
-            return Err(AppError::conflict(format!("the username {} is taken", new.username)));
+            return Err(AppError::conflict(format!(
+                "the username {} is taken",
+                new.username
+            )));
         }
         diesel::insert_into(users::table)
             .values((
@@ -65,10 +80,15 @@ pub fn create(conn: &mut DbConn, new: NewUser) -> AppResult<User> {
                 users::created_at.eq(db::to_db(db::now())),
             ))
             .execute(conn)?;
-        find(conn, &new.username)?.ok_or_else(|| AppError::Internal("user vanished after insert".into()))
+        find(conn, &new.username)?
+            .ok_or_else(|| AppError::Internal("user vanished after insert".into()))
     })
 }
 
 pub fn find(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
-    Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -24,11 +24,14 @@ pub enum Backend {
 
 /// `MOTCUA_TEST_SKIP_POSTGRES=1` is the one explicit way to run without PostgreSQL.
 pub fn skip_postgres() -> bool {
-    std::env::var("MOTCUA_TEST_SKIP_POSTGRES").map(|v| v == "1").unwrap_or(false)
+    std::env::var("MOTCUA_TEST_SKIP_POSTGRES")
+        .map(|v| v == "1")
+        .unwrap_or(false)
 }
 
 pub fn admin_url() -> String {
-    std::env::var("MOTCUA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("MOTCUA_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -78,7 +81,10 @@ fn template() -> &'static str {
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read migrations dir").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("read migrations dir")
+        .flatten()
+    {
         let p = entry.path();
         if p.is_dir() {
             out.extend(walk(&p));
@@ -120,14 +126,25 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/motcua.db", dir.path().display());
-                Self { url, backend, pg_name: None, _dir: Some(dir) }
+                Self {
+                    url,
+                    backend,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres => {
                 let tpl = template();
                 let name = format!("motcua_t_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = PgConnection::establish(&admin_url()).expect("connect admin");
-                conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).expect("create test database");
-                Self { url: with_database(&admin_url(), &name), backend, pg_name: Some(name), _dir: None }
+                conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+                    .expect("create test database");
+                Self {
+                    url: with_database(&admin_url(), &name),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: None,
+                }
             }
         }
     }
@@ -139,7 +156,8 @@ impl Drop for TestDatabase {
             // Best effort; a leftover database only costs disk space.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = PgConnection::establish(&admin_url()) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             })
             .join();
@@ -187,15 +205,28 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        let database = tokio::task::spawn_blocking(move || TestDatabase::new(backend)).await.expect("database");
+        let database = tokio::task::spawn_blocking(move || TestDatabase::new(backend))
+            .await
+            .expect("database");
         let mut settings = test_settings(&database.url);
         tweak(&mut settings);
-        let app = Application::build(settings).await.expect("application builds");
+        let app = Application::build(settings)
+            .await
+            .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
         tokio::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        let mut test = TestApp { address, client, db, database, admin_token: String::new() };
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut test = TestApp {
+            address,
+            client,
+            db,
+            database,
+            admin_token: String::new(),
+        };
         test.add_user("admin", "admin", None).await;
         test.admin_token = test.token("admin", ADMIN_PASSWORD).await;
         test
@@ -204,9 +235,17 @@ impl TestApp {
     /// Creates a user directly in storage (as `motcua user add` does).
     pub async fn add_user(&self, username: &str, role: &str, office: Option<&str>) {
         let db = self.db.clone();
-        let (username, role, office) = (username.to_owned(), role.to_owned(), office.map(str::to_owned));
+        let (username, role, office) = (
+            username.to_owned(),
+            role.to_owned(),
+            office.map(str::to_owned),
+        );
         tokio::task::spawn_blocking(move || {
-            let password = if role == "admin" { ADMIN_PASSWORD } else { STAFF_PASSWORD };
+            let password = if role == "admin" {
+                ADMIN_PASSWORD
+            } else {
+                STAFF_PASSWORD
+            };
             let mut conn = db.conn().expect("conn");
             motcua::api::auth::create_user_blocking(
                 &mut conn,
@@ -226,7 +265,14 @@ impl TestApp {
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {
-        let r = self.request(Method::POST, "/api/v1/auth/token", None, Some(json!({"username": username, "password": password}))).await;
+        let r = self
+            .request(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
         assert_eq!(r.status, 200, "sign-in of {username} failed: {}", r.text);
         r.body["access_token"].as_str().expect("token").to_owned()
     }
@@ -237,7 +283,13 @@ impl TestApp {
         self.token(username, STAFF_PASSWORD).await
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         self.request_with(method, path, token, body, &[]).await
     }
 
@@ -249,7 +301,9 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut rb = self.client.request(method, format!("{}{}", self.address, path));
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -264,8 +318,19 @@ impl TestApp {
     }
 
     /// Sends a raw body with a content type (for malformed JSON and the like).
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Resp {
-        let mut rb = self.client.request(method, format!("{}{}", self.address, path)).header("content-type", content_type).body(body);
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.address, path))
+            .header("content-type", content_type)
+            .body(body);
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -277,7 +342,12 @@ impl TestApp {
         let headers = resp.headers().clone();
         let text = resp.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -285,7 +355,8 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     /// An office created by the admin.
@@ -324,7 +395,9 @@ impl TestApp {
                 n: i64,
             }
             let mut conn = db.conn().expect("conn");
-            let rows: Vec<N> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).load(&mut *conn).expect("count");
+            let rows: Vec<N> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .load(&mut *conn)
+                .expect("count");
             rows[0].n
         })
         .await
@@ -334,7 +407,16 @@ impl TestApp {
     /// Counts of every table a write could touch, to show that a refused request changed nothing.
     pub async fn snapshot(&self) -> Vec<(&'static str, i64)> {
         let mut out = Vec::new();
-        for t in ["offices", "users", "procedures", "dossiers", "dossier_events", "dossier_steps", "dossier_counters", "idempotency_keys"] {
+        for t in [
+            "offices",
+            "users",
+            "procedures",
+            "dossiers",
+            "dossier_events",
+            "dossier_steps",
+            "dossier_counters",
+            "idempotency_keys",
+        ] {
             out.push((t, self.count(t).await));
         }
         out
