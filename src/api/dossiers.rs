@@ -18,6 +18,7 @@ use crate::store::dossiers::{
     self, Dossier, DossierFilter, Event, NewDossier, Step, TimelinessFilter,
 };
 use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::store::letters::{self, Letter, LetterFilter};
 use crate::store::{PageRequest, offices};
 
 /// How far ahead of the server's clock a client's `received_at` may be before it counts as "in the future".
@@ -85,7 +86,7 @@ pub struct DossierView {
     pub responsible_office_code: String,
     pub reappointment_used: bool,
     pub steps: Vec<StepView>,
-    pub apology_letters: Vec<serde_json::Value>,
+    pub apology_letters: Vec<LetterView>,
     pub deadline_trace: serde_json::Value,
     pub version: i32,
 }
@@ -119,6 +120,7 @@ pub fn view(
     cal: &WorkingCalendar,
     d: Dossier,
     steps: Vec<Step>,
+    letters: Vec<(Letter, String)>,
     now: DateTime<Utc>,
 ) -> AppResult<DossierView> {
     let local = |t| state.local(from_db(t));
@@ -159,10 +161,19 @@ pub fn view(
                 received_at: local(s.received_at),
                 deadline_at: local(s.deadline_at),
                 completed_at: s.completed_at.map(local),
-                timeliness: s.timeliness.as_deref().and_then(Timeliness::parse),
+                timeliness: match s.completed_at {
+                    Some(_) => s.timeliness.as_deref().and_then(Timeliness::parse),
+                    None => Some(timeliness::open(
+                        cal,
+                        from_db(s.deadline_at),
+                        now,
+                        status.is_paused(),
+                        state.settings.deadlines.due_soon,
+                    )),
+                },
             })
             .collect(),
-        apology_letters: Vec::new(),
+        apology_letters: letters.into_iter().map(|(l, code)| letter_view(state, l, code)).collect(),
         deadline_trace,
         version: d.version,
         code: d.code,
@@ -302,7 +313,7 @@ pub async fn receive(
             idempotency::run_once(conn, key.as_ref(), |conn| {
                 let d = dossiers::receive(conn, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);
-                let view = view(&st, &cal, d, Vec::new(), now)?;
+                let view = view(&st, &cal, d, Vec::new(), Vec::new(), now)?;
                 let body =
                     serde_json::to_string(&view).map_err(|e| AppError::Internal(e.to_string()))?;
                 Ok(StoredResponse {
@@ -313,6 +324,11 @@ pub async fn receive(
             })
         })
         .await?;
+    Ok(dossier_response(stored))
+}
+
+/// A dossier response (fresh or replayed) with its `ETag`.
+pub fn dossier_response(stored: StoredResponse) -> HttpResponse {
     let version = serde_json::from_str::<serde_json::Value>(&stored.body)
         .ok()
         .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
@@ -320,7 +336,7 @@ pub async fn receive(
     if let Some(v) = version.and_then(|v| header::HeaderValue::from_str(&etag(v as i32)).ok()) {
         resp.headers_mut().insert(header::ETAG, v);
     }
-    Ok(resp)
+    resp
 }
 
 /// `GET /api/v1/dossiers/{code}`.
@@ -338,7 +354,8 @@ pub async fn get(
             let d = dossiers::find_visible(conn, &code, &scope)?
                 .ok_or_else(|| AppError::not_found("dossier"))?;
             let steps = dossiers::steps(conn, d.id)?;
-            view(&st, &st.calendar(), d, steps, db::now())
+            let letters = letters::for_dossier(conn, d.id)?;
+            view(&st, &st.calendar(), d, steps, letters, db::now())
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -439,7 +456,8 @@ pub async fn list(
                 .into_iter()
                 .map(|d| {
                     let steps = dossiers::steps(conn, d.id)?;
-                    view(&st, &cal, d, steps, now)
+                    let letters = letters::for_dossier(conn, d.id)?;
+                    view(&st, &cal, d, steps, letters, now)
                 })
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(ListResponse::new(items, page, page_of.total))
@@ -498,5 +516,92 @@ pub async fn events(
         .into_iter()
         .map(|e| event_view(&state, e))
         .collect();
+    Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
+}
+
+/// An apology letter and its delivery, as staff see it.
+#[derive(Debug, Serialize)]
+pub struct LetterView {
+    pub id: i64,
+    pub number: String,
+    pub dossier_code: String,
+    pub reason: String,
+    pub original_due_at: DateTime<FixedOffset>,
+    pub new_due_at: DateTime<FixedOffset>,
+    pub created_at: DateTime<FixedOffset>,
+    pub automatic: bool,
+    /// The agency filed no apology in time (Decree 61 Art. 19.9): recorded against it.
+    pub missed_duty: bool,
+    pub responsible_office_code: String,
+    pub signer_name: Option<String>,
+    pub delivery_status: String,
+    pub attempts: i32,
+    pub sent_at: Option<DateTime<FixedOffset>>,
+    pub last_error: Option<String>,
+}
+
+pub fn letter_view(state: &AppState, l: Letter, dossier_code: String) -> LetterView {
+    LetterView {
+        id: l.id,
+        number: l.number,
+        dossier_code,
+        reason: l.reason,
+        original_due_at: state.local(from_db(l.original_due_at)),
+        new_due_at: state.local(from_db(l.new_due_at)),
+        created_at: state.local(from_db(l.created_at)),
+        automatic: l.automatic,
+        missed_duty: l.missed_duty,
+        responsible_office_code: l.responsible_office_code,
+        signer_name: l.signer_name,
+        delivery_status: l.delivery_status,
+        attempts: l.attempts,
+        sent_at: l.sent_at.map(|t| state.local(from_db(t))),
+        last_error: l.last_error,
+    }
+}
+
+/// `GET /api/v1/dossiers/{code}/apology-letters`.
+pub async fn dossier_letters(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let code = code.into_inner();
+    let items = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            letters::for_dossier(conn, d.id)
+        })
+        .await?;
+    let n = items.len() as i64;
+    let items: Vec<LetterView> = items.into_iter().map(|(l, c)| letter_view(&state, l, c)).collect();
+    Ok(HttpResponse::Ok().json(ListResponse::new(items, PageRequest { page: 1, per_page: n.max(1) }, n)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LettersQuery {
+    pub delivery_status: Option<String>,
+    pub office: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// `GET /api/v1/apology-letters` (supervisors, admins): every letter in scope, newest first.
+pub async fn all_letters(state: web::Data<AppState>, caller: Caller, q: Query<LettersQuery>) -> AppResult<HttpResponse> {
+    caller.require(Permission::Report)?;
+    let q = q.into_inner();
+    let page = PageQuery::parse(q.page, q.per_page)?;
+    if let Some(s) = &q.delivery_status
+        && !["pending", "retrying", "sent", "failed", "print"].contains(&s.as_str())
+    {
+        return Err(AppError::field("delivery_status", "must be pending, retrying, sent, failed or print"));
+    }
+    let filter = LetterFilter { delivery_status: q.delivery_status, office: q.office };
+    let result = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            letters::list(conn, &filter, &scope, page)
+        })
+        .await?;
+    let items: Vec<LetterView> = result.items.into_iter().map(|(l, c)| letter_view(&state, l, c)).collect();
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }

@@ -1,5 +1,6 @@
 //! The HTTP API: shared state, extractors, and the routes of API.md.
 
+pub mod actions;
 pub mod auth;
 pub mod calendar;
 pub mod dossiers;
@@ -358,6 +359,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/dossiers/{code}").route(web::get().to(dossiers::get)))
                 .service(
                     web::resource("/dossiers/{code}/events").route(web::get().to(dossiers::events)),
+                )
+                .service(
+                    web::resource("/dossiers/{code}/apology-letters")
+                        .route(web::get().to(dossiers::dossier_letters)),
+                )
+                .service(
+                    web::resource("/dossiers/{code}/{action}").route(web::post().to(actions::act)),
+                )
+                .service(
+                    web::resource("/apology-letters").route(web::get().to(dossiers::all_letters)),
                 )
                 .service(
                     web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup)),

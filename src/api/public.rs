@@ -144,6 +144,14 @@ pub async fn lookup(
             } else {
                 None
             };
+            let apology_letters = crate::store::letters::for_dossier(conn, d.id)?
+                .into_iter()
+                .map(|(l, _)| PublicLetterView {
+                    created_at: st.local(from_db(l.created_at)),
+                    reason: l.reason,
+                    new_due_at: st.local(from_db(l.new_due_at)),
+                })
+                .collect();
             Ok(PublicDossier {
                 status,
                 status_code: status.national_code(),
@@ -157,7 +165,7 @@ pub async fn lookup(
                 applicant_name_masked: validation::mask_name(&d.applicant_full_name),
                 supplement_request,
                 history,
-                apology_letters: Vec::new(),
+                apology_letters,
                 code: d.code,
             })
         })

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod codes;
 pub mod deadline;
+pub mod lifecycle;
 pub mod dossier;
 pub mod timeliness;
 pub mod validation;

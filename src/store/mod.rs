@@ -3,6 +3,8 @@
 pub mod calendar;
 pub mod dossiers;
 pub mod idempotency;
+pub mod letters;
+pub mod lifecycle;
 pub mod offices;
 pub mod procedures;
 pub mod users;
