@@ -17,6 +17,8 @@ use crate::auth::{TokenKeys, random_secret};
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::domain::calendar::WorkingCalendar;
+use crate::jobs::Worker;
+use tokio::sync::watch;
 use crate::store;
 
 /// Opens the database named by the settings and applies pending migrations.
@@ -63,6 +65,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    worker: Worker,
 }
 
 impl Application {
@@ -78,15 +81,15 @@ impl Application {
         }
         let keys = TokenKeys::new(&settings.auth, &random_secret());
         let state = AppState::new(db, settings.clone(), calendar, keys);
+        let worker = Worker::new(state.clone()).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if !worker.mailer.is_configured() {
+            tracing::warn!("smtp.url is not set: emails stay queued in the outbox until it is");
+        }
         let listener = TcpListener::bind(settings.bind_addr()?)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let server = server(state.clone(), listener)?;
-        Ok(Self {
-            port,
-            server,
-            state,
-        })
+        Ok(Self { port, server, state, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -97,11 +100,24 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish), with the background jobs beside it.
+    pub fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    /// Serves until SIGINT/SIGTERM with the background jobs beside it. Shutdown is graceful:
+    /// the listener closes, in-flight requests finish, the job finishes the email in hand and
+    /// gives back its outbox leases so another replica can take over at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = tokio::spawn(maintenance(self.state.clone()));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let jobs = tokio::spawn(self.worker.run_forever(stop_rx));
+        let housekeeping = tokio::spawn(maintenance(self.state.clone()));
         let result = self.server.await;
-        jobs.abort();
+        let _ = stop_tx.send(true);
+        if tokio::time::timeout(Duration::from_secs(30), jobs).await.is_err() {
+            tracing::warn!("background job did not stop within 30 s");
+        }
+        housekeeping.abort();
+        tracing::info!("stopped");
         result
     }
 }

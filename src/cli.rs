@@ -27,6 +27,13 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Run the deadline sweep (due-soon warnings, overdue detection, apology letters, outbox
+    /// delivery) once and exit.
+    Sweep {
+        /// Run once and exit (`serve` runs the sweep every jobs.sweep_interval_secs).
+        #[arg(long, required = true)]
+        once: bool,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -74,6 +81,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             };
             tracing::info!("motcua listening on http://{shown}:{}", app.port());
             app.run_until_stopped().await?;
+            Ok(())
+        }
+        Command::Sweep { once: _ } => {
+            let settings = std::sync::Arc::new(settings);
+            let db = open_database(&settings).await?;
+            let calendar = crate::app::load_calendar(&settings, &db).await?;
+            let keys = crate::auth::TokenKeys::new(&settings.auth, &crate::auth::random_secret());
+            let state = crate::api::AppState::new(db, settings, calendar, keys);
+            let worker = crate::jobs::Worker::new(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let r = worker.run_once(&stop_rx).await.map_err(|e| anyhow::anyhow!("sweep failed: {e}"))?;
+            worker.release_all().await;
+            println!(
+                "sweep: {} apology letters, {} escalated, {} due-soon warnings, {} digests queued; {} emails sent, {} failed attempts",
+                r.sweep.letters, r.sweep.escalated, r.sweep.warned, r.sweep.digests, r.sent, r.failed_attempts
+            );
             Ok(())
         }
         Command::Migrate => {

@@ -605,3 +605,41 @@ pub async fn all_letters(state: web::Data<AppState>, caller: Caller, q: Query<Le
     let items: Vec<LetterView> = result.items.into_iter().map(|(l, c)| letter_view(&state, l, c)).collect();
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
+
+/// `GET /api/v1/apology-letters/{id}/document`: the letter as a printable HTML page (Mẫu 04),
+/// for the counter to print and hand over when there is no email address on file.
+pub async fn letter_document(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    caller.require(Permission::ReadStaff)?;
+    let id = id.into_inner();
+    let st = state.clone();
+    let html = state
+        .db(move |conn| {
+            let scope = scope(conn, &caller)?;
+            let (letter, code) = letters::find(conn, id)?.ok_or_else(|| AppError::not_found("letter"))?;
+            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("letter"))?;
+            let (procedure_name, _, _) = dossiers::names(conn, &d)?;
+            let agency = offices::find(conn, &letter.responsible_office_code)?
+                .map(|o| o.name)
+                .unwrap_or_else(|| letter.responsible_office_code.clone());
+            let doc = crate::mail::ApologyLetter {
+                number: &letter.number,
+                applicant_name: &d.applicant_full_name,
+                dossier_code: &d.code,
+                procedure_name: &procedure_name,
+                received_at: from_db(d.received_at),
+                original_due_at: from_db(letter.original_due_at),
+                new_due_at: from_db(letter.new_due_at),
+                reason: &letter.reason,
+                agency_name: &agency,
+                signer_name: letter.signer_name.as_deref(),
+                created_at: from_db(letter.created_at),
+            };
+            Ok(doc.html(st.calendar().timezone()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        // The page styles itself inline and loads nothing.
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
+        .body(html))
+}

@@ -371,6 +371,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/apology-letters").route(web::get().to(dossiers::all_letters)),
                 )
                 .service(
+                    web::resource("/apology-letters/{id}/document")
+                        .route(web::get().to(dossiers::letter_document)),
+                )
+                .service(
                     web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup)),
                 ),
         );

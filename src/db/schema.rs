@@ -196,6 +196,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    dossier_alerts (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        kind -> Text,
+        due_at -> Timestamp,
+        office_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     idempotency_keys (username, scope, key) {
         username -> Text,
         scope -> Text,
@@ -225,5 +236,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     apology_letters,
     letter_counters,
     outbox,
+    dossier_alerts,
     idempotency_keys
 );

@@ -404,7 +404,7 @@ pub const OPEN: [&str; 4] = [
     "awaiting_supplement",
     "awaiting_payment",
 ];
-const RUNNING: [&str; 2] = ["received", "processing"];
+pub const RUNNING: [&str; 2] = ["received", "processing"];
 const PAUSED: [&str; 2] = ["awaiting_supplement", "awaiting_payment"];
 
 fn filtered<'a>(f: &'a DossierFilter, scope: &'a Scope) -> dossiers::BoxedQuery<'a, DbBackend> {

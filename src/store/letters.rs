@@ -80,3 +80,8 @@ pub fn list(conn: &mut DbConn, f: &LetterFilter, scope: &Scope, page: PageReques
     }
     Ok(Page { items, total })
 }
+
+/// One letter with its dossier's code.
+pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<(Letter, String)>> {
+    Ok(al::table.inner_join(d::table).filter(al::id.eq(id)).select((Letter::as_select(), d::code)).first(conn).optional()?)
+}

@@ -312,9 +312,6 @@ pub fn apply(
                 &dossier,
                 LetterInput { reason, new_due_at: *new_due_at, automatic: false, missed_duty, at },
             )?;
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set((d::rescheduled_due_at.eq(db::to_db(*new_due_at)), d::reappointment_used.eq(true)))
-                .execute(conn)?;
             data.insert("new_due_at".into(), serde_json::json!(new_due_at));
             data.insert("letter_number".into(), letter.into());
             data.insert("missed_duty".into(), missed_duty.into());
@@ -390,15 +387,17 @@ pub struct LetterInput<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Creates the dossier's apology letter (Mẫu 04), numbered per office per year; returns its
-/// number. At most one per dossier: the unique key refuses a second one.
+/// Creates the dossier's apology letter (Mẫu 04), numbered per office per year, uses up the
+/// single re-appointment, and queues the email to the applicant in the same transaction (or
+/// marks the letter for printing at the counter when there is no email on file). At most one
+/// letter per dossier: the unique key refuses a second one. Returns the letter's number.
 pub fn create_letter(conn: &mut DbConn, cal: &WorkingCalendar, dossier: &Dossier, l: LetterInput<'_>) -> AppResult<String> {
     let office = &dossier.responsible_office_code;
     let year = cal.local_date(l.at).year();
     let seq = next_letter_number(conn, office, year)?;
     let number = format!("{seq:04}/{year}/PXL-{office}");
-    let signer: Option<Option<String>> =
-        offices::table.filter(offices::code.eq(office)).select(offices::head_name).first(conn).optional()?;
+    let (agency_name, signer): (String, Option<String>) =
+        offices::table.filter(offices::code.eq(office)).select((offices::name, offices::head_name)).first(conn)?;
     let delivery = if dossier.applicant_email.is_some() { "pending" } else { "print" };
     let message_id = format!("<apology.{year}.{seq}.{office}@motcua>");
     diesel::insert_into(al::table)
@@ -415,10 +414,10 @@ pub fn create_letter(conn: &mut DbConn, cal: &WorkingCalendar, dossier: &Dossier
             al::automatic.eq(l.automatic),
             al::missed_duty.eq(l.missed_duty),
             al::responsible_office_code.eq(office),
-            al::signer_name.eq(signer.flatten()),
+            al::signer_name.eq(&signer),
             al::delivery_status.eq(delivery),
             al::attempts.eq(0),
-            al::message_id.eq(message_id),
+            al::message_id.eq(&message_id),
         ))
         .execute(conn)
         .map_err(|e| {
@@ -428,6 +427,42 @@ pub fn create_letter(conn: &mut DbConn, cal: &WorkingCalendar, dossier: &Dossier
                 e.into()
             }
         })?;
+    diesel::update(d::table.filter(d::id.eq(dossier.id)))
+        .set((d::rescheduled_due_at.eq(db::to_db(l.new_due_at)), d::reappointment_used.eq(true)))
+        .execute(conn)?;
+    if let Some(email) = &dossier.applicant_email {
+        let letter_id: i64 = al::table.filter(al::dossier_id.eq(dossier.id)).select(al::id).first(conn)?;
+        let procedure_name: String = crate::db::schema::procedures::table
+            .filter(crate::db::schema::procedures::code.eq(&dossier.procedure_code))
+            .select(crate::db::schema::procedures::name)
+            .first(conn)?;
+        let rendered = crate::mail::ApologyLetter {
+            number: &number,
+            applicant_name: &dossier.applicant_full_name,
+            dossier_code: &dossier.code,
+            procedure_name: &procedure_name,
+            received_at: db::from_db(dossier.received_at),
+            original_due_at: db::from_db(dossier.due_at),
+            new_due_at: l.new_due_at,
+            reason: l.reason,
+            agency_name: &agency_name,
+            signer_name: signer.as_deref(),
+            created_at: l.at,
+        }
+        .render(cal.timezone());
+        super::outbox::enqueue(
+            conn,
+            super::outbox::NewMessage {
+                kind: "apology_letter",
+                dedupe_key: &format!("apology:{letter_id}"),
+                letter_id: Some(letter_id),
+                recipient: email,
+                message_id: &message_id,
+                email: &rendered,
+            },
+            l.at,
+        )?;
+    }
     Ok(number)
 }
 

@@ -5,6 +5,8 @@ pub mod dossiers;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;
+pub mod outbox;
+pub mod sweep;
 pub mod offices;
 pub mod procedures;
 pub mod users;

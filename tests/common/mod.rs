@@ -2,6 +2,8 @@
 //! database (cloned from a migrated template), and an HTTP client that talks to it.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::sync::OnceLock;
 
 use diesel::connection::SimpleConnection;
@@ -173,10 +175,13 @@ pub fn test_settings(url: &str) -> Settings {
     s.server.bind = "127.0.0.1:0".into();
     s.server.workers = 2;
     s.auth.jwt_secret = Some(SecretString::from("test-secret-test-secret-test-secret!"));
+    // Tests run the sweep themselves, when they mean to.
+    s.jobs.sweep_interval_secs = 3600;
     s
 }
 
 pub struct TestApp {
+    pub worker: motcua::jobs::Worker,
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
@@ -215,12 +220,14 @@ impl TestApp {
             .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
+        let worker = app.worker().clone();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
         let mut test = TestApp {
+            worker,
             address,
             client,
             db,
@@ -382,6 +389,12 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, 201, "create procedure {code}: {}", r.text);
+    }
+
+    /// One run of the sweep and the outbox delivery, as `motcua sweep --once` does.
+    pub async fn sweep(&self) -> motcua::jobs::RunReport {
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        self.worker.run_once(&rx).await.expect("sweep runs")
     }
 
     /// Rows in a table, read straight from the database.

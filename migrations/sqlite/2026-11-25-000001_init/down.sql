@@ -1,4 +1,5 @@
 DROP TABLE idempotency_keys;
+DROP TABLE dossier_alerts;
 DROP TABLE outbox;
 DROP TABLE letter_counters;
 DROP TABLE apology_letters;

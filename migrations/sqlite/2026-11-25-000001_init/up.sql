@@ -198,6 +198,17 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due_idx ON outbox (next_attempt_at) WHERE status IN ('pending', 'retrying');
 
+-- What the sweep has warned or escalated about, once per dossier, kind and deadline.
+CREATE TABLE dossier_alerts (
+    id         INTEGER PRIMARY KEY,
+    dossier_id BIGINT NOT NULL REFERENCES dossiers (id),
+    kind       TEXT NOT NULL,
+    due_at     TIMESTAMP NOT NULL,
+    office_code TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (dossier_id, kind, due_at)
+);
+
 CREATE TABLE idempotency_keys (
     username      TEXT NOT NULL,
     scope         TEXT NOT NULL,

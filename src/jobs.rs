@@ -1,0 +1,153 @@
+//! Background jobs inside `serve` (and `motcua sweep --once`): the deadline sweep, then delivery
+//! of the outbox over SMTP.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::api::AppState;
+use crate::db;
+use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::store::outbox::{self, OutboxRow};
+use crate::store::sweep::{self, SweepReport, SweepSettings};
+
+/// Messages claimed per batch: small enough that a lease never outlives a batch's sending.
+const BATCH: i64 = 50;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub sweep: SweepReport,
+    pub sent: usize,
+    pub failed_attempts: usize,
+}
+
+/// A worker: its identity (for leases) and its mailer.
+#[derive(Clone)]
+pub struct Worker {
+    pub state: AppState,
+    pub mailer: Mailer,
+    pub owner: String,
+}
+
+impl Worker {
+    pub fn new(state: AppState) -> Result<Self, String> {
+        let mailer = Mailer::from_settings(&state.settings.smtp)?;
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
+        let owner = format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        Ok(Self { state, mailer, owner })
+    }
+
+    /// The sweep, then delivery of everything due, until nothing is left or `stop` is raised.
+    pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> Result<RunReport, AppError> {
+        let st = self.state.clone();
+        let settings = SweepSettings {
+            apology_extension: st.settings.apology.extension,
+            due_soon: st.settings.deadlines.due_soon,
+        };
+        let report = self
+            .state
+            .db(move |conn| {
+                let cal = st.current_calendar(conn)?;
+                sweep::sweep(conn, &cal, &settings, db::now())
+            })
+            .await?;
+        let mut run = RunReport { sweep: report, ..RunReport::default() };
+        if !self.mailer.is_configured() {
+            return Ok(run);
+        }
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let owner = self.owner.clone();
+            let lease = self.state.settings.outbox.lease_secs as i64;
+            let batch = self.state.db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH)).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for (i, row) in batch.iter().enumerate() {
+                if *stop.borrow() {
+                    // Give back what this run will not send, so another process takes it at once.
+                    let rest: Vec<i64> = batch[i..].iter().map(|r| r.id).collect();
+                    let owner = self.owner.clone();
+                    let _ = self.state.db(move |conn| outbox::release_ids(conn, &owner, &rest)).await;
+                    return Ok(run);
+                }
+                if self.deliver(row).await? {
+                    run.sent += 1;
+                } else {
+                    run.failed_attempts += 1;
+                }
+            }
+        }
+        Ok(run)
+    }
+
+    /// Sends one message and records the outcome; true when it was sent.
+    async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
+        let result = self.mailer.send(&row.recipient, &row.message_id, &row.email()).await;
+        let (owner, row2) = (self.owner.clone(), row.clone());
+        let outbox_settings = self.state.settings.outbox.clone();
+        let ok = result.is_ok();
+        self.state
+            .db(move |conn| match result {
+                Ok(()) => outbox::mark_sent(conn, &row2, &owner, db::now()),
+                Err(e) => {
+                    tracing::warn!(outbox_id = row2.id, kind = %row2.kind, attempts = row2.attempts + 1, error = %e, "email not sent");
+                    outbox::mark_failed(
+                        conn,
+                        &row2,
+                        &owner,
+                        &e,
+                        db::now(),
+                        outbox_settings.retry_base_secs,
+                        outbox_settings.max_attempts,
+                    )
+                }
+            })
+            .await?;
+        Ok(ok)
+    }
+
+    /// Gives back every lease this worker holds (on shutdown).
+    pub async fn release_all(&self) {
+        let owner = self.owner.clone();
+        if let Err(e) = self.state.db(move |conn| outbox::release(conn, &owner)).await {
+            tracing::warn!(error = %e, "could not release outbox leases");
+        }
+    }
+
+    /// Runs every `jobs.sweep_interval_secs` until `stop` is raised.
+    pub async fn run_forever(self, mut stop: watch::Receiver<bool>) {
+        let interval = Duration::from_secs(self.state.settings.jobs.sweep_interval_secs);
+        loop {
+            let started = std::time::Instant::now();
+            match self.run_once(&stop).await {
+                Ok(r) => {
+                    if r != RunReport::default() {
+                        tracing::info!(
+                            letters = r.sweep.letters,
+                            escalated = r.sweep.escalated,
+                            warned = r.sweep.warned,
+                            sent = r.sent,
+                            failed_attempts = r.failed_attempts,
+                            ms = started.elapsed().as_millis() as u64,
+                            "sweep"
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying at the next interval"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        self.release_all().await;
+    }
+}
