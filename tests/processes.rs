@@ -376,3 +376,147 @@ async fn two_server_processes_on_one_postgres_never_collide() {
     );
     eprintln!("60 receipts over two processes in {:?}", started.elapsed());
 }
+
+/// Seeds `n` overdue dossiers, each with its own applicant email, straight through the library.
+fn seed_overdue(url: &str, n: usize) {
+    use motcua::domain::calendar::{CalendarSettings, ProcessingTime, WorkingCalendar};
+    use motcua::domain::dossier::Channel;
+    use motcua::store::{dossiers, offices, procedures};
+    let db = motcua::db::connect(url, 2, Duration::from_secs(10)).unwrap();
+    db.migrate().unwrap();
+    let mut conn = db.conn().unwrap();
+    offices::create(
+        &mut conn,
+        offices::NewOffice { code: "H40".into(), name: "UBND huyện A".into(), head_name: Some("Trần Văn Bình".into()), parent_code: None },
+    )
+    .unwrap();
+    procedures::create(
+        &mut conn,
+        procedures::NewProcedure {
+            code: "P3".into(),
+            name: "Đăng ký hộ kinh doanh".into(),
+            field: "Kinh tế".into(),
+            office_code: "H40".into(),
+            processing_time: ProcessingTime::working_days(3),
+        },
+    )
+    .unwrap();
+    let cal = WorkingCalendar::new(CalendarSettings::default(), vec![]);
+    let received_at = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00+07:00").unwrap().to_utc();
+    for i in 0..n {
+        let new = dossiers::NewDossier {
+            office_code: "H40".into(),
+            procedure_code: "P3".into(),
+            channel: Channel::Online,
+            full_name: format!("Công dân {i}"),
+            id_number: format!("{:012}", 79_000_000_000u64 + i as u64),
+            phone: None,
+            email: Some(format!("c{i}@example.vn")),
+            address: None,
+            note: None,
+            received_at,
+            actor: "seed".into(),
+        };
+        motcua::db::write_tx(&mut conn, |c| dossiers::receive(c, &cal, &new, motcua::db::now())).unwrap();
+    }
+}
+
+fn serve_with_mail(cwd: &Path, database_url: &str, smtp: &str, lease_secs: u64) -> Server {
+    let mut child = motcua(cwd)
+        .arg("serve")
+        .env("MOTCUA__DATABASE__URL", database_url)
+        .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
+        .env("MOTCUA__SERVER__WORKERS", "1")
+        .env("MOTCUA__AUTH__JWT_SECRET", SECRET)
+        .env("MOTCUA__SMTP__URL", smtp)
+        .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "1")
+        .env("MOTCUA__OUTBOX__LEASE_SECS", lease_secs.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let _ = tx.send(rest.trim().to_owned());
+            }
+        }
+    });
+    let base = rx.recv_timeout(Duration::from_secs(60)).expect("server reported its address");
+    Server { child, base }
+}
+
+/// Every recipient's messages: one Message-ID per letter, however many copies.
+fn by_recipient(mails: &[common::smtp::Received]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut m: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for mail in mails {
+        m.entry(mail.to[0].clone()).or_default().insert(mail.header("Message-ID").unwrap());
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_send_five_hundred_letters_exactly_once() {
+    if common::skip_postgres() {
+        eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
+        return;
+    }
+    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres)).await.unwrap();
+    let url = database.url.clone();
+    tokio::task::spawn_blocking(move || seed_overdue(&url, 500)).await.unwrap();
+    let sink = common::smtp::SmtpSink::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (_a, _b) = {
+        let (url, cwd, smtp) = (database.url.clone(), dir.path().to_owned(), sink.url());
+        let (url2, cwd2, smtp2) = (url.clone(), cwd.clone(), smtp.clone());
+        let ta = std::thread::spawn(move || serve_with_mail(&cwd, &url, &smtp, 300));
+        let tb = std::thread::spawn(move || serve_with_mail(&cwd2, &url2, &smtp2, 300));
+        (ta.join().unwrap(), tb.join().unwrap())
+    };
+    let mails = sink.wait_for(500, Duration::from_secs(180)).await;
+    eprintln!("500 letters created and delivered by two processes in {:?}", started.elapsed());
+    // Let both keep sweeping a few more rounds: nothing more may arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mails = if sink.messages().len() > mails.len() { sink.messages() } else { mails };
+    assert_eq!(mails.len(), 500, "exactly one email per late dossier");
+    let ids: std::collections::BTreeSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    assert_eq!(ids.len(), 500, "500 distinct Message-IDs");
+    assert_eq!(by_recipient(&mails).len(), 500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_mid_batch_leaves_its_letters_to_another() {
+    if common::skip_postgres() {
+        eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
+        return;
+    }
+    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres)).await.unwrap();
+    let url = database.url.clone();
+    tokio::task::spawn_blocking(move || seed_overdue(&url, 100)).await.unwrap();
+    let sink = common::smtp::SmtpSink::start().await;
+    sink.set_delay(Duration::from_millis(40));
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = serve_with_mail(dir.path(), &database.url, &sink.url(), 3);
+    let before_kill = sink.wait_for(10, Duration::from_secs(60)).await.len();
+    assert!(before_kill >= 10 && before_kill < 100, "the first process was mid-batch ({before_kill} sent)");
+    first.child.kill().unwrap(); // SIGKILL: no shutdown, its leases stay until they expire
+    let _ = first.child.wait();
+    sink.set_delay(Duration::ZERO);
+    let _second = serve_with_mail(dir.path(), &database.url, &sink.url(), 3);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while by_recipient(&sink.messages()).len() < 100 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mails = sink.messages();
+    let per = by_recipient(&mails);
+    assert_eq!(per.len(), 100, "every letter delivered");
+    for (to, ids) in &per {
+        assert_eq!(ids.len(), 1, "{to}: any duplicate carries the first copy's Message-ID");
+    }
+    eprintln!("{} messages for 100 letters ({} duplicates after the kill)", mails.len(), mails.len() - 100);
+}

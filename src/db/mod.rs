@@ -268,6 +268,21 @@ fn unreachable_backend() -> ! {
     panic!("connection changed backend inside a transaction")
 }
 
+/// Keys of the transaction-scoped advisory locks that keep one process at a time in a job.
+pub mod locks {
+    pub const SWEEP: i64 = 7420003;
+    pub const CALENDAR_IMPORT: i64 = 7420004;
+}
+
+/// Inside a write transaction: wait until no other process holds `key`, until commit. On
+/// PostgreSQL an advisory lock; SQLite's immediate transaction already excludes other writers.
+pub fn exclusive(conn: &mut DbConn, key: i64) -> Result<(), diesel::result::Error> {
+    if let DbConn::Postgres(c) = conn {
+        c.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))?;
+    }
+    Ok(())
+}
+
 /// The current instant at the precision both backends store (microseconds).
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)

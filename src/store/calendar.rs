@@ -292,6 +292,8 @@ pub fn import(
     entries: &[Arrangement],
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
+    // Replicas starting together import one after the other; the second finds it all done.
+    db::exclusive(conn, db::locks::CALENDAR_IMPORT)?;
     let mut applied = 0;
     for e in entries {
         let seen: i64 = ca::table

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::dossiers::{self, Dossier, EventInput, RUNNING};
@@ -38,13 +37,9 @@ pub struct SweepSettings {
     pub due_soon: ProcessingTime,
 }
 
-/// Only one process sweeps at a time: PostgreSQL's transaction-scoped advisory lock; SQLite's
-/// immediate transaction already excludes other writers.
+/// Only one process sweeps at a time.
 fn exclusive(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute("SELECT pg_advisory_xact_lock(7420003)")?;
-    }
-    Ok(())
+    db::exclusive(conn, db::locks::SWEEP)
 }
 
 /// One sweep. Each batch is its own transaction, so a crash loses at most the batch in hand
