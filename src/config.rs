@@ -13,7 +13,7 @@ use crate::domain::calendar::{CalendarSettings, ProcessingTime, Session, TimeUni
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
@@ -236,24 +236,6 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Text,
             level: "info".into(),
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            database: DatabaseSettings::default(),
-            server: ServerSettings::default(),
-            auth: AuthSettings::default(),
-            smtp: SmtpSettings::default(),
-            jobs: JobSettings::default(),
-            calendar: CalendarConfig::default(),
-            deadlines: DeadlineSettings::default(),
-            apology: ApologySettings::default(),
-            outbox: OutboxSettings::default(),
-            public: PublicSettings::default(),
-            log: LogSettings::default(),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! motcua: dossier tracking for Vietnam's one-stop-shop offices (Bộ phận Một cửa).
 
+// A panic on bad input is a 500 or a crash: outside tests, errors are values.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -232,9 +232,7 @@ pub async fn deadline(
         &mut e,
     );
     let start = q.start.map(|t| t.to_utc()).unwrap_or_else(db::now);
-    if let Err(err) = check_range("start", start.date_naive()) {
-        return Err(err);
-    }
+    check_range("start", start.date_naive())?;
     let Some(time) = time.filter(|_| e.is_empty()) else {
         return Err(AppError::field(
             "amount",

@@ -32,13 +32,23 @@ pub fn skip_postgres() -> bool {
 }
 
 pub fn admin_url() -> String {
-    std::env::var("MOTCUA_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    let url = std::env::var("MOTCUA_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = url::Url::parse(&url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_owned())
+        .unwrap_or_default();
+    with_database(&url, if name.is_empty() { "postgres" } else { &name })
 }
 
 fn with_database(url: &str, name: &str) -> String {
     let mut u = url::Url::parse(url).expect("MOTCUA_TEST_DATABASE_URL is a URL");
     u.set_path(&format!("/{name}"));
+    // Loopback needs no TLS, and libpq's OpenSSL clean-up at process exit can race the server
+    // threads a test leaves running (seen as "double free" aborts after a passing test).
+    if !u.query_pairs().any(|(k, _)| k == "sslmode") {
+        u.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     u.to_string()
 }
 
