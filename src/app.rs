@@ -16,16 +16,16 @@ use crate::api::{self, AppState};
 use crate::auth::{TokenKeys, random_secret};
 use crate::config::Settings;
 use crate::db::{self, Db};
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendars::Calendars;
 use crate::jobs::Worker;
-use tokio::sync::watch;
 use crate::store;
+use tokio::sync::watch;
 
 /// Opens the database named by the settings and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database.url.expose_secret().to_owned();
     let max = settings.database.max_connections;
-    let calendar = settings.calendar_settings()?;
+    let calendar = settings.calendar_setup()?;
     let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
         let db = db::connect(&url, max, timeout)?;
@@ -39,7 +39,8 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
                 .map_err(|e| anyhow::anyhow!("calendar/vietnam.toml: {e}"))?;
         let imported = db::write_tx(&mut conn, |c| {
             store::calendar::import(c, &calendar, &arrangements, db::now())
-        })?;
+        })
+        .map_err(|e| anyhow::anyhow!("cannot load the calendar arrangements: {}", e.cause()))?;
         if imported > 0 {
             tracing::info!(imported, "calendar arrangements loaded");
         }
@@ -50,12 +51,13 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 /// The working calendar: configured sessions and rest days, generated holidays, stored overrides.
-pub async fn load_calendar(settings: &Settings, db: &Db) -> anyhow::Result<(i64, WorkingCalendar)> {
-    let cal_settings = settings.calendar_settings()?;
+pub async fn load_calendar(settings: &Settings, db: &Db) -> anyhow::Result<(i64, Calendars)> {
+    let cal_settings = settings.calendar_setup()?;
     let db = db.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let mut conn = db.conn()?;
-        Ok(store::calendar::load(&mut conn, &cal_settings)?)
+        store::calendar::load(&mut conn, &cal_settings)
+            .map_err(|e| anyhow::anyhow!("cannot load the calendar: {}", e.cause()))
     })
     .await?
 }
@@ -80,8 +82,9 @@ impl Application {
             );
         }
         let keys = TokenKeys::new(&settings.auth, &random_secret());
-        let state = AppState::new(db, settings.clone(), calendar, keys);
-        let worker = Worker::new(state.clone()).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let state = AppState::new(db, settings.clone(), calendar, settings.calendar_setup()?, keys);
+        let worker = Worker::new(state.clone())
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         if !worker.mailer.is_configured() {
             tracing::warn!("smtp.url is not set: emails stay queued in the outbox until it is");
         }
@@ -89,7 +92,12 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let server = server(state.clone(), listener)?;
-        Ok(Self { port, server, state, worker })
+        Ok(Self {
+            port,
+            server,
+            state,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -113,7 +121,10 @@ impl Application {
         let housekeeping = tokio::spawn(maintenance(self.state.clone()));
         let result = self.server.await;
         let _ = stop_tx.send(true);
-        if tokio::time::timeout(Duration::from_secs(30), jobs).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(30), jobs)
+            .await
+            .is_err()
+        {
             tracing::warn!("background job did not stop within 30 s");
         }
         housekeeping.abort();
@@ -125,12 +136,14 @@ impl Application {
 fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.server.workers;
     let max_body = state.settings.server.max_body_bytes;
+    let cors_origins = state.settings.server.cors_origins.clone();
     let data = web::Data::new(state);
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(api::path_config())
+            .wrap(cors(&cors_origins))
             .wrap(actix_web::middleware::from_fn(access_log))
             .configure(api::routes)
             .default_service(web::to(api::not_found))
@@ -140,6 +153,31 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
         http = http.workers(workers);
     }
     Ok(http.listen(listener)?.run())
+}
+
+/// Cross-origin access for the configured browser origins only; none configured (the default):
+/// the middleware is off and no response carries CORS headers.
+fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::Cors> {
+    use actix_web::http::Method;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    actix_web::middleware::Condition::new(!origins.is_empty(), cors)
 }
 
 /// One log line per request (method, path without query, status, duration, request id), the
@@ -188,7 +226,7 @@ async fn access_log(
 }
 
 /// Housekeeping inside `serve`: forget old idempotency keys, refresh the calendar (an admin's
-/// change on another replica reaches this one within a minute), trim the rate limiter.
+/// change on another replica reaches this one within a minute), trim the rate limiters.
 async fn maintenance(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     let mut n: u64 = 0;
@@ -196,6 +234,7 @@ async fn maintenance(state: AppState) {
         tick.tick().await;
         n += 1;
         state.lookup_limiter.retain_recent();
+        state.sign_in_throttle.retain_recent();
         if let Ok(cal) = load_calendar(&state.settings, &state.db).await {
             state.set_calendar(cal);
         }

@@ -162,6 +162,7 @@ mod tests {
             jwt_secret: Some(SecretString::from(secret)),
             previous_secrets: previous.iter().map(|s| SecretString::from(*s)).collect(),
             token_ttl_secs: 3600,
+            ..AuthSettings::default()
         }
     }
 

@@ -68,7 +68,6 @@ impl Scope {
     }
 }
 
-
 /// What a counter clerk may do, on dossiers their office received.
 const CLERK_ACTIONS: [Action; 8] = [
     Action::Reject,
@@ -97,7 +96,13 @@ const OFFICER_ACTIONS: [Action; 8] = [
 impl Caller {
     /// Whether the caller may take `action` on a dossier received by `received_by` and held by
     /// `responsible`; `scope` is the caller's own (see `Scope`).
-    pub fn may_act(&self, action: Action, received_by: &str, responsible: &str, scope: &Scope) -> bool {
+    pub fn may_act(
+        &self,
+        action: Action,
+        received_by: &str,
+        responsible: &str,
+        scope: &Scope,
+    ) -> bool {
         let own = |office: &str| self.office_code.as_deref() == Some(office);
         match self.role {
             Role::Admin => true,
@@ -113,7 +118,11 @@ mod tests {
     use super::*;
 
     fn caller(role: Role, office: &str) -> Caller {
-        Caller { username: "u".into(), role, office_code: Some(office.into()) }
+        Caller {
+            username: "u".into(),
+            role,
+            office_code: Some(office.into()),
+        }
     }
 
     #[test]
@@ -124,16 +133,34 @@ mod tests {
         let supervisor = caller(Role::Supervisor, "A");
         for a in Action::ALL {
             // Received by A, held by agency A.1.
-            assert_eq!(clerk.may_act(a, "A", "A.1", &scope), CLERK_ACTIONS.contains(&a), "clerk {a:?}");
-            assert_eq!(officer.may_act(a, "A", "A.1", &scope), OFFICER_ACTIONS.contains(&a), "officer {a:?}");
-            assert_eq!(supervisor.may_act(a, "A", "A.1", &scope), OFFICER_ACTIONS.contains(&a), "supervisor {a:?}");
+            assert_eq!(
+                clerk.may_act(a, "A", "A.1", &scope),
+                CLERK_ACTIONS.contains(&a),
+                "clerk {a:?}"
+            );
+            assert_eq!(
+                officer.may_act(a, "A", "A.1", &scope),
+                OFFICER_ACTIONS.contains(&a),
+                "officer {a:?}"
+            );
+            assert_eq!(
+                supervisor.may_act(a, "A", "A.1", &scope),
+                OFFICER_ACTIONS.contains(&a),
+                "supervisor {a:?}"
+            );
             // Nobody but an admin acts on another office's dossier.
             assert!(!clerk.may_act(a, "B", "B", &scope));
             assert!(!officer.may_act(a, "A", "B", &scope));
             assert!(!supervisor.may_act(a, "B", "B", &scope));
             assert!(caller(Role::Admin, "Z").may_act(a, "B", "B", &Scope::All));
         }
-        assert!(!clerk.may_act(Action::Resolve, "A", "A", &scope), "clerks do not resolve");
-        assert!(!officer.may_act(Action::Reject, "A.1", "A.1", &scope), "officers do not reject at the counter");
+        assert!(
+            !clerk.may_act(Action::Resolve, "A", "A", &scope),
+            "clerks do not resolve"
+        );
+        assert!(
+            !officer.may_act(Action::Reject, "A.1", "A.1", &scope),
+            "officers do not reject at the counter"
+        );
     }
 }

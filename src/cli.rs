@@ -34,6 +34,16 @@ pub enum Command {
         #[arg(long, required = true)]
         once: bool,
     },
+    /// Load a demo data set into an empty database: a province's offices, a dozen procedures,
+    /// staff of every role (password printed), and dossiers in every status.
+    Demo {
+        /// How many dossiers (e.g. 1000000 to measure reports at a province's scale).
+        #[arg(long, default_value_t = 300)]
+        dossiers: usize,
+        /// Over how many years before now they were received.
+        #[arg(long, default_value_t = 1)]
+        years: u32,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -88,14 +98,49 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let db = open_database(&settings).await?;
             let calendar = crate::app::load_calendar(&settings, &db).await?;
             let keys = crate::auth::TokenKeys::new(&settings.auth, &crate::auth::random_secret());
-            let state = crate::api::AppState::new(db, settings, calendar, keys);
-            let worker = crate::jobs::Worker::new(state).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            let setup = settings.calendar_setup()?;
+            let state = crate::api::AppState::new(db, settings, calendar, setup, keys);
+            let worker = crate::jobs::Worker::new(state)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
             let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            let r = worker.run_once(&stop_rx).await.map_err(|e| anyhow::anyhow!("sweep failed: {e}"))?;
+            let r = worker
+                .run_once(&stop_rx)
+                .await
+                .map_err(|e| anyhow::anyhow!("sweep failed: {}", e.cause()))?;
             worker.release_all().await;
             println!(
                 "sweep: {} apology letters, {} escalated, {} due-soon warnings, {} digests queued; {} emails sent, {} failed attempts",
-                r.sweep.letters, r.sweep.escalated, r.sweep.warned, r.sweep.digests, r.sent, r.failed_attempts
+                r.sweep.letters,
+                r.sweep.escalated,
+                r.sweep.warned,
+                r.sweep.digests,
+                r.sent,
+                r.failed_attempts
+            );
+            Ok(())
+        }
+        Command::Demo { dossiers, years } => {
+            let db = open_database(&settings).await?;
+            let (_, cals) = crate::app::load_calendar(&settings, &db).await?;
+            let started = std::time::Instant::now();
+            let report = tokio::task::spawn_blocking(move || {
+                let mut conn = db.conn()?;
+                crate::demo::load(&mut conn, &cals, dossiers, years, crate::db::now())
+            })
+            .await?
+            .map_err(describe)?;
+            println!(
+                "demo loaded in {:.1} s: {} offices, {} procedures, {} users, {} dossiers, {} events",
+                started.elapsed().as_secs_f64(),
+                report.offices,
+                report.procedures,
+                report.users,
+                report.dossiers,
+                report.events
+            );
+            println!(
+                "sign in as admin.demo, clerk.phuvang, officer.phuvang or supervisor.phuvang with the password {}",
+                crate::demo::DEMO_PASSWORD
             );
             Ok(())
         }
@@ -154,6 +199,7 @@ fn describe(e: AppError) -> anyhow::Error {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        other => anyhow::anyhow!("{other}"),
+        // The operator at the console may see the cause the API hides from clients.
+        other => anyhow::anyhow!("{}", other.cause()),
     }
 }

@@ -46,6 +46,12 @@ pub struct ServerSettings {
     pub workers: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed; empty:
+    /// the peer address is the client's.
+    pub trusted_proxies: Vec<String>,
+    /// Browser origins allowed to call the API cross-origin (`https://host[:port]`); empty: no
+    /// CORS headers at all.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +60,11 @@ pub struct AuthSettings {
     pub jwt_secret: Option<SecretString>,
     pub previous_secrets: Vec<SecretString>,
     pub token_ttl_secs: u64,
+    /// Failed sign-ins per username within the window before it is throttled (429).
+    pub max_failures_per_user: u32,
+    /// Failed sign-ins per client address within the window before it is throttled (429).
+    pub max_failures_per_address: u32,
+    pub failure_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +90,9 @@ pub struct CalendarConfig {
     pub rest_days: Vec<String>,
     /// Generate the Labour Code's public holidays (Art. 112) for every year.
     pub statutory_holidays: bool,
+    /// Offices with hours of their own: office code → sessions ("HH:MM-HH:MM"). Their
+    /// dossiers' deadlines count those hours; every other office uses `sessions`.
+    pub office_sessions: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -148,6 +162,8 @@ impl Default for ServerSettings {
             bind: "127.0.0.1:8080".into(),
             workers: 0,
             max_body_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -158,6 +174,9 @@ impl Default for AuthSettings {
             jwt_secret: None,
             previous_secrets: Vec::new(),
             token_ttl_secs: 3600,
+            max_failures_per_user: 5,
+            max_failures_per_address: 20,
+            failure_window_secs: 900,
         }
     }
 }
@@ -186,6 +205,7 @@ impl Default for CalendarConfig {
             sessions: vec!["07:30-11:30".into(), "13:30-17:00".into()],
             rest_days: vec!["saturday".into(), "sunday".into()],
             statutory_holidays: true,
+            office_sessions: Default::default(),
         }
     }
 }
@@ -289,6 +309,8 @@ impl Settings {
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("auth.previous_secrets")
+                .with_list_parse_key("server.trusted_proxies")
+                .with_list_parse_key("server.cors_origins")
                 .with_list_parse_key("calendar.sessions")
                 .with_list_parse_key("calendar.rest_days")
                 .source(Some(env_map)),
@@ -334,6 +356,28 @@ impl Settings {
         if self.auth.token_ttl_secs == 0 {
             return Err(ConfigError("auth.token_ttl_secs must be positive".into()));
         }
+        if self.auth.max_failures_per_user == 0
+            || self.auth.max_failures_per_address == 0
+            || self.auth.failure_window_secs == 0
+        {
+            return Err(ConfigError(
+                "auth.max_failures_per_user, auth.max_failures_per_address and auth.failure_window_secs must be positive".into(),
+            ));
+        }
+        for p in &self.server.trusted_proxies {
+            if crate::net::IpNet::parse(p).is_none() {
+                return Err(ConfigError(format!(
+                    "server.trusted_proxies: {p:?} is not an IP address or a CIDR network such as 10.0.0.0/8"
+                )));
+            }
+        }
+        for o in &self.server.cors_origins {
+            if !is_origin(o) {
+                return Err(ConfigError(format!(
+                    "server.cors_origins: {o:?} is not an origin such as https://motcua.example.vn (scheme, host, optional port; no path, no *)"
+                )));
+            }
+        }
         if let Some(smtp) = &self.smtp.url {
             let u = smtp.expose_secret();
             if !(u.starts_with("smtp://") || u.starts_with("smtps://")) {
@@ -348,7 +392,7 @@ impl Settings {
                 "jobs.sweep_interval_secs must be positive".into(),
             ));
         }
-        self.calendar_settings()?;
+        self.office_calendar_settings()?;
         for (key, t) in [
             ("deadlines.due_soon", self.deadlines.due_soon),
             ("apology.extension", self.apology.extension),
@@ -389,6 +433,36 @@ impl Settings {
     }
 
     /// The calendar part of the settings, parsed.
+    /// Every office's calendar settings.
+    pub fn calendar_setup(&self) -> Result<crate::domain::calendars::CalendarSetup, ConfigError> {
+        Ok(crate::domain::calendars::CalendarSetup {
+            default: self.calendar_settings()?,
+            offices: self.office_calendar_settings()?,
+        })
+    }
+
+    /// The calendar settings of the offices with hours of their own.
+    pub fn office_calendar_settings(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, CalendarSettings>, ConfigError> {
+        let base = self.calendar_settings()?;
+        let mut out = std::collections::BTreeMap::new();
+        for (office, sessions) in &self.calendar.office_sessions {
+            let key = format!("calendar.office_sessions.{office}");
+            crate::domain::codes::OfficeCode::parse(office)
+                .map_err(|m| ConfigError(format!("{key}: the office code {m}")))?;
+            let sessions = sessions
+                .iter()
+                .map(|s| parse_session(s))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ConfigError(format!("{key}: each session is \"HH:MM-HH:MM\"")))?;
+            let settings = CalendarSettings { sessions, ..base.clone() };
+            settings.validate().map_err(|e| ConfigError(format!("{key}: {e}")))?;
+            out.insert(office.to_ascii_uppercase(), settings);
+        }
+        Ok(out)
+    }
+
     pub fn calendar_settings(&self) -> Result<CalendarSettings, ConfigError> {
         let timezone: chrono_tz::Tz = self.calendar.timezone.parse().map_err(|_| {
             ConfigError(format!(
@@ -432,6 +506,18 @@ fn parse_session(s: &str) -> Option<Session> {
     let start = chrono::NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
     let end = chrono::NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
     Some(Session { start, end })
+}
+
+/// `scheme://host[:port]` exactly as browsers send it in `Origin` (no path, no wildcard).
+fn is_origin(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.origin().is_tuple()
+                && u.origin().ascii_serialization() == s
+        }
+        Err(_) => false,
+    }
 }
 
 /// A URL with any password replaced, safe for logs and error messages.
@@ -562,6 +648,84 @@ mod tests {
                 "password leaked: {err}"
             );
         }
+    }
+
+    #[test]
+    fn security_keys_default_to_closed_and_parse_from_the_environment() {
+        let s = Settings::load_from(Path::new("/nonexistent"), None, vec![]).unwrap();
+        assert!(s.server.trusted_proxies.is_empty() && s.server.cors_origins.is_empty());
+        assert_eq!(
+            (
+                s.auth.max_failures_per_user,
+                s.auth.max_failures_per_address,
+                s.auth.failure_window_secs
+            ),
+            (5, 20, 900)
+        );
+        let s = Settings::load_from(
+            Path::new("/nonexistent"),
+            None,
+            env(&[
+                ("MOTCUA__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,192.0.2.1"),
+                (
+                    "MOTCUA__SERVER__CORS_ORIGINS",
+                    "https://motcua.example.vn,http://localhost:5173",
+                ),
+                ("MOTCUA__AUTH__MAX_FAILURES_PER_USER", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "192.0.2.1"]);
+        assert_eq!(
+            s.server.cors_origins,
+            ["https://motcua.example.vn", "http://localhost:5173"]
+        );
+        assert_eq!(s.auth.max_failures_per_user, 3);
+        for (key, value, named) in [
+            (
+                "MOTCUA__SERVER__TRUSTED_PROXIES",
+                "proxy.internal",
+                "server.trusted_proxies",
+            ),
+            (
+                "MOTCUA__SERVER__TRUSTED_PROXIES",
+                "10.0.0.0/40",
+                "server.trusted_proxies",
+            ),
+            ("MOTCUA__SERVER__CORS_ORIGINS", "*", "server.cors_origins"),
+            (
+                "MOTCUA__SERVER__CORS_ORIGINS",
+                "https://a.example.vn/app",
+                "server.cors_origins",
+            ),
+            (
+                "MOTCUA__SERVER__CORS_ORIGINS",
+                "https://a.example.vn/",
+                "server.cors_origins",
+            ),
+            (
+                "MOTCUA__AUTH__FAILURE_WINDOW_SECS",
+                "0",
+                "auth.failure_window_secs",
+            ),
+        ] {
+            let err = Settings::load_from(Path::new("/nonexistent"), None, env(&[(key, value)]))
+                .unwrap_err();
+            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn office_sessions_are_checked_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"07:00-11:00\", \"13:00-16:30\"]\n").unwrap();
+        let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap();
+        let setup = s.calendar_setup().unwrap();
+        assert_eq!(setup.offices["H41"].sessions.len(), 2);
+        std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"7 to 11\"]\n").unwrap();
+        let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
+        assert!(err.to_string().contains("calendar.office_sessions.H41"), "{err}");
     }
 
     #[test]

@@ -58,6 +58,14 @@ impl AppError {
         }
     }
 
+    /// The full cause, for operators (logs, the command line); clients get `to_string()`.
+    pub fn cause(&self) -> String {
+        match self {
+            AppError::Internal(cause) | AppError::Unavailable(cause) => cause.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The stable snake_case code clients switch on.
     pub fn code(&self) -> &'static str {
         match self {

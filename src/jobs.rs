@@ -35,8 +35,16 @@ impl Worker {
     pub fn new(state: AppState) -> Result<Self, String> {
         let mailer = Mailer::from_settings(&state.settings.smtp)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
-        let owner = format!("{host}:{}:{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        Ok(Self { state, mailer, owner })
+        let owner = format!(
+            "{host}:{}:{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
+        Ok(Self {
+            state,
+            mailer,
+            owner,
+        })
     }
 
     /// The sweep, then delivery of everything due, until nothing is left or `stop` is raised.
@@ -49,11 +57,14 @@ impl Worker {
         let report = self
             .state
             .db(move |conn| {
-                let cal = st.current_calendar(conn)?;
-                sweep::sweep(conn, &cal, &settings, db::now())
+                let cals = st.current_calendar(conn)?;
+                sweep::sweep(conn, &cals, &settings, db::now())
             })
             .await?;
-        let mut run = RunReport { sweep: report, ..RunReport::default() };
+        let mut run = RunReport {
+            sweep: report,
+            ..RunReport::default()
+        };
         if !self.mailer.is_configured() {
             return Ok(run);
         }
@@ -63,7 +74,10 @@ impl Worker {
             }
             let owner = self.owner.clone();
             let lease = self.state.settings.outbox.lease_secs as i64;
-            let batch = self.state.db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH)).await?;
+            let batch = self
+                .state
+                .db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH))
+                .await?;
             if batch.is_empty() {
                 break;
             }
@@ -72,7 +86,10 @@ impl Worker {
                     // Give back what this run will not send, so another process takes it at once.
                     let rest: Vec<i64> = batch[i..].iter().map(|r| r.id).collect();
                     let owner = self.owner.clone();
-                    let _ = self.state.db(move |conn| outbox::release_ids(conn, &owner, &rest)).await;
+                    let _ = self
+                        .state
+                        .db(move |conn| outbox::release_ids(conn, &owner, &rest))
+                        .await;
                     return Ok(run);
                 }
                 if self.deliver(row).await? {
@@ -87,7 +104,10 @@ impl Worker {
 
     /// Sends one message and records the outcome; true when it was sent.
     async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
-        let result = self.mailer.send(&row.recipient, &row.message_id, &row.email()).await;
+        let result = self
+            .mailer
+            .send(&row.recipient, &row.message_id, &row.email())
+            .await;
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
         let ok = result.is_ok();
@@ -114,7 +134,11 @@ impl Worker {
     /// Gives back every lease this worker holds (on shutdown).
     pub async fn release_all(&self) {
         let owner = self.owner.clone();
-        if let Err(e) = self.state.db(move |conn| outbox::release(conn, &owner)).await {
+        if let Err(e) = self
+            .state
+            .db(move |conn| outbox::release(conn, &owner))
+            .await
+        {
             tracing::warn!(error = %e, "could not release outbox leases");
         }
     }

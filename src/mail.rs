@@ -33,11 +33,12 @@ pub struct ApologyLetter<'a> {
 }
 
 /// The reason an automatic letter gives when the agency filed none.
-pub const DEFAULT_REASON: &str =
-    "Hồ sơ chưa được giải quyết xong trong thời hạn do cơ quan có thẩm quyền cần thêm thời gian xem xét, xử lý";
+pub const DEFAULT_REASON: &str = "Hồ sơ chưa được giải quyết xong trong thời hạn do cơ quan có thẩm quyền cần thêm thời gian xem xét, xử lý";
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%H giờ %M, ngày %d/%m/%Y").to_string()
+    t.with_timezone(&tz)
+        .format("%H giờ %M, ngày %d/%m/%Y")
+        .to_string()
 }
 
 fn day(t: DateTime<Utc>, tz: Tz) -> String {
@@ -84,7 +85,10 @@ impl ApologyLetter<'_> {
     }
 
     pub fn subject(&self) -> String {
-        format!("Phiếu xin lỗi và hẹn lại ngày trả kết quả - hồ sơ {}", self.dossier_code)
+        format!(
+            "Phiếu xin lỗi và hẹn lại ngày trả kết quả - hồ sơ {}",
+            self.dossier_code
+        )
     }
 
     pub fn render(&self, tz: Tz) -> Email {
@@ -98,12 +102,20 @@ impl ApologyLetter<'_> {
             day(self.created_at, tz),
             signer,
         );
-        Email { subject: self.subject(), text, html: self.html(tz) }
+        Email {
+            subject: self.subject(),
+            text,
+            html: self.html(tz),
+        }
     }
 
     /// A complete HTML document: the email's HTML part and the page printed at the counter.
     pub fn html(&self, tz: Tz) -> String {
-        let body: String = self.paragraphs(tz).iter().map(|p| format!("<p>{}</p>\n", escape(p))).collect();
+        let body: String = self
+            .paragraphs(tz)
+            .iter()
+            .map(|p| format!("<p>{}</p>\n", escape(p)))
+            .collect();
         format!(
             "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\
              <style>body{{font-family:'Times New Roman',serif;max-width:42em;margin:2em auto;line-height:1.5}}\
@@ -131,7 +143,11 @@ pub struct DigestLine {
 /// The due-soon warning to an agency's staff (one per agency per sweep).
 pub fn due_soon_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Email {
     digest(
-        format!("[Sắp đến hạn] {} hồ sơ của {} sắp đến hạn trả kết quả", lines.len(), agency_name),
+        format!(
+            "[Sắp đến hạn] {} hồ sơ của {} sắp đến hạn trả kết quả",
+            lines.len(),
+            agency_name
+        ),
         "Các hồ sơ sau sắp đến hạn trả kết quả. Nếu không kịp giải quyết, đề nghị gửi phiếu xin lỗi và hẹn lại ngày trả kết quả chậm nhất 01 ngày trước hạn (Nghị định 61/2018/NĐ-CP, Điều 19).",
         lines,
         tz,
@@ -141,7 +157,11 @@ pub fn due_soon_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Email
 /// The escalation to an agency's supervisors: late again after the single re-appointment.
 pub fn escalation_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Email {
     digest(
-        format!("[Quá hạn lần hai] {} hồ sơ của {} tiếp tục quá hạn", lines.len(), agency_name),
+        format!(
+            "[Quá hạn lần hai] {} hồ sơ của {} tiếp tục quá hạn",
+            lines.len(),
+            agency_name
+        ),
         "Các hồ sơ sau đã quá hạn sau khi đã hẹn lại ngày trả kết quả một lần; không thể hẹn lại lần nữa. Đề nghị lãnh đạo chỉ đạo giải quyết.",
         lines,
         tz,
@@ -149,8 +169,17 @@ pub fn escalation_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Ema
 }
 
 fn digest(subject: String, intro: &str, lines: &[DigestLine], tz: Tz) -> Email {
-    let text_lines: Vec<String> =
-        lines.iter().map(|l| format!("- {} ({}): hạn {}", l.code, l.procedure_name, when(l.due_at, tz))).collect();
+    let text_lines: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "- {} ({}): hạn {}",
+                l.code,
+                l.procedure_name,
+                when(l.due_at, tz)
+            )
+        })
+        .collect();
     let html_lines: String = lines
         .iter()
         .map(|l| {
@@ -179,13 +208,18 @@ fn digest(subject: String, intro: &str, lines: &[DigestLine], tz: Tz) -> Email {
 /// smtps:// TLS, user:password@ for auth), or keeps them queued when no server is configured.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
     Unconfigured,
 }
 
 impl Mailer {
     pub fn from_settings(s: &SmtpSettings) -> Result<Self, String> {
-        let Some(url) = &s.url else { return Ok(Mailer::Unconfigured) };
+        let Some(url) = &s.url else {
+            return Ok(Mailer::Unconfigured);
+        };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|e| format!("smtp.url: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(20)))
@@ -210,9 +244,16 @@ impl Mailer {
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(message_id.to_owned()))
-            .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
             .map_err(|e| e.to_string())?;
-        transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+        transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -222,7 +263,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Asia::Ho_Chi_Minh.with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -241,11 +285,25 @@ mod tests {
             created_at: vn(2026, 11, 19, 9, 15),
         };
         let e = l.render(chrono_tz::Asia::Ho_Chi_Minh);
-        for needle in ["0001/2026/PXL-H40", "Nguyễn Văn An", "H40-261116-0001", "Cấp giấy phép xây dựng", "16/11/2026", "09 giờ 10, ngày 19/11/2026", "09 giờ 10, ngày 26/11/2026", "Cần xác minh thực địa", "xin lỗi", "Trần Văn Bình"] {
+        for needle in [
+            "0001/2026/PXL-H40",
+            "Nguyễn Văn An",
+            "H40-261116-0001",
+            "Cấp giấy phép xây dựng",
+            "16/11/2026",
+            "09 giờ 10, ngày 19/11/2026",
+            "09 giờ 10, ngày 26/11/2026",
+            "Cần xác minh thực địa",
+            "xin lỗi",
+            "Trần Văn Bình",
+        ] {
             assert!(e.text.contains(needle), "text lacks {needle}");
         }
         assert!(e.subject.contains("H40-261116-0001"));
-        assert!(e.html.contains("&lt;khẩn&gt;") && !e.html.contains("<khẩn>"), "HTML is escaped");
+        assert!(
+            e.html.contains("&lt;khẩn&gt;") && !e.html.contains("<khẩn>"),
+            "HTML is escaped"
+        );
         assert!(e.html.starts_with("<!DOCTYPE html>"));
     }
 }

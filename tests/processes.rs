@@ -387,7 +387,12 @@ fn seed_overdue(url: &str, n: usize) {
     let mut conn = db.conn().unwrap();
     offices::create(
         &mut conn,
-        offices::NewOffice { code: "H40".into(), name: "UBND huyện A".into(), head_name: Some("Trần Văn Bình".into()), parent_code: None },
+        offices::NewOffice {
+            code: "H40".into(),
+            name: "UBND huyện A".into(),
+            head_name: Some("Trần Văn Bình".into()),
+            parent_code: None,
+        },
     )
     .unwrap();
     procedures::create(
@@ -402,7 +407,9 @@ fn seed_overdue(url: &str, n: usize) {
     )
     .unwrap();
     let cal = WorkingCalendar::new(CalendarSettings::default(), vec![]);
-    let received_at = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00+07:00").unwrap().to_utc();
+    let received_at = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00+07:00")
+        .unwrap()
+        .to_utc();
     for i in 0..n {
         let new = dossiers::NewDossier {
             office_code: "H40".into(),
@@ -417,7 +424,10 @@ fn seed_overdue(url: &str, n: usize) {
             received_at,
             actor: "seed".into(),
         };
-        motcua::db::write_tx(&mut conn, |c| dossiers::receive(c, &cal, &new, motcua::db::now())).unwrap();
+        motcua::db::write_tx(&mut conn, |c| {
+            dossiers::receive(c, &cal, &new, motcua::db::now())
+        })
+        .unwrap();
     }
 }
 
@@ -445,15 +455,22 @@ fn serve_with_mail(cwd: &Path, database_url: &str, smtp: &str, lease_secs: u64) 
             }
         }
     });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("server reported its address");
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server reported its address");
     Server { child, base }
 }
 
 /// Every recipient's messages: one Message-ID per letter, however many copies.
-fn by_recipient(mails: &[common::smtp::Received]) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut m: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+fn by_recipient(
+    mails: &[common::smtp::Received],
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut m: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
     for mail in mails {
-        m.entry(mail.to[0].clone()).or_default().insert(mail.header("Message-ID").unwrap());
+        m.entry(mail.to[0].clone())
+            .or_default()
+            .insert(mail.header("Message-ID").unwrap());
     }
     m
 }
@@ -464,9 +481,13 @@ async fn two_processes_send_five_hundred_letters_exactly_once() {
         eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
         return;
     }
-    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres)).await.unwrap();
+    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres))
+        .await
+        .unwrap();
     let url = database.url.clone();
-    tokio::task::spawn_blocking(move || seed_overdue(&url, 500)).await.unwrap();
+    tokio::task::spawn_blocking(move || seed_overdue(&url, 500))
+        .await
+        .unwrap();
     let sink = common::smtp::SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
@@ -478,12 +499,22 @@ async fn two_processes_send_five_hundred_letters_exactly_once() {
         (ta.join().unwrap(), tb.join().unwrap())
     };
     let mails = sink.wait_for(500, Duration::from_secs(180)).await;
-    eprintln!("500 letters created and delivered by two processes in {:?}", started.elapsed());
+    eprintln!(
+        "500 letters created and delivered by two processes in {:?}",
+        started.elapsed()
+    );
     // Let both keep sweeping a few more rounds: nothing more may arrive.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mails = if sink.messages().len() > mails.len() { sink.messages() } else { mails };
+    let mails = if sink.messages().len() > mails.len() {
+        sink.messages()
+    } else {
+        mails
+    };
     assert_eq!(mails.len(), 500, "exactly one email per late dossier");
-    let ids: std::collections::BTreeSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    let ids: std::collections::BTreeSet<String> = mails
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
     assert_eq!(ids.len(), 500, "500 distinct Message-IDs");
     assert_eq!(by_recipient(&mails).len(), 500);
 }
@@ -494,15 +525,22 @@ async fn a_process_killed_mid_batch_leaves_its_letters_to_another() {
         eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
         return;
     }
-    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres)).await.unwrap();
+    let database = tokio::task::spawn_blocking(|| TestDatabase::new(Backend::Postgres))
+        .await
+        .unwrap();
     let url = database.url.clone();
-    tokio::task::spawn_blocking(move || seed_overdue(&url, 100)).await.unwrap();
+    tokio::task::spawn_blocking(move || seed_overdue(&url, 100))
+        .await
+        .unwrap();
     let sink = common::smtp::SmtpSink::start().await;
     sink.set_delay(Duration::from_millis(40));
     let dir = tempfile::tempdir().unwrap();
     let mut first = serve_with_mail(dir.path(), &database.url, &sink.url(), 3);
     let before_kill = sink.wait_for(10, Duration::from_secs(60)).await.len();
-    assert!(before_kill >= 10 && before_kill < 100, "the first process was mid-batch ({before_kill} sent)");
+    assert!(
+        before_kill >= 10 && before_kill < 100,
+        "the first process was mid-batch ({before_kill} sent)"
+    );
     first.child.kill().unwrap(); // SIGKILL: no shutdown, its leases stay until they expire
     let _ = first.child.wait();
     sink.set_delay(Duration::ZERO);
@@ -516,7 +554,15 @@ async fn a_process_killed_mid_batch_leaves_its_letters_to_another() {
     let per = by_recipient(&mails);
     assert_eq!(per.len(), 100, "every letter delivered");
     for (to, ids) in &per {
-        assert_eq!(ids.len(), 1, "{to}: any duplicate carries the first copy's Message-ID");
+        assert_eq!(
+            ids.len(),
+            1,
+            "{to}: any duplicate carries the first copy's Message-ID"
+        );
     }
-    eprintln!("{} messages for 100 letters ({} duplicates after the kill)", mails.len(), mails.len() - 100);
+    eprintln!(
+        "{} messages for 100 letters ({} duplicates after the kill)",
+        mails.len(),
+        mails.len() - 100
+    );
 }

@@ -79,7 +79,11 @@ struct ReasonBody {
 
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<(T, String)> {
     // Actions whose fields are all optional may come with no body at all.
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
     let parsed = parse_json::<T>(bytes)?;
     Ok((parsed.value, parsed.hash))
 }
@@ -95,20 +99,41 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
         Action::Transfer => {
             let (b, h): (TransferBody, _) = body(bytes)?;
             if OfficeCode::parse(&b.to_office_code).is_err() {
-                e.add("to_office_code", "may contain only digits, capital letters and dots");
+                e.add(
+                    "to_office_code",
+                    "may contain only digits, capital letters and dots",
+                );
             }
-            let deadline = b.deadline.as_ref().and_then(|t| processing_time("deadline", t, &mut e));
+            let deadline = b
+                .deadline
+                .as_ref()
+                .and_then(|t| processing_time("deadline", t, &mut e));
             let note = e.opt_note("note", b.note.as_deref(), NOTE_MAX);
-            (ActionInput::Transfer { to_office_code: b.to_office_code, deadline, note }, b.at, h)
+            (
+                ActionInput::Transfer {
+                    to_office_code: b.to_office_code,
+                    deadline,
+                    note,
+                },
+                b.at,
+                h,
+            )
         }
         Action::RequestSupplement => {
             let (b, h): (SupplementRequestBody, _) = body(bytes)?;
             // Decree 61 Art. 19.4: every missing item at once, so the list may not be empty.
             if b.items.is_empty() || b.items.len() > ITEMS_MAX {
-                e.add("items", format!("must list between 1 and {ITEMS_MAX} missing items"));
+                e.add(
+                    "items",
+                    format!("must list between 1 and {ITEMS_MAX} missing items"),
+                );
             }
-            let items: Vec<String> =
-                b.items.iter().enumerate().map(|(i, it)| e.line(&format!("items[{i}]"), it, ITEM_MAX)).collect();
+            let items: Vec<String> = b
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| e.line(&format!("items[{i}]"), it, ITEM_MAX))
+                .collect();
             let reason = e.line("reason", &b.reason, REASON_MAX);
             (ActionInput::RequestSupplement { items, reason }, b.at, h)
         }
@@ -124,14 +149,22 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
         }
         Action::RequestPayment | Action::PaymentReceived => {
             let (b, h): (PaymentBody, _) = body(bytes)?;
-            if b.amount.is_some_and(|a| !(0..=1_000_000_000_000).contains(&a)) {
+            if b.amount
+                .is_some_and(|a| !(0..=1_000_000_000_000).contains(&a))
+            {
                 e.add("amount", "must be a non-negative amount in đồng");
             }
             let note = e.opt_note("note", b.note.as_deref(), NOTE_MAX);
             let input = if action == Action::RequestPayment {
-                ActionInput::RequestPayment { amount: b.amount, note }
+                ActionInput::RequestPayment {
+                    amount: b.amount,
+                    note,
+                }
             } else {
-                ActionInput::PaymentReceived { amount: b.amount, note }
+                ActionInput::PaymentReceived {
+                    amount: b.amount,
+                    note,
+                }
             };
             (input, b.at, h)
         }
@@ -144,7 +177,14 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
         Action::Resolve => {
             let (b, h): (ResolveBody, _) = body(bytes)?;
             let note = e.opt_note("note", b.note.as_deref(), NOTE_MAX);
-            (ActionInput::Resolve { outcome: b.outcome, note }, b.at, h)
+            (
+                ActionInput::Resolve {
+                    outcome: b.outcome,
+                    note,
+                },
+                b.at,
+                h,
+            )
         }
         Action::Reject | Action::Withdraw | Action::Stop => {
             let (b, h): (ReasonBody, _) = body(bytes)?;
@@ -165,8 +205,13 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
 
 /// `If-Match: "N"` (or `W/"N"`); `*` matches any version.
 fn if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
-    let s = v.to_str().map_err(|_| AppError::BadRequest("If-Match must be an ETag such as \"3\"".into()))?.trim();
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v
+        .to_str()
+        .map_err(|_| AppError::BadRequest("If-Match must be an ETag such as \"3\"".into()))?
+        .trim();
     if s == "*" {
         return Ok(None);
     }
@@ -187,12 +232,19 @@ pub async fn act(
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let (code, action_name) = path.into_inner();
-    let action = Action::parse(&action_name).ok_or_else(|| AppError::NotFound(format!("no action {action_name:?}")))?;
+    let action = Action::parse(&action_name)
+        .ok_or_else(|| AppError::NotFound(format!("no action {action_name:?}")))?;
     let content_type_ok = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        });
     if !content_type_ok && !bytes.is_empty() {
         return Err(AppError::UnsupportedMediaType);
     }
@@ -207,7 +259,13 @@ pub async fn act(
     let st = state.clone();
     let stored = state
         .db(move |conn| {
-            let cal = st.current_calendar(conn)?;
+            // Deadlines count in the receiving office's hours (its code opens the dossier code).
+            let office = crate::domain::codes::DossierCode::parse(&code).map(|c| c.office.to_string());
+            let cals = st.current_calendar(conn)?;
+            let cal = match &office {
+                Some(o) => cals.for_office(o).clone(),
+                None => cals.default_calendar().clone(),
+            };
             let scope = scope(conn, &caller)?;
             idempotency::run_once(conn, key.as_ref(), |conn| {
                 let now = db::now();
@@ -222,8 +280,13 @@ pub async fn act(
                 let steps = crate::store::dossiers::steps(conn, d.id)?;
                 let letters = crate::store::letters::for_dossier(conn, d.id)?;
                 let v = view(&st, &cal, d, steps, letters, now)?;
-                let body = serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;
-                Ok(StoredResponse { status: 200, body, location: None })
+                let body =
+                    serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;
+                Ok(StoredResponse {
+                    status: 200,
+                    body,
+                    location: None,
+                })
             })
         })
         .await?;

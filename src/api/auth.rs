@@ -69,20 +69,40 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
-/// `POST /api/v1/auth/token`: the same 401 for an unknown user and a wrong password.
+/// `POST /api/v1/auth/token`: the same 401 for an unknown user and a wrong password, at the same
+/// cost; 429 once the username or the client address has used up its failures (see
+/// `throttle`), before any password is looked at.
 pub async fn token(
     state: web::Data<AppState>,
+    http: HttpRequest,
     body: StrictJson<TokenRequest>,
 ) -> AppResult<HttpResponse> {
     let req = body.value;
-    if req.username.len() > 64 || req.password.len() > validation::PASSWORD_MAX * 4 {
+    let plausible = req.username.len() <= 64 && req.password.len() <= validation::PASSWORD_MAX * 4;
+    let address = state.client_ip(&http);
+    let attempt = state
+        .sign_in_throttle
+        .begin(plausible.then_some(req.username.as_str()), address)
+        .map_err(|retry_after_secs| {
+            // The address only: a username may be a password typed in the wrong field.
+            tracing::warn!(client = ?address, retry_after_secs, "sign-in throttled");
+            AppError::RateLimited { retry_after_secs }
+        })?;
+    if !plausible {
         return Err(AppError::Unauthorized(
             "invalid username or password".into(),
         ));
     }
+    // A name no account can have is an unknown user without asking the database (which may
+    // refuse what it contains, such as NUL); it still costs one hash below.
     let username = req.username.clone();
-    let user = state.db(move |conn| users::find(conn, &username)).await?;
+    let user = if validation::username(&username) {
+        state.db(move |conn| users::find(conn, &username)).await?
+    } else {
+        None
+    };
     let password = req.password;
+    // argon2 is slow by design: it runs on the blocking pool, never on an async worker.
     let (ok, user) = web::block(move || {
         let stored = user
             .as_ref()
@@ -102,6 +122,7 @@ pub async fn token(
             ));
         }
     };
+    state.sign_in_throttle.succeeded(attempt);
     let role = user.role()?;
     let token = state
         .keys

@@ -18,9 +18,14 @@ use crate::store::calendar as store;
 /// The longest range `GET /calendar/days` returns at once.
 const MAX_DAYS: i64 = 732;
 
-async fn current(state: &web::Data<AppState>) -> AppResult<WorkingCalendar> {
+/// The calendar as stored now: an office's own hours when `office` names one, else the default.
+async fn current(state: &web::Data<AppState>, office: Option<&str>) -> AppResult<WorkingCalendar> {
     let st = state.clone();
-    state.db(move |conn| st.current_calendar(conn)).await
+    let cals = state.db(move |conn| st.current_calendar(conn)).await?;
+    Ok(match office {
+        Some(o) => cals.for_office(o).clone(),
+        None => cals.default_calendar().clone(),
+    })
 }
 
 fn parse_date(s: &str) -> AppResult<NaiveDate> {
@@ -46,6 +51,8 @@ fn check_range(field: &str, d: NaiveDate) -> AppResult<()> {
 pub struct DaysQuery {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// An office with hours of its own (days are the same everywhere; sessions may differ).
+    pub office: Option<String>,
 }
 
 /// `GET /api/v1/calendar/days?from=&to=`: each day, working or not, and why.
@@ -66,7 +73,7 @@ pub async fn days(
             format!("at most {MAX_DAYS} days at once"),
         ));
     }
-    let cal = current(&state).await?;
+    let cal = current(&state, q.office.as_deref()).await?;
     Ok(HttpResponse::Ok().json(cal.days(q.from, q.to)))
 }
 
@@ -107,7 +114,7 @@ pub async fn put_day(
     let st = state.clone();
     let (day, recomputed) = state
         .db(move |conn| {
-            let cal = st.current_calendar(conn)?;
+            let cal = st.current_calendar(conn)?.default_calendar().clone();
             // A make-up day only makes sense on a day that is otherwise off.
             let without = cal.without_override(date).day(date);
             if req.kind == OverrideKind::MakeupWorkday && without.kind == DayKind::Workday {
@@ -131,7 +138,7 @@ pub async fn put_day(
                     db::now(),
                 )
             })?;
-            let cal = st.current_calendar(conn)?;
+            let cal = st.current_calendar(conn)?.default_calendar().clone();
             Ok((cal.day(date), change.recomputed))
         })
         .await?;
@@ -152,7 +159,7 @@ pub async fn delete_day(
             let change = db::write_tx(conn, |c| {
                 store::remove(c, &st.calendar_settings, date, &caller.username, db::now())
             })?;
-            let cal = st.current_calendar(conn)?;
+            let cal = st.current_calendar(conn)?.default_calendar().clone();
             Ok((cal.day(date), change.recomputed))
         })
         .await?;
@@ -203,6 +210,8 @@ pub struct DeadlineQuery {
     pub start: Option<DateTime<FixedOffset>>,
     pub amount: i64,
     pub unit: TimeUnit,
+    /// Count in this office's hours (`calendar.office_sessions`); the default hours otherwise.
+    pub office: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -240,7 +249,7 @@ pub async fn deadline(
         ));
     };
     let time: ProcessingTime = time;
-    let cal = current(&state).await?;
+    let cal = current(&state, q.office.as_deref()).await?;
     let d = cal.deadline(start, time);
     Ok(HttpResponse::Ok().json(DeadlineView {
         start: state.local(start),

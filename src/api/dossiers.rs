@@ -173,7 +173,10 @@ pub fn view(
                 },
             })
             .collect(),
-        apology_letters: letters.into_iter().map(|(l, code)| letter_view(state, l, code)).collect(),
+        apology_letters: letters
+            .into_iter()
+            .map(|(l, code)| letter_view(state, l, code))
+            .collect(),
         deadline_trace,
         version: d.version,
         code: d.code,
@@ -309,7 +312,7 @@ pub async fn receive(
     let st = state.clone();
     let stored = state
         .db(move |conn| {
-            let cal = st.current_calendar(conn)?;
+            let cal = st.current_calendar(conn)?.for_office(&new.office_code).clone();
             idempotency::run_once(conn, key.as_ref(), |conn| {
                 let d = dossiers::receive(conn, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);
@@ -355,7 +358,8 @@ pub async fn get(
                 .ok_or_else(|| AppError::not_found("dossier"))?;
             let steps = dossiers::steps(conn, d.id)?;
             let letters = letters::for_dossier(conn, d.id)?;
-            view(&st, &st.calendar(), d, steps, letters, db::now())
+            let cals = st.calendars();
+            view(&st, cals.for_office(&d.office_code), d, steps, letters, db::now())
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -387,7 +391,8 @@ pub async fn list(
     caller.require(Permission::ReadStaff)?;
     let q = q.into_inner();
     let page = PageQuery::parse(q.page, q.per_page)?;
-    let cal = state.calendar();
+    let cals = state.calendars();
+    let cal = cals.default_calendar().clone();
     let tz = cal.timezone();
     let now = db::now();
     let local_midnight = |d: NaiveDate| -> AppResult<DateTime<Utc>> {
@@ -457,7 +462,7 @@ pub async fn list(
                 .map(|d| {
                     let steps = dossiers::steps(conn, d.id)?;
                     let letters = letters::for_dossier(conn, d.id)?;
-                    view(&st, &cal, d, steps, letters, now)
+                    view(&st, cals.for_office(&d.office_code), d, steps, letters, now)
                 })
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(ListResponse::new(items, page, page_of.total))
@@ -561,19 +566,34 @@ pub fn letter_view(state: &AppState, l: Letter, dossier_code: String) -> LetterV
 }
 
 /// `GET /api/v1/dossiers/{code}/apology-letters`.
-pub async fn dossier_letters(state: web::Data<AppState>, caller: Caller, code: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn dossier_letters(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let code = code.into_inner();
     let items = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = dossiers::find_visible(conn, &code, &scope)?
+                .ok_or_else(|| AppError::not_found("dossier"))?;
             letters::for_dossier(conn, d.id)
         })
         .await?;
     let n = items.len() as i64;
-    let items: Vec<LetterView> = items.into_iter().map(|(l, c)| letter_view(&state, l, c)).collect();
-    Ok(HttpResponse::Ok().json(ListResponse::new(items, PageRequest { page: 1, per_page: n.max(1) }, n)))
+    let items: Vec<LetterView> = items
+        .into_iter()
+        .map(|(l, c)| letter_view(&state, l, c))
+        .collect();
+    Ok(HttpResponse::Ok().json(ListResponse::new(
+        items,
+        PageRequest {
+            page: 1,
+            per_page: n.max(1),
+        },
+        n,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -586,37 +606,57 @@ pub struct LettersQuery {
 }
 
 /// `GET /api/v1/apology-letters` (supervisors, admins): every letter in scope, newest first.
-pub async fn all_letters(state: web::Data<AppState>, caller: Caller, q: Query<LettersQuery>) -> AppResult<HttpResponse> {
+pub async fn all_letters(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: Query<LettersQuery>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::Report)?;
     let q = q.into_inner();
     let page = PageQuery::parse(q.page, q.per_page)?;
     if let Some(s) = &q.delivery_status
         && !["pending", "retrying", "sent", "failed", "print"].contains(&s.as_str())
     {
-        return Err(AppError::field("delivery_status", "must be pending, retrying, sent, failed or print"));
+        return Err(AppError::field(
+            "delivery_status",
+            "must be pending, retrying, sent, failed or print",
+        ));
     }
-    let filter = LetterFilter { delivery_status: q.delivery_status, office: q.office };
+    let filter = LetterFilter {
+        delivery_status: q.delivery_status,
+        office: q.office,
+    };
     let result = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
             letters::list(conn, &filter, &scope, page)
         })
         .await?;
-    let items: Vec<LetterView> = result.items.into_iter().map(|(l, c)| letter_view(&state, l, c)).collect();
+    let items: Vec<LetterView> = result
+        .items
+        .into_iter()
+        .map(|(l, c)| letter_view(&state, l, c))
+        .collect();
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
 /// `GET /api/v1/apology-letters/{id}/document`: the letter as a printable HTML page (Mẫu 04),
 /// for the counter to print and hand over when there is no email address on file.
-pub async fn letter_document(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn letter_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let id = id.into_inner();
     let st = state.clone();
     let html = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
-            let (letter, code) = letters::find(conn, id)?.ok_or_else(|| AppError::not_found("letter"))?;
-            let d = dossiers::find_visible(conn, &code, &scope)?.ok_or_else(|| AppError::not_found("letter"))?;
+            let (letter, code) =
+                letters::find(conn, id)?.ok_or_else(|| AppError::not_found("letter"))?;
+            let d = dossiers::find_visible(conn, &code, &scope)?
+                .ok_or_else(|| AppError::not_found("letter"))?;
             let (procedure_name, _, _) = dossiers::names(conn, &d)?;
             let agency = offices::find(conn, &letter.responsible_office_code)?
                 .map(|o| o.name)
@@ -640,6 +680,9 @@ pub async fn letter_document(state: web::Data<AppState>, caller: Caller, id: web
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         // The page styles itself inline and loads nothing.
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
         .body(html))
 }

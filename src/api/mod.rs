@@ -8,6 +8,7 @@ pub mod health;
 pub mod offices;
 pub mod procedures;
 pub mod public;
+pub mod reports;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -25,7 +26,8 @@ use sha2::{Digest, Sha256};
 use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::{Db, DbConn};
-use crate::domain::calendar::{CalendarSettings, WorkingCalendar};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendars::{CalendarSetup, Calendars};
 use crate::error::{AppError, AppResult};
 use crate::store::PageRequest;
 
@@ -36,24 +38,33 @@ pub type LookupLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
-    pub calendar_settings: Arc<CalendarSettings>,
+    pub calendar_settings: Arc<CalendarSetup>,
     /// The calendar and the revision (newest calendar change) it was built at.
-    calendar: Arc<RwLock<(i64, WorkingCalendar)>>,
+    calendar: Arc<RwLock<(i64, Calendars)>>,
     pub keys: TokenKeys,
     pub lookup_limiter: Arc<LookupLimiter>,
+    /// Failed sign-ins per user and per client address.
+    pub sign_in_throttle: Arc<crate::throttle::SignInThrottle>,
+    /// Whose `X-Forwarded-For` is believed when telling the client's address.
+    pub trusted_proxies: Arc<crate::net::TrustedProxies>,
 }
 
 impl AppState {
     pub fn new(
         db: Db,
         settings: Arc<Settings>,
-        calendar: (i64, WorkingCalendar),
+        calendar: (i64, Calendars),
+        setup: CalendarSetup,
         keys: TokenKeys,
     ) -> Self {
         let per_minute =
             NonZeroU32::new(settings.public.lookup_per_minute).unwrap_or(NonZeroU32::MIN);
         let limiter = governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute));
-        let calendar_settings = Arc::new(calendar.1.settings().clone());
+        let calendar_settings = Arc::new(setup);
+        let sign_in_throttle = Arc::new(crate::throttle::SignInThrottle::new(&settings.auth));
+        let trusted_proxies = Arc::new(crate::net::TrustedProxies::new(
+            &settings.server.trusted_proxies,
+        ));
         Self {
             db,
             settings,
@@ -61,21 +72,28 @@ impl AppState {
             calendar: Arc::new(RwLock::new(calendar)),
             keys,
             lookup_limiter: Arc::new(limiter),
+            sign_in_throttle,
+            trusted_proxies,
         }
     }
 
-    /// The working calendar as this process last loaded it (a cheap clone): for reads, where a
-    /// change made on another replica a moment ago may show a moment later.
-    pub fn calendar(&self) -> WorkingCalendar {
+    /// Every office's calendar as this process last loaded it (a cheap clone): for reads,
+    /// where a change made on another replica a moment ago may show a moment later.
+    pub fn calendars(&self) -> Calendars {
         match self.calendar.read() {
             Ok(c) => c.1.clone(),
             Err(poisoned) => poisoned.into_inner().1.clone(),
         }
     }
 
-    /// The calendar as stored right now: for writes that compute deadlines. One indexed read
-    /// tells whether anything changed since this process loaded it.
-    pub fn current_calendar(&self, conn: &mut DbConn) -> AppResult<WorkingCalendar> {
+    /// The deployment-wide calendar (time zone, holidays, default hours).
+    pub fn calendar(&self) -> WorkingCalendar {
+        self.calendars().default_calendar().clone()
+    }
+
+    /// The calendars as stored right now: for writes that compute deadlines. One indexed read
+    /// tells whether anything changed since this process loaded them.
+    pub fn current_calendar(&self, conn: &mut DbConn) -> AppResult<Calendars> {
         let cached = match self.calendar.read() {
             Ok(c) => c.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -88,7 +106,7 @@ impl AppState {
         Ok(fresh.1)
     }
 
-    pub fn set_calendar(&self, calendar: (i64, WorkingCalendar)) {
+    pub fn set_calendar(&self, calendar: (i64, Calendars)) {
         match self.calendar.write() {
             Ok(mut c) => {
                 if calendar.0 >= c.0 {
@@ -111,6 +129,11 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// The client's address: the peer's, or behind a trusted proxy the one it forwarded.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        self.trusted_proxies.client_of(req)
     }
 
     /// An instant in the office time zone, as responses show it.
@@ -171,7 +194,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
 
 /// The parsing behind `StrictJson`, usable on bytes directly.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> {
-    let value: serde_json::Value =
+    let UniqueKeys(value) =
         serde_json::from_slice(body).map_err(|e| AppError::MalformedJson(e.to_string()))?;
     // serde_json's Map keeps keys sorted, so this is canonical: key order and spacing don't matter.
     let hash = hex::encode(Sha256::digest(value.to_string().as_bytes()));
@@ -188,6 +211,76 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> 
         AppError::field(field, inner)
     })?;
     Ok(StrictJson { value, hash })
+}
+
+/// A JSON value in which no object repeats a key. serde_json would keep the last copy silently,
+/// so a proxy or filter that reads the first could see a different request than this service.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
 }
 
 fn missing_field(msg: &str) -> Option<&str> {
@@ -370,6 +463,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/apology-letters").route(web::get().to(dossiers::all_letters)),
                 )
+                .service(web::resource("/reports/overdue").route(web::get().to(reports::overdue)))
+                .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
+                .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(
                     web::resource("/apology-letters/{id}/document")
                         .route(web::get().to(dossiers::letter_document)),

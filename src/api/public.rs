@@ -70,7 +70,7 @@ pub async fn lookup(
     code: web::Path<String>,
     q: Query<LookupQuery>,
 ) -> AppResult<HttpResponse> {
-    if let Some(ip) = req.peer_addr().map(|a| a.ip())
+    if let Some(ip) = state.client_ip(&req)
         && let Err(not_until) = state.lookup_limiter.check_key(&ip)
     {
         use governor::clock::{Clock, DefaultClock};
@@ -106,8 +106,9 @@ pub async fn lookup(
             };
             let (procedure_name, office_name, current_office_name) = dossiers::names(conn, &d)?;
             let events = dossiers::all_events(conn, d.id)?;
-            let cal = st.calendar();
-            let timeliness = super::dossiers::current_timeliness(&st, &cal, &d, db::now())?;
+            let cals = st.calendars();
+            let cal = cals.for_office(&d.office_code);
+            let timeliness = super::dossiers::current_timeliness(&st, cal, &d, db::now())?;
             let status = d.status()?;
             let history = events
                 .iter()

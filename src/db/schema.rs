@@ -73,7 +73,7 @@ diesel::table! {
         processing_unit -> Text,
         paused_secs -> BigInt,
         version -> Integer,
-        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -82,7 +82,10 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The status does not allow it; `allowed` lists what it does allow.
-    InvalidTransition { status: Status, allowed: Vec<Action> },
+    InvalidTransition {
+        status: Status,
+        allowed: Vec<Action>,
+    },
     /// The appointment may be moved at most once (Decree 61 Art. 19.9).
     ReappointmentUsed,
     /// An apology with a new date must come before the deadline.
@@ -91,8 +94,10 @@ pub enum Refusal {
 
 /// The status an action leads to from `status`, or why it may not happen.
 pub fn transition(status: Status, action: Action, facts: Facts) -> Result<Status, Refusal> {
-    let to = target(status, action, facts)
-        .ok_or_else(|| Refusal::InvalidTransition { status, allowed: allowed(status, facts) })?;
+    let to = target(status, action, facts).ok_or_else(|| Refusal::InvalidTransition {
+        status,
+        allowed: allowed(status, facts),
+    })?;
     if action == Action::Reschedule {
         if facts.reappointment_used {
             return Err(Refusal::ReappointmentUsed);
@@ -106,7 +111,10 @@ pub fn transition(status: Status, action: Action, facts: Facts) -> Result<Status
 
 /// Every action the status allows (before the reschedule's once-and-in-time checks).
 pub fn allowed(status: Status, facts: Facts) -> Vec<Action> {
-    Action::ALL.into_iter().filter(|a| target(status, *a, facts).is_some()).collect()
+    Action::ALL
+        .into_iter()
+        .filter(|a| target(status, *a, facts).is_some())
+        .collect()
 }
 
 /// The table itself: DOMAIN.md "Statuses", in one place.
@@ -115,16 +123,25 @@ fn target(status: Status, action: Action, facts: Facts) -> Option<Status> {
     match (action, status) {
         (Action::Transfer, Received | Processing) => Some(Processing),
         (Action::RequestSupplement, Received | Processing) => Some(AwaitingSupplement),
-        (Action::SupplementReceived, AwaitingSupplement) => Some(facts.before_pause.unwrap_or(Processing)),
+        (Action::SupplementReceived, AwaitingSupplement) => {
+            Some(facts.before_pause.unwrap_or(Processing))
+        }
         (Action::RequestPayment, Received | Processing) => Some(AwaitingPayment),
-        (Action::PaymentReceived, AwaitingPayment) => Some(facts.before_pause.unwrap_or(Processing)),
+        (Action::PaymentReceived, AwaitingPayment) => {
+            Some(facts.before_pause.unwrap_or(Processing))
+        }
         (Action::Reschedule, Received | Processing | AwaitingPayment) => Some(status),
         (Action::Resolve, Received | Processing) => Some(Resolved),
         (Action::ReturnResult, Resolved) => Some(Returned),
         (Action::Reject, Received) if !facts.transferred => Some(Rejected),
-        (Action::Withdraw | Action::Stop, Received | Processing | AwaitingSupplement | AwaitingPayment) => {
-            Some(if action == Action::Withdraw { Withdrawn } else { Stopped })
-        }
+        (
+            Action::Withdraw | Action::Stop,
+            Received | Processing | AwaitingSupplement | AwaitingPayment,
+        ) => Some(if action == Action::Withdraw {
+            Withdrawn
+        } else {
+            Stopped
+        }),
         _ => None,
     }
 }
@@ -139,37 +156,65 @@ mod tests {
         let before = Processing;
         match action {
             Action::Transfer => matches!(from, Received | Processing).then_some(Processing),
-            Action::RequestSupplement => matches!(from, Received | Processing).then_some(AwaitingSupplement),
+            Action::RequestSupplement => {
+                matches!(from, Received | Processing).then_some(AwaitingSupplement)
+            }
             Action::SupplementReceived => (from == AwaitingSupplement).then_some(before),
-            Action::RequestPayment => matches!(from, Received | Processing).then_some(AwaitingPayment),
+            Action::RequestPayment => {
+                matches!(from, Received | Processing).then_some(AwaitingPayment)
+            }
             Action::PaymentReceived => (from == AwaitingPayment).then_some(before),
-            Action::Reschedule => matches!(from, Received | Processing | AwaitingPayment).then_some(from),
+            Action::Reschedule => {
+                matches!(from, Received | Processing | AwaitingPayment).then_some(from)
+            }
             Action::Resolve => matches!(from, Received | Processing).then_some(Resolved),
             Action::ReturnResult => (from == Resolved).then_some(Returned),
             Action::Reject => (from == Received).then_some(Rejected),
-            Action::Withdraw => matches!(from, Received | Processing | AwaitingSupplement | AwaitingPayment).then_some(Withdrawn),
-            Action::Stop => matches!(from, Received | Processing | AwaitingSupplement | AwaitingPayment).then_some(Stopped),
+            Action::Withdraw => matches!(
+                from,
+                Received | Processing | AwaitingSupplement | AwaitingPayment
+            )
+            .then_some(Withdrawn),
+            Action::Stop => matches!(
+                from,
+                Received | Processing | AwaitingSupplement | AwaitingPayment
+            )
+            .then_some(Stopped),
         }
     }
 
     #[test]
     fn every_status_action_pair_follows_the_table() {
-        let facts = Facts { before_pause: Some(Processing), ..Facts::default() };
+        let facts = Facts {
+            before_pause: Some(Processing),
+            ..Facts::default()
+        };
         for status in Status::ALL {
             for action in Action::ALL {
                 let got = transition(status, action, facts);
                 match expected(action, status) {
                     Some(to) => assert_eq!(got, Ok(to), "{action:?} from {status:?}"),
                     None => {
-                        let Err(Refusal::InvalidTransition { status: s, allowed: list }) = got else {
+                        let Err(Refusal::InvalidTransition {
+                            status: s,
+                            allowed: list,
+                        }) = got
+                        else {
                             panic!("{action:?} from {status:?} should be refused, got {got:?}")
                         };
                         assert_eq!(s, status);
-                        assert!(!list.contains(&action), "{action:?} listed as allowed from {status:?}");
+                        assert!(
+                            !list.contains(&action),
+                            "{action:?} listed as allowed from {status:?}"
+                        );
                     }
                 }
                 // `allowed` lists exactly the actions `transition` accepts.
-                assert_eq!(allowed(status, facts).contains(&action), expected(action, status).is_some(), "{action:?} {status:?}");
+                assert_eq!(
+                    allowed(status, facts).contains(&action),
+                    expected(action, status).is_some(),
+                    "{action:?} {status:?}"
+                );
             }
         }
     }
@@ -184,25 +229,58 @@ mod tests {
 
     #[test]
     fn waiting_returns_to_the_status_before_it() {
-        let facts = Facts { before_pause: Some(Received), ..Facts::default() };
-        assert_eq!(transition(AwaitingSupplement, Action::SupplementReceived, facts), Ok(Received));
-        assert_eq!(transition(AwaitingPayment, Action::PaymentReceived, facts), Ok(Received));
+        let facts = Facts {
+            before_pause: Some(Received),
+            ..Facts::default()
+        };
+        assert_eq!(
+            transition(AwaitingSupplement, Action::SupplementReceived, facts),
+            Ok(Received)
+        );
+        assert_eq!(
+            transition(AwaitingPayment, Action::PaymentReceived, facts),
+            Ok(Received)
+        );
     }
 
     #[test]
     fn reject_only_before_the_first_transfer() {
-        let moved = Facts { transferred: true, ..Facts::default() };
-        assert!(matches!(transition(Received, Action::Reject, moved), Err(Refusal::InvalidTransition { .. })));
-        assert_eq!(transition(Received, Action::Reject, Facts::default()), Ok(Rejected));
+        let moved = Facts {
+            transferred: true,
+            ..Facts::default()
+        };
+        assert!(matches!(
+            transition(Received, Action::Reject, moved),
+            Err(Refusal::InvalidTransition { .. })
+        ));
+        assert_eq!(
+            transition(Received, Action::Reject, Facts::default()),
+            Ok(Rejected)
+        );
     }
 
     #[test]
     fn reschedule_once_and_before_the_deadline() {
-        let used = Facts { reappointment_used: true, ..Facts::default() };
-        assert_eq!(transition(Processing, Action::Reschedule, used), Err(Refusal::ReappointmentUsed));
-        let late = Facts { deadline_passed: true, ..Facts::default() };
-        assert_eq!(transition(Processing, Action::Reschedule, late), Err(Refusal::DeadlinePassed));
-        assert_eq!(transition(AwaitingPayment, Action::Reschedule, Facts::default()), Ok(AwaitingPayment));
+        let used = Facts {
+            reappointment_used: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            transition(Processing, Action::Reschedule, used),
+            Err(Refusal::ReappointmentUsed)
+        );
+        let late = Facts {
+            deadline_passed: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            transition(Processing, Action::Reschedule, late),
+            Err(Refusal::DeadlinePassed)
+        );
+        assert_eq!(
+            transition(AwaitingPayment, Action::Reschedule, Facts::default()),
+            Ok(AwaitingPayment)
+        );
         assert!(matches!(
             transition(AwaitingSupplement, Action::Reschedule, Facts::default()),
             Err(Refusal::InvalidTransition { .. })

@@ -1,9 +1,10 @@
 //! The pure domain core: the rules of DOMAIN.md, each in one place, with no I/O.
 
 pub mod calendar;
+pub mod calendars;
 pub mod codes;
 pub mod deadline;
-pub mod lifecycle;
 pub mod dossier;
+pub mod lifecycle;
 pub mod timeliness;
 pub mod validation;

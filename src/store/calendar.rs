@@ -8,7 +8,8 @@ use super::dossiers::{self, Dossier, EventInput};
 use super::{Page, PageRequest};
 use crate::db::schema::{calendar_audit as ca, calendar_overrides as co, dossiers as d};
 use crate::db::{self, DbConn};
-use crate::domain::calendar::{CalendarOverride, CalendarSettings, OverrideKind, WorkingCalendar};
+use crate::domain::calendar::{CalendarOverride, OverrideKind};
+use crate::domain::calendars::{CalendarSetup, Calendars};
 use crate::domain::deadline;
 use crate::error::{AppError, AppResult};
 
@@ -36,12 +37,9 @@ pub fn revision(conn: &mut DbConn) -> AppResult<i64> {
 }
 
 /// The calendar as stored now, with the deployment's settings.
-pub fn load(conn: &mut DbConn, settings: &CalendarSettings) -> AppResult<(i64, WorkingCalendar)> {
+pub fn load(conn: &mut DbConn, setup: &CalendarSetup) -> AppResult<(i64, Calendars)> {
     let rev = revision(conn)?;
-    Ok((
-        rev,
-        WorkingCalendar::new(settings.clone(), overrides(conn)?),
-    ))
+    Ok((rev, Calendars::new(setup, overrides(conn)?)))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -104,7 +102,7 @@ fn audit(
 /// affects. Runs inside the caller's write transaction.
 pub fn set(
     conn: &mut DbConn,
-    settings: &CalendarSettings,
+    setup: &CalendarSetup,
     o: CalendarOverride,
     source: Option<&str>,
     actor: &str,
@@ -144,7 +142,7 @@ pub fn set(
         o.kind.as_str(),
         o.name
     );
-    let recomputed = recompute_affected(conn, settings, o.date, &reason, actor, now)?;
+    let recomputed = recompute_affected(conn, setup, o.date, &reason, actor, now)?;
     Ok(Change {
         previous,
         recomputed,
@@ -155,7 +153,7 @@ pub fn set(
 /// recomputes the deadlines it affects. `NotFound` when there is none.
 pub fn remove(
     conn: &mut DbConn,
-    settings: &CalendarSettings,
+    setup: &CalendarSetup,
     date: NaiveDate,
     actor: &str,
     now: DateTime<Utc>,
@@ -168,7 +166,7 @@ pub fn remove(
         "calendar change: override on {date} ({}) removed",
         previous.name
     );
-    let recomputed = recompute_affected(conn, settings, date, &reason, actor, now)?;
+    let recomputed = recompute_affected(conn, setup, date, &reason, actor, now)?;
     Ok(Change {
         previous: Some(previous),
         recomputed,
@@ -180,14 +178,14 @@ pub fn remove(
 /// dossiers keep their history.
 fn recompute_affected(
     conn: &mut DbConn,
-    settings: &CalendarSettings,
+    setup: &CalendarSetup,
     date: NaiveDate,
     reason: &str,
     actor: &str,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
-    let (_, calendar) = load(conn, settings)?;
-    let tz = calendar.timezone();
+    let (_, calendars) = load(conn, setup)?;
+    let tz = calendars.default_calendar().timezone();
     let local_midnight = |day: NaiveDate| {
         day.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(tz).earliest())
@@ -207,7 +205,7 @@ fn recompute_affected(
         .load(conn)?;
     let mut changed = 0;
     for dossier in candidates {
-        let new = deadline::compute(&calendar, dossier.deadline_basis()?);
+        let new = deadline::compute(calendars.for_office(&dossier.office_code), dossier.deadline_basis()?);
         let old_due = db::from_db(dossier.due_at);
         if new.due_at == old_due {
             continue;
@@ -219,7 +217,6 @@ fn recompute_affected(
                 d::due_at.eq(db::to_db(new.due_at)),
                 d::deadline_trace.eq(trace),
                 d::version.eq(d::version + 1),
-                d::updated_at.eq(db::to_db(now)),
             ))
             .execute(conn)?;
         let status = dossier.status()?;
@@ -288,7 +285,7 @@ pub fn parse_arrangements(text: &str) -> Result<Vec<Arrangement>, String> {
 /// later removed or changed it) is not applied again, so an admin's decision stands.
 pub fn import(
     conn: &mut DbConn,
-    settings: &CalendarSettings,
+    setup: &CalendarSetup,
     entries: &[Arrangement],
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
@@ -314,7 +311,7 @@ pub fn import(
         if previous.is_none() {
             set(
                 conn,
-                settings,
+                setup,
                 o.clone(),
                 Some(&e.source),
                 "motcua-import",

@@ -49,7 +49,7 @@ pub struct Dossier {
     pub processing_unit: String,
     pub paused_secs: i64,
     pub version: i32,
-    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 impl Dossier {
@@ -162,7 +162,6 @@ pub fn receive(
     let trace =
         serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
     let received_at = db::to_db(new.received_at);
-    let now_db = db::to_db(now);
 
     diesel::insert_into(dossiers::table)
         .values((
@@ -189,7 +188,6 @@ pub fn receive(
             dossiers::processing_unit.eq(&procedure.processing_unit),
             dossiers::paused_secs.eq(0i64),
             dossiers::version.eq(1),
-            dossiers::updated_at.eq(now_db),
         ))
         .execute(conn)?;
     let dossier = find(conn, &code)?

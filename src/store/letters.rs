@@ -53,7 +53,11 @@ fn filtered<'a>(f: &'a LetterFilter, scope: &'a Scope) -> al::BoxedQuery<'a, DbB
     let mut q = al::table.into_boxed::<DbBackend>();
     if let Scope::Offices(list) = scope {
         let received_in_scope = d::table.filter(d::office_code.eq_any(list)).select(d::id);
-        q = q.filter(al::responsible_office_code.eq_any(list).or(al::dossier_id.eq_any(received_in_scope)));
+        q = q.filter(
+            al::responsible_office_code
+                .eq_any(list)
+                .or(al::dossier_id.eq_any(received_in_scope)),
+        );
     }
     if let Some(s) = &f.delivery_status {
         q = q.filter(al::delivery_status.eq(s));
@@ -65,7 +69,12 @@ fn filtered<'a>(f: &'a LetterFilter, scope: &'a Scope) -> al::BoxedQuery<'a, DbB
 }
 
 /// Letters within scope (responsible agency or receiving office), newest first, with dossier codes.
-pub fn list(conn: &mut DbConn, f: &LetterFilter, scope: &Scope, page: PageRequest) -> AppResult<Page<(Letter, String)>> {
+pub fn list(
+    conn: &mut DbConn,
+    f: &LetterFilter,
+    scope: &Scope,
+    page: PageRequest,
+) -> AppResult<Page<(Letter, String)>> {
     let total = filtered(f, scope).count().get_result(conn)?;
     let letters: Vec<Letter> = filtered(f, scope)
         .order(al::id.desc())
@@ -75,7 +84,10 @@ pub fn list(conn: &mut DbConn, f: &LetterFilter, scope: &Scope, page: PageReques
         .load(conn)?;
     let mut items = Vec::with_capacity(letters.len());
     for l in letters {
-        let code: String = d::table.filter(d::id.eq(l.dossier_id)).select(d::code).first(conn)?;
+        let code: String = d::table
+            .filter(d::id.eq(l.dossier_id))
+            .select(d::code)
+            .first(conn)?;
         items.push((l, code));
     }
     Ok(Page { items, total })
@@ -83,5 +95,10 @@ pub fn list(conn: &mut DbConn, f: &LetterFilter, scope: &Scope, page: PageReques
 
 /// One letter with its dossier's code.
 pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<(Letter, String)>> {
-    Ok(al::table.inner_join(d::table).filter(al::id.eq(id)).select((Letter::as_select(), d::code)).first(conn).optional()?)
+    Ok(al::table
+        .inner_join(d::table)
+        .filter(al::id.eq(id))
+        .select((Letter::as_select(), d::code))
+        .first(conn)
+        .optional()?)
 }

@@ -8,7 +8,9 @@ use diesel::sql_types::{Integer, Text};
 use super::dossiers::{self, Dossier, EventInput, Step};
 use crate::authz::{Caller, Scope};
 use crate::config::SupplementPolicy;
-use crate::db::schema::{apology_letters as al, dossier_events as ev, dossier_steps as ds, dossiers as d, offices};
+use crate::db::schema::{
+    apology_letters as al, dossier_events as ev, dossier_steps as ds, dossiers as d, offices,
+};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::deadline::{self, DeadlineBasis};
@@ -31,17 +33,46 @@ pub enum Outcome {
 /// The validated body of an action.
 #[derive(Debug, Clone)]
 pub enum ActionInput {
-    Transfer { to_office_code: String, deadline: Option<ProcessingTime>, note: Option<String> },
-    RequestSupplement { items: Vec<String>, reason: String },
-    SupplementReceived { note: Option<String> },
-    RequestPayment { amount: Option<i64>, note: Option<String> },
-    PaymentReceived { amount: Option<i64>, note: Option<String> },
-    Reschedule { reason: String, new_due_at: DateTime<Utc> },
-    Resolve { outcome: Outcome, note: Option<String> },
-    ReturnResult { note: Option<String> },
-    Reject { reason: String },
-    Withdraw { reason: String },
-    Stop { reason: String },
+    Transfer {
+        to_office_code: String,
+        deadline: Option<ProcessingTime>,
+        note: Option<String>,
+    },
+    RequestSupplement {
+        items: Vec<String>,
+        reason: String,
+    },
+    SupplementReceived {
+        note: Option<String>,
+    },
+    RequestPayment {
+        amount: Option<i64>,
+        note: Option<String>,
+    },
+    PaymentReceived {
+        amount: Option<i64>,
+        note: Option<String>,
+    },
+    Reschedule {
+        reason: String,
+        new_due_at: DateTime<Utc>,
+    },
+    Resolve {
+        outcome: Outcome,
+        note: Option<String>,
+    },
+    ReturnResult {
+        note: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+    Stop {
+        reason: String,
+    },
 }
 
 impl ActionInput {
@@ -81,8 +112,9 @@ fn lock(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             id: i64,
         }
-        let _: Vec<Id> =
-            diesel::sql_query("SELECT id FROM dossiers WHERE code = $1 FOR UPDATE").bind::<Text, _>(code).load(c)?;
+        let _: Vec<Id> = diesel::sql_query("SELECT id FROM dossiers WHERE code = $1 FOR UPDATE")
+            .bind::<Text, _>(code)
+            .load(c)?;
     }
     dossiers::find(conn, code)
 }
@@ -99,11 +131,21 @@ fn open_step(conn: &mut DbConn, dossier_id: i64) -> AppResult<Option<Step>> {
 
 /// Closes the open step at `at`; `judged` says whether the step gets a timeliness verdict
 /// (it does when it handed the dossier on or resolved it, not when the dossier was withdrawn).
-fn close_open_step(conn: &mut DbConn, cal: &WorkingCalendar, dossier_id: i64, at: DateTime<Utc>, judged: bool) -> AppResult<()> {
+fn close_open_step(
+    conn: &mut DbConn,
+    cal: &WorkingCalendar,
+    dossier_id: i64,
+    at: DateTime<Utc>,
+    judged: bool,
+) -> AppResult<()> {
     if let Some(step) = open_step(conn, dossier_id)? {
-        let verdict = judged.then(|| timeliness::finished(cal, db::from_db(step.deadline_at), at).as_str());
+        let verdict =
+            judged.then(|| timeliness::finished(cal, db::from_db(step.deadline_at), at).as_str());
         diesel::update(ds::table.filter(ds::id.eq(step.id)))
-            .set((ds::completed_at.eq(db::to_db(at)), ds::timeliness.eq(verdict)))
+            .set((
+                ds::completed_at.eq(db::to_db(at)),
+                ds::timeliness.eq(verdict),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -119,7 +161,11 @@ fn refusal(r: Refusal) -> AppError {
                 if allowed.is_empty() {
                     "nothing".to_owned()
                 } else {
-                    allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+                    allowed
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
         },
@@ -129,7 +175,8 @@ fn refusal(r: Refusal) -> AppError {
         },
         Refusal::DeadlinePassed => AppError::Conflict {
             code: "deadline_passed",
-            detail: "the deadline has passed; an apology with a new date must come before it".into(),
+            detail: "the deadline has passed; an apology with a new date must come before it"
+                .into(),
         },
     }
 }
@@ -151,7 +198,12 @@ pub fn apply(
     if dossiers::find_visible(conn, code, ctx.scope)?.is_none() {
         return Err(AppError::not_found("dossier"));
     }
-    if !ctx.caller.may_act(action, &dossier.office_code, &dossier.responsible_office_code, ctx.scope) {
+    if !ctx.caller.may_act(
+        action,
+        &dossier.office_code,
+        &dossier.responsible_office_code,
+        ctx.scope,
+    ) {
         return Err(AppError::Forbidden(format!(
             "the role {} may not {} this dossier",
             ctx.caller.role.as_str(),
@@ -182,15 +234,24 @@ pub fn apply(
     if let Some(last) = last_at
         && at < db::from_db(last)
     {
-        return Err(AppError::field("at", "must not be before the dossier's previous event"));
+        return Err(AppError::field(
+            "at",
+            "must not be before the dossier's previous event",
+        ));
     }
 
     let status = dossier.status()?;
     let due = db::from_db(dossier.due_at);
-    let transferred: i64 = ds::table.filter(ds::dossier_id.eq(dossier.id)).count().get_result(conn)?;
+    let transferred: i64 = ds::table
+        .filter(ds::dossier_id.eq(dossier.id))
+        .count()
+        .get_result(conn)?;
     let facts = Facts {
         transferred: transferred > 0,
-        before_pause: dossier.status_before_pause.as_deref().and_then(Status::parse),
+        before_pause: dossier
+            .status_before_pause
+            .as_deref()
+            .and_then(Status::parse),
         reappointment_used: dossier.reappointment_used,
         deadline_passed: at > due,
     };
@@ -201,13 +262,26 @@ pub fn apply(
     let note: Option<String>;
     let mut data = serde_json::Map::new();
     match &input {
-        ActionInput::Transfer { to_office_code, deadline, note: n } => {
-            let exists: i64 = offices::table.filter(offices::code.eq(to_office_code)).count().get_result(conn)?;
+        ActionInput::Transfer {
+            to_office_code,
+            deadline,
+            note: n,
+        } => {
+            let exists: i64 = offices::table
+                .filter(offices::code.eq(to_office_code))
+                .count()
+                .get_result(conn)?;
             if exists == 0 {
-                return Err(AppError::field("to_office_code", format!("no office has the code {to_office_code}")));
+                return Err(AppError::field(
+                    "to_office_code",
+                    format!("no office has the code {to_office_code}"),
+                ));
             }
             if *to_office_code == dossier.responsible_office_code {
-                return Err(AppError::field("to_office_code", "already holds the dossier"));
+                return Err(AppError::field(
+                    "to_office_code",
+                    "already holds the dossier",
+                ));
             }
             close_open_step(conn, cal, dossier.id, at, true)?;
             // Without its own processing time, a step is due when the dossier is.
@@ -215,7 +289,8 @@ pub fn apply(
                 Some(t) => (cal.due_at(at, *t), t.amount as i32, t.unit.as_str()),
                 None => (due, 0, "dossier_deadline"),
             };
-            let seq = i32::try_from(transferred + 1).map_err(|_| AppError::Internal("too many steps".into()))?;
+            let seq = i32::try_from(transferred + 1)
+                .map_err(|_| AppError::Internal("too many steps".into()))?;
             diesel::insert_into(ds::table)
                 .values((
                     ds::dossier_id.eq(dossier.id),
@@ -230,7 +305,10 @@ pub fn apply(
             diesel::update(d::table.filter(d::id.eq(dossier.id)))
                 .set(d::responsible_office_code.eq(to_office_code))
                 .execute(conn)?;
-            data.insert("from_office_code".into(), dossier.responsible_office_code.clone().into());
+            data.insert(
+                "from_office_code".into(),
+                dossier.responsible_office_code.clone().into(),
+            );
             data.insert("to_office_code".into(), to_office_code.clone().into());
             data.insert("step_deadline_at".into(), serde_json::json!(step_due));
             note = n.clone();
@@ -248,13 +326,19 @@ pub fn apply(
             }
             note = n.clone();
         }
-        ActionInput::SupplementReceived { note: n } | ActionInput::PaymentReceived { note: n, .. } => {
+        ActionInput::SupplementReceived { note: n }
+        | ActionInput::PaymentReceived { note: n, .. } => {
             let paused_at = dossier.paused_at.map(db::from_db).unwrap_or(at);
             let mut basis = dossier.deadline_basis()?;
-            let restart = action == Action::SupplementReceived && ctx.supplement_policy == SupplementPolicy::Restart;
+            let restart = action == Action::SupplementReceived
+                && ctx.supplement_policy == SupplementPolicy::Restart;
             if restart {
                 // Decree 61 Art. 19.4: the processing time counts again from zero.
-                basis = DeadlineBasis { counting_from: at, time: basis.time, paused_secs: 0 };
+                basis = DeadlineBasis {
+                    counting_from: at,
+                    time: basis.time,
+                    paused_secs: 0,
+                };
             } else {
                 basis.paused_secs += cal.working_seconds_between(paused_at, at);
             }
@@ -270,13 +354,18 @@ pub fn apply(
                 } else {
                     format!(
                         "{} {}: the clock ran again after standing still since {}",
-                        if action == Action::SupplementReceived { "supplement received" } else { "payment received" },
+                        if action == Action::SupplementReceived {
+                            "supplement received"
+                        } else {
+                            "payment received"
+                        },
                         at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
                         paused_at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
                     )
                 },
             );
-            let trace = serde_json::to_string(&new.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+            let trace =
+                serde_json::to_string(&new.trace).map_err(|e| AppError::Internal(e.to_string()))?;
             diesel::update(d::table.filter(d::id.eq(dossier.id)))
                 .set((
                     d::clock_started_at.eq(db::to_db(basis.counting_from)),
@@ -295,14 +384,20 @@ pub fn apply(
                     (if restart { "restart" } else { "pause" }).into(),
                 );
             }
-            if let ActionInput::PaymentReceived { amount: Some(a), .. } = &input {
+            if let ActionInput::PaymentReceived {
+                amount: Some(a), ..
+            } = &input
+            {
                 data.insert("amount".into(), (*a).into());
             }
             note = n.clone();
         }
         ActionInput::Reschedule { reason, new_due_at } => {
             if *new_due_at <= due || *new_due_at <= at {
-                return Err(AppError::field("new_due_at", "must be after the current appointment"));
+                return Err(AppError::field(
+                    "new_due_at",
+                    "must be after the current appointment",
+                ));
             }
             // Decree 61 Art. 19.9: the apology is due no later than one day before the deadline.
             let missed_duty = cal.due_at(at, ProcessingTime::working_days(1)) > due;
@@ -310,7 +405,13 @@ pub fn apply(
                 conn,
                 cal,
                 &dossier,
-                LetterInput { reason, new_due_at: *new_due_at, automatic: false, missed_duty, at },
+                LetterInput {
+                    reason,
+                    new_due_at: *new_due_at,
+                    automatic: false,
+                    missed_duty,
+                    at,
+                },
             )?;
             data.insert("new_due_at".into(), serde_json::json!(new_due_at));
             data.insert("letter_number".into(), letter.into());
@@ -335,13 +436,20 @@ pub fn apply(
             note = n.clone();
         }
         ActionInput::ReturnResult { note: n } => {
-            diesel::update(d::table.filter(d::id.eq(dossier.id))).set(d::returned_at.eq(at_db)).execute(conn)?;
+            diesel::update(d::table.filter(d::id.eq(dossier.id)))
+                .set(d::returned_at.eq(at_db))
+                .execute(conn)?;
             note = n.clone();
         }
-        ActionInput::Reject { reason } | ActionInput::Withdraw { reason } | ActionInput::Stop { reason } => {
+        ActionInput::Reject { reason }
+        | ActionInput::Withdraw { reason }
+        | ActionInput::Stop { reason } => {
             close_open_step(conn, cal, dossier.id, at, false)?;
             diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set((d::paused_at.eq(None::<chrono::NaiveDateTime>), d::status_before_pause.eq(None::<String>)))
+                .set((
+                    d::paused_at.eq(None::<chrono::NaiveDateTime>),
+                    d::status_before_pause.eq(None::<String>),
+                ))
                 .execute(conn)?;
             data.insert("reason".into(), reason.clone().into());
             note = Some(reason.clone());
@@ -349,8 +457,17 @@ pub fn apply(
     }
 
     diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((d::status.eq(to.as_str()), d::version.eq(d::version + 1), d::updated_at.eq(db::to_db(now))))
+        .set((d::status.eq(to.as_str()), d::version.eq(d::version + 1)))
         .execute(conn)?;
+    if matches!(
+        to,
+        Status::Resolved | Status::Rejected | Status::Withdrawn | Status::Stopped
+    ) {
+        // The instant the dossier left the administration's hands: reports count periods by it.
+        diesel::update(d::table.filter(d::id.eq(dossier.id)))
+            .set(d::closed_at.eq(at_db))
+            .execute(conn)?;
+    }
     if at < now - chrono::Duration::minutes(1) {
         data.insert("backdated".into(), true.into());
     }
@@ -372,9 +489,17 @@ pub fn apply(
 }
 
 /// The clock stops: the citizen's turn.
-fn pause(conn: &mut DbConn, dossier: &Dossier, status: Status, at: chrono::NaiveDateTime) -> AppResult<()> {
+fn pause(
+    conn: &mut DbConn,
+    dossier: &Dossier,
+    status: Status,
+    at: chrono::NaiveDateTime,
+) -> AppResult<()> {
     diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((d::paused_at.eq(at), d::status_before_pause.eq(status.as_str())))
+        .set((
+            d::paused_at.eq(at),
+            d::status_before_pause.eq(status.as_str()),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -391,14 +516,25 @@ pub struct LetterInput<'a> {
 /// single re-appointment, and queues the email to the applicant in the same transaction (or
 /// marks the letter for printing at the counter when there is no email on file). At most one
 /// letter per dossier: the unique key refuses a second one. Returns the letter's number.
-pub fn create_letter(conn: &mut DbConn, cal: &WorkingCalendar, dossier: &Dossier, l: LetterInput<'_>) -> AppResult<String> {
+pub fn create_letter(
+    conn: &mut DbConn,
+    cal: &WorkingCalendar,
+    dossier: &Dossier,
+    l: LetterInput<'_>,
+) -> AppResult<String> {
     let office = &dossier.responsible_office_code;
     let year = cal.local_date(l.at).year();
     let seq = next_letter_number(conn, office, year)?;
     let number = format!("{seq:04}/{year}/PXL-{office}");
-    let (agency_name, signer): (String, Option<String>) =
-        offices::table.filter(offices::code.eq(office)).select((offices::name, offices::head_name)).first(conn)?;
-    let delivery = if dossier.applicant_email.is_some() { "pending" } else { "print" };
+    let (agency_name, signer): (String, Option<String>) = offices::table
+        .filter(offices::code.eq(office))
+        .select((offices::name, offices::head_name))
+        .first(conn)?;
+    let delivery = if dossier.applicant_email.is_some() {
+        "pending"
+    } else {
+        "print"
+    };
     let message_id = format!("<apology.{year}.{seq}.{office}@motcua>");
     diesel::insert_into(al::table)
         .values((
@@ -422,16 +558,25 @@ pub fn create_letter(conn: &mut DbConn, cal: &WorkingCalendar, dossier: &Dossier
         .execute(conn)
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                AppError::Conflict { code: "reappointment_used", detail: "the dossier has an apology letter already".into() }
+                AppError::Conflict {
+                    code: "reappointment_used",
+                    detail: "the dossier has an apology letter already".into(),
+                }
             } else {
                 e.into()
             }
         })?;
     diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((d::rescheduled_due_at.eq(db::to_db(l.new_due_at)), d::reappointment_used.eq(true)))
+        .set((
+            d::rescheduled_due_at.eq(db::to_db(l.new_due_at)),
+            d::reappointment_used.eq(true),
+        ))
         .execute(conn)?;
     if let Some(email) = &dossier.applicant_email {
-        let letter_id: i64 = al::table.filter(al::dossier_id.eq(dossier.id)).select(al::id).first(conn)?;
+        let letter_id: i64 = al::table
+            .filter(al::dossier_id.eq(dossier.id))
+            .select(al::id)
+            .first(conn)?;
         let procedure_name: String = crate::db::schema::procedures::table
             .filter(crate::db::schema::procedures::code.eq(&dossier.procedure_code))
             .select(crate::db::schema::procedures::name)
@@ -477,8 +622,16 @@ fn next_letter_number(conn: &mut DbConn, office: &str, year: i32) -> AppResult<i
     const SQL_LITE: &str = "INSERT INTO letter_counters (office_code, year, last_seq) VALUES (?, ?, 1) \
         ON CONFLICT (office_code, year) DO UPDATE SET last_seq = letter_counters.last_seq + 1 RETURNING last_seq";
     let rows: Vec<Seq> = match conn {
-        DbConn::Postgres(c) => diesel::sql_query(SQL_PG).bind::<Text, _>(office).bind::<Integer, _>(year).load(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(SQL_LITE).bind::<Text, _>(office).bind::<Integer, _>(year).load(c)?,
+        DbConn::Postgres(c) => diesel::sql_query(SQL_PG)
+            .bind::<Text, _>(office)
+            .bind::<Integer, _>(year)
+            .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(SQL_LITE)
+            .bind::<Text, _>(office)
+            .bind::<Integer, _>(year)
+            .load(c)?,
     };
-    rows.first().map(|r| r.last_seq).ok_or_else(|| AppError::Internal("letter counter returned no row".into()))
+    rows.first()
+        .map(|r| r.last_seq)
+        .ok_or_else(|| AppError::Internal("letter counter returned no row".into()))
 }

@@ -5,10 +5,11 @@ pub mod dossiers;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;
-pub mod outbox;
-pub mod sweep;
 pub mod offices;
+pub mod outbox;
 pub mod procedures;
+pub mod reports;
+pub mod sweep;
 pub mod users;
 
 use crate::db::DbConn;

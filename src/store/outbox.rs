@@ -35,7 +35,11 @@ pub struct OutboxRow {
 
 impl OutboxRow {
     pub fn email(&self) -> Email {
-        Email { subject: self.subject.clone(), text: self.body_text.clone(), html: self.body_html.clone() }
+        Email {
+            subject: self.subject.clone(),
+            text: self.body_text.clone(),
+            html: self.body_html.clone(),
+        }
     }
 }
 
@@ -51,7 +55,10 @@ pub struct NewMessage<'a> {
 
 /// Queues an email inside the caller's transaction; returns false when it was queued before.
 pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppResult<bool> {
-    let exists: i64 = ob::table.filter(ob::dedupe_key.eq(m.dedupe_key)).count().get_result(conn)?;
+    let exists: i64 = ob::table
+        .filter(ob::dedupe_key.eq(m.dedupe_key))
+        .count()
+        .get_result(conn)?;
     if exists > 0 {
         return Ok(false);
     }
@@ -76,7 +83,13 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
 /// exactly one process send each, and lets another take over once it expires (a crash).
-pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease_secs: i64, limit: i64) -> AppResult<Vec<OutboxRow>> {
+pub fn claim(
+    conn: &mut DbConn,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_secs: i64,
+    limit: i64,
+) -> AppResult<Vec<OutboxRow>> {
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
     #[derive(QueryableByName)]
@@ -113,22 +126,35 @@ pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease_secs: i64
         }
     })?;
     let ids: Vec<i64> = ids.into_iter().map(|i| i.id).collect();
-    Ok(ob::table.filter(ob::id.eq_any(&ids)).order(ob::id.asc()).select(OutboxRow::as_select()).load(conn)?)
+    Ok(ob::table
+        .filter(ob::id.eq_any(&ids))
+        .order(ob::id.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)?)
 }
 
 /// Records a delivery; only the lease holder's word counts.
-pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, owner: &str, now: DateTime<Utc>) -> AppResult<()> {
+pub fn mark_sent(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     db::write_tx(conn, |conn| {
-        let n = diesel::update(ob::table.filter(ob::id.eq(row.id)).filter(ob::lease_owner.eq(owner)))
-            .set((
-                ob::status.eq("sent"),
-                ob::attempts.eq(ob::attempts + 1),
-                ob::sent_at.eq(db::to_db(now)),
-                ob::lease_owner.eq(None::<String>),
-                ob::lease_until.eq(None::<NaiveDateTime>),
-                ob::last_error.eq(None::<String>),
-            ))
-            .execute(conn)?;
+        let n = diesel::update(
+            ob::table
+                .filter(ob::id.eq(row.id))
+                .filter(ob::lease_owner.eq(owner)),
+        )
+        .set((
+            ob::status.eq("sent"),
+            ob::attempts.eq(ob::attempts + 1),
+            ob::sent_at.eq(db::to_db(now)),
+            ob::lease_owner.eq(None::<String>),
+            ob::lease_until.eq(None::<NaiveDateTime>),
+            ob::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
         if n > 0
             && let Some(letter) = row.letter_id
         {
@@ -158,26 +184,36 @@ pub fn mark_failed(
 ) -> AppResult<()> {
     let attempts = row.attempts + 1;
     let give_up = attempts as u32 >= max_attempts;
-    let delay = base_secs.saturating_mul(1u64 << (attempts as u32 - 1).min(20)).min(86_400);
+    let delay = base_secs
+        .saturating_mul(1u64 << (attempts as u32 - 1).min(20))
+        .min(86_400);
     let next = now + chrono::Duration::seconds(delay as i64);
     let status = if give_up { "failed" } else { "retrying" };
     let error: String = error.chars().take(500).collect();
     db::write_tx(conn, |conn| {
-        let n = diesel::update(ob::table.filter(ob::id.eq(row.id)).filter(ob::lease_owner.eq(owner)))
-            .set((
-                ob::status.eq(status),
-                ob::attempts.eq(attempts),
-                ob::next_attempt_at.eq(db::to_db(next)),
-                ob::lease_owner.eq(None::<String>),
-                ob::lease_until.eq(None::<NaiveDateTime>),
-                ob::last_error.eq(&error),
-            ))
-            .execute(conn)?;
+        let n = diesel::update(
+            ob::table
+                .filter(ob::id.eq(row.id))
+                .filter(ob::lease_owner.eq(owner)),
+        )
+        .set((
+            ob::status.eq(status),
+            ob::attempts.eq(attempts),
+            ob::next_attempt_at.eq(db::to_db(next)),
+            ob::lease_owner.eq(None::<String>),
+            ob::lease_until.eq(None::<NaiveDateTime>),
+            ob::last_error.eq(&error),
+        ))
+        .execute(conn)?;
         if n > 0
             && let Some(letter) = row.letter_id
         {
             diesel::update(al::table.filter(al::id.eq(letter)))
-                .set((al::delivery_status.eq(status), al::attempts.eq(attempts), al::last_error.eq(&error)))
+                .set((
+                    al::delivery_status.eq(status),
+                    al::attempts.eq(attempts),
+                    al::last_error.eq(&error),
+                ))
                 .execute(conn)?;
         }
         Ok(())
@@ -186,19 +222,36 @@ pub fn mark_failed(
 
 /// Gives back the leases a stopping process still holds, so another takes over at once.
 pub fn release(conn: &mut DbConn, owner: &str) -> AppResult<usize> {
-    Ok(diesel::update(ob::table.filter(ob::lease_owner.eq(owner)).filter(ob::status.ne("sent")))
-        .set((ob::lease_owner.eq(None::<String>), ob::lease_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)?)
+    Ok(diesel::update(
+        ob::table
+            .filter(ob::lease_owner.eq(owner))
+            .filter(ob::status.ne("sent")),
+    )
+    .set((
+        ob::lease_owner.eq(None::<String>),
+        ob::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?)
 }
 
 /// Messages waiting to be sent (for metrics and the sweep's report).
 pub fn backlog(conn: &mut DbConn) -> AppResult<i64> {
-    Ok(ob::table.filter(ob::status.eq_any(["pending", "retrying"])).count().get_result(conn)?)
+    Ok(ob::table
+        .filter(ob::status.eq_any(["pending", "retrying"]))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Gives back the leases on these messages.
 pub fn release_ids(conn: &mut DbConn, owner: &str, ids: &[i64]) -> AppResult<usize> {
-    Ok(diesel::update(ob::table.filter(ob::lease_owner.eq(owner)).filter(ob::id.eq_any(ids)))
-        .set((ob::lease_owner.eq(None::<String>), ob::lease_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)?)
+    Ok(diesel::update(
+        ob::table
+            .filter(ob::lease_owner.eq(owner))
+            .filter(ob::id.eq_any(ids)),
+    )
+    .set((
+        ob::lease_owner.eq(None::<String>),
+        ob::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?)
 }

@@ -13,6 +13,7 @@ use super::outbox::{self, NewMessage};
 use crate::db::schema::{dossier_alerts as da, dossiers as d, offices, procedures, users};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
+use crate::domain::calendars::Calendars;
 use crate::error::AppResult;
 use crate::mail::{self, DigestLine};
 
@@ -44,12 +45,17 @@ fn exclusive(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
 
 /// One sweep. Each batch is its own transaction, so a crash loses at most the batch in hand
 /// (which the next sweep redoes) and never half of one.
-pub fn sweep(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSettings, now: DateTime<Utc>) -> AppResult<SweepReport> {
+pub fn sweep(
+    conn: &mut DbConn,
+    cals: &Calendars,
+    s: &SweepSettings,
+    now: DateTime<Utc>,
+) -> AppResult<SweepReport> {
     let mut report = SweepReport::default();
     loop {
         let n = db::write_tx(conn, |c| {
             exclusive(c)?;
-            apologise_for_overdue(c, cal, s, now)
+            apologise_for_overdue(c, cals, s, now)
         })?;
         report.letters += n;
         if n < BATCH as usize {
@@ -58,13 +64,13 @@ pub fn sweep(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSettings, now: D
     }
     let (escalated, digests) = db::write_tx(conn, |c| {
         exclusive(c)?;
-        escalate(c, cal, now)
+        escalate(c, cals.default_calendar(), now)
     })?;
     report.escalated = escalated;
     report.digests += digests;
     let (warned, digests) = db::write_tx(conn, |c| {
         exclusive(c)?;
-        warn_due_soon(c, cal, s, now)
+        warn_due_soon(c, cals, s, now)
     })?;
     report.warned = warned;
     report.digests += digests;
@@ -73,7 +79,12 @@ pub fn sweep(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSettings, now: D
 
 /// Dossiers past their deadline, clock running, re-appointment unused: the automatic letter
 /// (default reason, new date `apology.extension` from now), its email, and the missed duty.
-fn apologise_for_overdue(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSettings, now: DateTime<Utc>) -> AppResult<usize> {
+fn apologise_for_overdue(
+    conn: &mut DbConn,
+    cals: &Calendars,
+    s: &SweepSettings,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
     let overdue: Vec<Dossier> = d::table
         .filter(d::status.eq_any(RUNNING))
         .filter(d::due_at.lt(db::to_db(now)))
@@ -83,15 +94,22 @@ fn apologise_for_overdue(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSett
         .select(Dossier::as_select())
         .load(conn)?;
     for dossier in &overdue {
+        let cal = cals.for_office(&dossier.office_code);
         let new_due_at = cal.due_at(now, s.apology_extension);
         let number = create_letter(
             conn,
             cal,
             dossier,
-            LetterInput { reason: mail::DEFAULT_REASON, new_due_at, automatic: true, missed_duty: true, at: now },
+            LetterInput {
+                reason: mail::DEFAULT_REASON,
+                new_due_at,
+                automatic: true,
+                missed_duty: true,
+                at: now,
+            },
         )?;
         diesel::update(d::table.filter(d::id.eq(dossier.id)))
-            .set((d::version.eq(d::version + 1), d::updated_at.eq(db::to_db(now))))
+            .set(d::version.eq(d::version + 1))
             .execute(conn)?;
         let status = dossier.status()?;
         dossiers::append_event(
@@ -119,60 +137,109 @@ fn apologise_for_overdue(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSett
 
 /// Late again after the single re-appointment: no second letter, the agency's supervisors are
 /// alerted instead, once per lateness (the deadline passed is the key).
-fn escalate(conn: &mut DbConn, cal: &WorkingCalendar, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
+fn escalate(
+    conn: &mut DbConn,
+    cal: &WorkingCalendar,
+    now: DateTime<Utc>,
+) -> AppResult<(usize, usize)> {
     let now_db = db::to_db(now);
     let late: Vec<Dossier> = d::table
         .filter(d::status.eq_any(RUNNING))
         .filter(d::reappointment_used.eq(true))
         .filter(d::due_at.lt(now_db))
-        .filter(d::rescheduled_due_at.is_null().or(d::rescheduled_due_at.lt(now_db)))
+        .filter(
+            d::rescheduled_due_at
+                .is_null()
+                .or(d::rescheduled_due_at.lt(now_db)),
+        )
         // Not already escalated for the later of its two deadlines.
         .filter(diesel::dsl::not(diesel::dsl::exists(
             da::table
                 .filter(da::dossier_id.eq(d::id))
                 .filter(da::kind.eq("escalation"))
                 .filter(da::due_at.ge(d::due_at))
-                .filter(d::rescheduled_due_at.is_null().or(da::due_at.ge(d::rescheduled_due_at.assume_not_null()))),
+                .filter(
+                    d::rescheduled_due_at
+                        .is_null()
+                        .or(da::due_at.ge(d::rescheduled_due_at.assume_not_null())),
+                ),
         )))
         .select(Dossier::as_select())
         .load(conn)?;
     let mut fresh = Vec::new();
     for dossier in late {
-        let key = dossier.rescheduled_due_at.map_or(dossier.due_at, |r| r.max(dossier.due_at));
+        let key = dossier
+            .rescheduled_due_at
+            .map_or(dossier.due_at, |r| r.max(dossier.due_at));
         if record_alert(conn, &dossier, "escalation", key, now)? {
             fresh.push((dossier, key));
         }
     }
-    let digests = send_digests(conn, cal, &fresh, &["supervisor"], "escalation", now, mail::escalation_digest)?;
+    let digests = send_digests(
+        conn,
+        cal,
+        &fresh,
+        &["supervisor"],
+        "escalation",
+        now,
+        mail::escalation_digest,
+    )?;
     Ok((fresh.len(), digests))
 }
 
 /// Dossiers whose deadline comes within `deadlines.due_soon`: one digest per agency, each
 /// dossier once per deadline.
-fn warn_due_soon(conn: &mut DbConn, cal: &WorkingCalendar, s: &SweepSettings, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
-    let horizon = cal.due_at(now, s.due_soon);
+fn warn_due_soon(
+    conn: &mut DbConn,
+    cals: &Calendars,
+    s: &SweepSettings,
+    now: DateTime<Utc>,
+) -> AppResult<(usize, usize)> {
+    // The furthest horizon of any office's hours; each dossier is then judged by its own.
+    let horizon = cals.all().map(|c| c.due_at(now, s.due_soon)).max().unwrap_or(now);
     let soon: Vec<Dossier> = d::table
         .filter(d::status.eq_any(RUNNING))
         .filter(d::due_at.ge(db::to_db(now)))
         .filter(d::due_at.le(db::to_db(horizon)))
         .filter(diesel::dsl::not(diesel::dsl::exists(
-            da::table.filter(da::dossier_id.eq(d::id)).filter(da::kind.eq("due_soon")).filter(da::due_at.eq(d::due_at)),
+            da::table
+                .filter(da::dossier_id.eq(d::id))
+                .filter(da::kind.eq("due_soon"))
+                .filter(da::due_at.eq(d::due_at)),
         )))
         .select(Dossier::as_select())
         .load(conn)?;
     let mut fresh = Vec::new();
     for dossier in soon {
+        let own_horizon = cals.for_office(&dossier.office_code).due_at(now, s.due_soon);
+        if db::from_db(dossier.due_at) > own_horizon {
+            continue;
+        }
         if record_alert(conn, &dossier, "due_soon", dossier.due_at, now)? {
             let due = dossier.due_at;
             fresh.push((dossier, due));
         }
     }
-    let digests = send_digests(conn, cal, &fresh, &["officer", "supervisor"], "due_soon", now, mail::due_soon_digest)?;
+    let digests = send_digests(
+        conn,
+        cals.default_calendar(),
+        &fresh,
+        &["officer", "supervisor"],
+        "due_soon",
+        now,
+        mail::due_soon_digest,
+    )?;
     Ok((fresh.len(), digests))
 }
 
 /// Records that the sweep acted on this dossier for this deadline; false if it had already.
-fn record_alert(conn: &mut DbConn, dossier: &Dossier, kind: &str, key: NaiveDateTime, now: DateTime<Utc>) -> AppResult<bool> {
+fn record_alert(
+    conn: &mut DbConn,
+    dossier: &Dossier,
+    kind: &str,
+    key: NaiveDateTime,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let seen: i64 = da::table
         .filter(da::dossier_id.eq(dossier.id))
         .filter(da::kind.eq(kind))
@@ -206,7 +273,10 @@ fn send_digests(
 ) -> AppResult<usize> {
     let mut by_office: BTreeMap<&str, Vec<&(Dossier, NaiveDateTime)>> = BTreeMap::new();
     for item in items {
-        by_office.entry(item.0.responsible_office_code.as_str()).or_default().push(item);
+        by_office
+            .entry(item.0.responsible_office_code.as_str())
+            .or_default()
+            .push(item);
     }
     let run = uuid::Uuid::now_v7();
     let mut sent = 0;
@@ -221,14 +291,21 @@ fn send_digests(
         if recipients.is_empty() {
             continue;
         }
-        let agency: String = offices::table.filter(offices::code.eq(office)).select(offices::name).first(conn)?;
+        let agency: String = offices::table
+            .filter(offices::code.eq(office))
+            .select(offices::name)
+            .first(conn)?;
         let mut lines = Vec::with_capacity(list.len());
         for (dossier, key) in list {
             let procedure_name: String = procedures::table
                 .filter(procedures::code.eq(&dossier.procedure_code))
                 .select(procedures::name)
                 .first(conn)?;
-            lines.push(DigestLine { code: dossier.code.clone(), procedure_name, due_at: db::from_db(*key) });
+            lines.push(DigestLine {
+                code: dossier.code.clone(),
+                procedure_name,
+                due_at: db::from_db(*key),
+            });
         }
         let email = render(&agency, &lines, cal.timezone());
         for to in recipients {

@@ -68,13 +68,15 @@ CREATE TABLE dossiers (
     processing_unit         TEXT NOT NULL,
     paused_secs             BIGINT NOT NULL DEFAULT 0,
     version                 INTEGER NOT NULL DEFAULT 1,
-    updated_at              TIMESTAMP NOT NULL,
+    -- When it was resolved, rejected, withdrawn or stopped (reports count periods by it).
+    closed_at               TIMESTAMP,
     UNIQUE (office_code, day, seq)
 );
 -- Lists and reports per receiving office and period.
 CREATE INDEX dossiers_office_received_idx ON dossiers (office_code, received_at);
 CREATE INDEX dossiers_received_idx ON dossiers (received_at);
 CREATE INDEX dossiers_resolved_idx ON dossiers (resolved_at);
+CREATE INDEX dossiers_closed_idx ON dossiers (closed_at);
 CREATE INDEX dossiers_procedure_idx ON dossiers (procedure_code, received_at);
 -- The sweep and the overdue report: open dossiers by deadline, only the open ones indexed.
 CREATE INDEX dossiers_open_due_idx ON dossiers (due_at)

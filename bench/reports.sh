@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Reports at a province's scale: loads N dossiers (default 1,000,000, over three years) with
+# `motcua demo` into a fresh database, then prints the latency (median and p95 of 20 runs) of
+# the overdue report for one office and for the whole province, and a one-year form-06
+# summary grouped by field.
+#
+#   bench/reports.sh [N]                 # PostgreSQL at $MOTCUA_BENCH_PG (default local postgres)
+#   MOTCUA_BENCH_BACKEND=sqlite bench/reports.sh [N]
+#   MOTCUA_BENCH_PROFILE=debug ...       # skip the release build (figures are then pessimistic)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n=${1:-1000000}
+backend=${MOTCUA_BENCH_BACKEND:-postgres}
+profile=${MOTCUA_BENCH_PROFILE:-release}
+port=${MOTCUA_BENCH_PORT:-18080}
+target=${CARGO_TARGET_DIR:-target}
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [ "$profile" = release ]; then cargo build --release --quiet; else cargo build --quiet; fi
+bin="$target/$profile/motcua"
+
+if [ "$backend" = postgres ]; then
+  admin=${MOTCUA_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
+  db=motcua_bench_reports
+  psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  export MOTCUA__DATABASE__URL="${admin%/*}/$db"
+else
+  export MOTCUA__DATABASE__URL="sqlite://$work/bench.db"
+fi
+export MOTCUA__SERVER__BIND="127.0.0.1:$port"
+export MOTCUA__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret"
+export MOTCUA__JOBS__SWEEP_INTERVAL_SECS=86400
+export MOTCUA__LOG__LEVEL=warn
+
+echo "loading $n dossiers into $backend ($profile build)…"
+"$bin" demo --dossiers "$n" --years 3
+if [ "$backend" = postgres ]; then psql "$MOTCUA__DATABASE__URL" -qc "ANALYZE"; fi
+
+"$bin" serve & server=$!
+for _ in $(seq 1 100); do curl -fs "localhost:$port/readyz" >/dev/null && break; sleep 0.2; done
+token=$(curl -fs "localhost:$port/api/v1/auth/token" -H 'content-type: application/json' \
+  -d '{"username":"admin.demo","password":"motcua-demo-2026"}' | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+
+year_end=$(date +%Y-%m-%d)
+year_start=$(date -d "$year_end - 1 year + 1 day" +%Y-%m-%d)
+
+measure() { # name path
+  local times=()
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" "localhost:$port$2" # warm-up
+  for _ in $(seq 1 20); do
+    times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "localhost:$port$2")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v name="$1" '{ t[NR] = $1 * 1000 } END {
+    printf "%-40s median %8.1f ms   p95 %8.1f ms\n", name, t[int((NR + 1) / 2)], t[int(NR * 0.95 + 0.5)] }'
+}
+
+echo "backend: $backend, dossiers: $n, machine: $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+measure "overdue report, one office" "/api/v1/reports/overdue?office=000.00.24.H57"
+measure "overdue report, whole province" "/api/v1/reports/overdue"
+measure "summary, one year, by field" "/api/v1/reports/summary?from=$year_start&to=$year_end&group_by=field"
+measure "summary, one year, by office" "/api/v1/reports/summary?from=$year_start&to=$year_end&group_by=office"

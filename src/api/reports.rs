@@ -1,0 +1,564 @@
+//! Supervisors' reports: the overdue list, form 06 statistics, per-agency step timeliness; JSON
+//! or CSV (`Accept: text/csv` or `?format=csv`, UTF-8 with BOM so Excel reads Vietnamese).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::dossiers::scope;
+use super::{AppState, Query};
+use crate::authz::{Caller, Permission, Scope};
+use crate::db::{self, from_db};
+use crate::error::{AppError, AppResult};
+use crate::store::reports::{self, GroupBy, OverdueFilter, SummaryCounts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
+    match format {
+        Some(f) => f == Format::Csv,
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|m| m.trim().starts_with("text/csv"))),
+    }
+}
+
+/// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; CRLF lines;
+/// a byte-order mark first so that Excel opens it as UTF-8.
+pub fn csv(header_row: &[&str], rows: &[Vec<String>]) -> String {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    }
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        &header_row
+            .iter()
+            .map(|h| field(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&r.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_response(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
+        .body(body)
+}
+
+/// The caller's scope, refusing an `office` filter outside it.
+async fn report_scope(
+    state: &web::Data<AppState>,
+    caller: Caller,
+    office: Option<String>,
+) -> AppResult<Scope> {
+    caller.require(Permission::Report)?;
+    let scope = state.db(move |conn| scope(conn, &caller)).await?;
+    if let Some(o) = office
+        && !scope.contains(&o)
+    {
+        return Err(AppError::Forbidden(format!(
+            "office {o} is outside your reporting scope"
+        )));
+    }
+    Ok(scope)
+}
+
+/// Local calendar dates [from, to] as UTC instants [start of from, start of the day after to).
+fn period(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+    if to < from {
+        return Err(AppError::field("to", "must not be before from"));
+    }
+    if (to - from).num_days() > 3700 {
+        return Err(AppError::field(
+            "to",
+            "the period may span at most ten years",
+        ));
+    }
+    let tz = state.calendar().timezone();
+    let midnight = |d: NaiveDate, field: &str| -> AppResult<DateTime<Utc>> {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| AppError::field(field, "is out of range"))
+    };
+    let end = to
+        .succ_opt()
+        .ok_or_else(|| AppError::field("to", "is out of range"))?;
+    Ok((midnight(from, "from")?, midnight(end, "to")?))
+}
+
+fn pct(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 * 10_000.0 / whole as f64).round() / 100.0
+    }
+}
+
+// ---- overdue ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    pub office: Option<String>,
+    pub procedure: Option<String>,
+    pub as_of: Option<DateTime<FixedOffset>>,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverdueItem {
+    pub code: String,
+    pub procedure_code: String,
+    pub office_code: String,
+    pub responsible_office_code: String,
+    pub received_at: DateTime<FixedOffset>,
+    pub due_at: DateTime<FixedOffset>,
+    pub rescheduled_due_at: Option<DateTime<FixedOffset>>,
+    pub overdue_working_days: u32,
+    pub apology_letter_status: Option<String>,
+    pub reappointment_used: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgencyTotal {
+    pub office_code: String,
+    pub total: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OverdueReport {
+    pub as_of: DateTime<FixedOffset>,
+    pub total: usize,
+    pub items: Vec<OverdueItem>,
+    pub by_agency: Vec<AgencyTotal>,
+}
+
+/// `GET /api/v1/reports/overdue`.
+pub async fn overdue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<OverdueQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let scope = report_scope(&state, caller, q.office.clone()).await?;
+    let now = db::now();
+    let as_of = q.as_of.map(|t| t.to_utc()).unwrap_or(now);
+    if as_of > now + chrono::Duration::seconds(5) {
+        return Err(AppError::field("as_of", "must not be in the future"));
+    }
+    let filter = OverdueFilter {
+        office: q.office,
+        procedure: q.procedure,
+        as_of,
+        current: now - as_of < chrono::Duration::seconds(60),
+    };
+    let rows = state
+        .db(move |conn| reports::overdue(conn, &scope, &filter))
+        .await?;
+    let cals = state.calendars();
+    let mut items: Vec<OverdueItem> = rows
+        .into_iter()
+        .map(|r| OverdueItem {
+            overdue_working_days: cals.for_office(&r.office_code).working_days_overdue(from_db(r.due_at), as_of),
+            code: r.code,
+            procedure_code: r.procedure_code,
+            office_code: r.office_code,
+            responsible_office_code: r.responsible_office_code,
+            received_at: state.local(from_db(r.received_at)),
+            due_at: state.local(from_db(r.due_at)),
+            rescheduled_due_at: r.rescheduled_due_at.map(|t| state.local(from_db(t))),
+            apology_letter_status: r.letter_status,
+            reappointment_used: r.reappointment_used,
+        })
+        .collect();
+    // Most overdue first; the database ordered by deadline, which working days follow.
+    items.sort_by(|a, b| {
+        b.overdue_working_days
+            .cmp(&a.overdue_working_days)
+            .then(a.due_at.cmp(&b.due_at))
+            .then(a.code.cmp(&b.code))
+    });
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &items {
+        *per.entry(i.responsible_office_code.clone()).or_default() += 1;
+    }
+    let report = OverdueReport {
+        as_of: state.local(as_of),
+        total: items.len(),
+        by_agency: per
+            .into_iter()
+            .map(|(office_code, total)| AgencyTotal { office_code, total })
+            .collect(),
+        items,
+    };
+    if wants_csv(&req, q.format) {
+        let rows: Vec<Vec<String>> = report
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.code.clone(),
+                    i.procedure_code.clone(),
+                    i.office_code.clone(),
+                    i.responsible_office_code.clone(),
+                    i.received_at.to_rfc3339(),
+                    i.due_at.to_rfc3339(),
+                    i.rescheduled_due_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_default(),
+                    i.overdue_working_days.to_string(),
+                    i.apology_letter_status.clone().unwrap_or_default(),
+                    i.reappointment_used.to_string(),
+                ]
+            })
+            .collect();
+        let head = [
+            "code",
+            "procedure_code",
+            "office_code",
+            "responsible_office_code",
+            "received_at",
+            "due_at",
+            "rescheduled_due_at",
+            "overdue_working_days",
+            "apology_letter_status",
+            "reappointment_used",
+        ];
+        return Ok(csv_response("overdue", csv(&head, &rows)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+// ---- summary (form 06) ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: Option<GroupBy>,
+    pub format: Option<Format>,
+}
+
+/// One row of form 06.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SummaryRow {
+    pub group: String,
+    pub group_name: Option<String>,
+    pub carried_over: i64,
+    pub received_online: i64,
+    pub received_offline: i64,
+    pub received_total: i64,
+    pub resolved_total: i64,
+    pub resolved_early: i64,
+    pub resolved_on_time: i64,
+    pub resolved_late: i64,
+    pub early_pct: f64,
+    pub on_time_pct: f64,
+    pub late_pct: f64,
+    pub open_total: i64,
+    pub open_on_track: i64,
+    pub open_overdue: i64,
+    pub awaiting_supplement: i64,
+    pub withdrawn: i64,
+    pub rejected: i64,
+    pub stopped: i64,
+}
+
+impl SummaryRow {
+    fn from_counts(c: SummaryCounts) -> Self {
+        let mut r = SummaryRow {
+            group: c.grp,
+            group_name: c.grp_name,
+            carried_over: c.carried_over,
+            received_online: c.received_online,
+            received_offline: c.received_offline,
+            resolved_total: c.resolved_total,
+            resolved_early: c.resolved_early,
+            resolved_on_time: c.resolved_on_time,
+            resolved_late: c.resolved_late,
+            open_total: c.open_total,
+            open_overdue: c.open_overdue,
+            awaiting_supplement: c.awaiting_supplement,
+            withdrawn: c.withdrawn,
+            rejected: c.rejected,
+            stopped: c.stopped,
+            ..SummaryRow::default()
+        };
+        r.derive();
+        r
+    }
+
+    /// The totals and percentages that follow from the counts.
+    fn derive(&mut self) {
+        self.received_total = self.carried_over + self.received_online + self.received_offline;
+        self.open_on_track = self.open_total - self.open_overdue;
+        self.early_pct = pct(self.resolved_early, self.resolved_total);
+        self.on_time_pct = pct(self.resolved_on_time, self.resolved_total);
+        self.late_pct = pct(self.resolved_late, self.resolved_total);
+    }
+
+    fn add(&mut self, o: &SummaryRow) {
+        self.carried_over += o.carried_over;
+        self.received_online += o.received_online;
+        self.received_offline += o.received_offline;
+        self.resolved_total += o.resolved_total;
+        self.resolved_early += o.resolved_early;
+        self.resolved_on_time += o.resolved_on_time;
+        self.resolved_late += o.resolved_late;
+        self.open_total += o.open_total;
+        self.open_overdue += o.open_overdue;
+        self.awaiting_supplement += o.awaiting_supplement;
+        self.withdrawn += o.withdrawn;
+        self.rejected += o.rejected;
+        self.stopped += o.stopped;
+    }
+
+    const COLUMNS: [&'static str; 20] = [
+        "group",
+        "group_name",
+        "carried_over",
+        "received_online",
+        "received_offline",
+        "received_total",
+        "resolved_total",
+        "resolved_early",
+        "resolved_on_time",
+        "resolved_late",
+        "early_pct",
+        "on_time_pct",
+        "late_pct",
+        "open_total",
+        "open_on_track",
+        "open_overdue",
+        "awaiting_supplement",
+        "withdrawn",
+        "rejected",
+        "stopped",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let n = |v: i64| v.to_string();
+        let p = |v: f64| format!("{v:.2}");
+        vec![
+            self.group.clone(),
+            self.group_name.clone().unwrap_or_default(),
+            n(self.carried_over),
+            n(self.received_online),
+            n(self.received_offline),
+            n(self.received_total),
+            n(self.resolved_total),
+            n(self.resolved_early),
+            n(self.resolved_on_time),
+            n(self.resolved_late),
+            p(self.early_pct),
+            p(self.on_time_pct),
+            p(self.late_pct),
+            n(self.open_total),
+            n(self.open_on_track),
+            n(self.open_overdue),
+            n(self.awaiting_supplement),
+            n(self.withdrawn),
+            n(self.rejected),
+            n(self.stopped),
+        ]
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: GroupBy,
+    pub rows: Vec<SummaryRow>,
+    pub total: SummaryRow,
+}
+
+/// `GET /api/v1/reports/summary?from=&to=&group_by=`.
+pub async fn summary(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<SummaryQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let scope = report_scope(&state, caller, None).await?;
+    let (from, to) = period(&state, q.from, q.to)?;
+    let group = q.group_by.unwrap_or(GroupBy::Office);
+    let counts = state
+        .db(move |conn| reports::summary(conn, &scope, from, to, group))
+        .await?;
+    let rows: Vec<SummaryRow> = counts.into_iter().map(SummaryRow::from_counts).collect();
+    let mut total = SummaryRow {
+        group: "total".into(),
+        group_name: Some("Tổng số".into()),
+        ..SummaryRow::default()
+    };
+    for r in &rows {
+        total.add(r);
+    }
+    total.derive();
+    if wants_csv(&req, q.format) {
+        let mut cells: Vec<Vec<String>> = rows.iter().map(SummaryRow::cells).collect();
+        cells.push(total.cells());
+        return Ok(csv_response(
+            &format!("form06-{}-{}", q.from, q.to),
+            csv(&SummaryRow::COLUMNS, &cells),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(SummaryReport {
+        from: q.from,
+        to: q.to,
+        group_by: group,
+        rows,
+        total,
+    }))
+}
+
+// ---- steps (per-agency timeliness) ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepsQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepRow {
+    pub office_code: String,
+    pub office_name: Option<String>,
+    pub completed: i64,
+    pub early: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub early_pct: f64,
+    pub on_time_pct: f64,
+    pub late_pct: f64,
+    pub open_overdue: i64,
+}
+
+/// `GET /api/v1/reports/steps?from=&to=`: each agency's handled steps by verdict.
+pub async fn steps(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<StepsQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let scope = report_scope(&state, caller, None).await?;
+    let (from, to) = period(&state, q.from, q.to)?;
+    let counts = state
+        .db(move |conn| reports::steps(conn, &scope, from, to))
+        .await?;
+    let rows: Vec<StepRow> = counts
+        .into_iter()
+        .map(|c| StepRow {
+            early_pct: pct(c.early, c.completed),
+            on_time_pct: pct(c.on_time, c.completed),
+            late_pct: pct(c.late, c.completed),
+            office_code: c.office_code,
+            office_name: c.office_name,
+            completed: c.completed,
+            early: c.early,
+            on_time: c.on_time,
+            late: c.late,
+            open_overdue: c.open_overdue,
+        })
+        .collect();
+    if wants_csv(&req, q.format) {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.office_code.clone(),
+                    r.office_name.clone().unwrap_or_default(),
+                    r.completed.to_string(),
+                    r.early.to_string(),
+                    r.on_time.to_string(),
+                    r.late.to_string(),
+                    format!("{:.2}", r.early_pct),
+                    format!("{:.2}", r.on_time_pct),
+                    format!("{:.2}", r.late_pct),
+                    r.open_overdue.to_string(),
+                ]
+            })
+            .collect();
+        let head = [
+            "office_code",
+            "office_name",
+            "completed",
+            "early",
+            "on_time",
+            "late",
+            "early_pct",
+            "on_time_pct",
+            "late_pct",
+            "open_overdue",
+        ];
+        return Ok(csv_response(
+            &format!("steps-{}-{}", q.from, q.to),
+            csv(&head, &cells),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": q.from, "to": q.to, "rows": rows })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_as_rfc_4180_says_with_a_bom() {
+        let out = csv(
+            &["a", "b"],
+            &[
+                vec!["x,y".into(), "say \"hi\"".into()],
+                vec!["Hồ sơ\nmới".into(), "".into()],
+            ],
+        );
+        assert_eq!(
+            out,
+            "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"Hồ sơ\nmới\",\r\n"
+        );
+    }
+
+    #[test]
+    fn percentages_are_of_resolved_to_two_decimals() {
+        assert_eq!(pct(1, 3), 33.33);
+        assert_eq!(pct(2, 3), 66.67);
+        assert_eq!(pct(0, 0), 0.0);
+        assert_eq!(pct(5519, 10000), 55.19);
+    }
+}

@@ -1,0 +1,290 @@
+//! Supervisors' reports (Circular 01/2020/TT-VPCP form 06, the overdue list, per-agency step
+//! timeliness), aggregated in the database so they stay fast over millions of dossiers.
+//!
+//! Period bounds arrive as UTC instants (the office day boundaries are computed in Rust). A
+//! dossier's state at an instant is what its history says: `closed_at` is the instant of its
+//! terminal event, and the status at an instant is the last event's status before it.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use crate::authz::Scope;
+use crate::db::{self, DbConn};
+use crate::domain::codes::OfficeCode;
+use crate::error::{AppError, AppResult};
+
+/// What the form-06 rows are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Office,
+    Field,
+    Procedure,
+    Channel,
+}
+
+impl GroupBy {
+    fn key(self) -> &'static str {
+        match self {
+            GroupBy::Office => "d.office_code",
+            GroupBy::Field => "p.field",
+            GroupBy::Procedure => "d.procedure_code",
+            GroupBy::Channel => "d.channel",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            GroupBy::Office => "o.name",
+            GroupBy::Field => "p.field",
+            GroupBy::Procedure => "p.name",
+            GroupBy::Channel => "d.channel",
+        }
+    }
+}
+
+/// The counts of one form-06 row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, QueryableByName)]
+pub struct SummaryCounts {
+    #[diesel(sql_type = Text)]
+    pub grp: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub grp_name: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub carried_over: i64,
+    #[diesel(sql_type = BigInt)]
+    pub received_online: i64,
+    #[diesel(sql_type = BigInt)]
+    pub received_offline: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_total: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_early: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    pub resolved_late: i64,
+    #[diesel(sql_type = BigInt)]
+    pub open_total: i64,
+    #[diesel(sql_type = BigInt)]
+    pub open_overdue: i64,
+    #[diesel(sql_type = BigInt)]
+    pub awaiting_supplement: i64,
+    #[diesel(sql_type = BigInt)]
+    pub withdrawn: i64,
+    #[diesel(sql_type = BigInt)]
+    pub rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    pub stopped: i64,
+}
+
+/// `?` placeholders as the backend wants them (`$1, $2, …` on PostgreSQL).
+fn placeholders(conn: &DbConn, sql: &str) -> String {
+    match conn {
+        DbConn::Sqlite(_) => sql.to_owned(),
+        DbConn::Postgres(_) => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The scope as an SQL condition. Office codes are digits, capitals and dots only (checked
+/// again here), so they can stand in the text as literals.
+fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
+    let Scope::Offices(list) = scope else {
+        return Ok("1 = 1".into());
+    };
+    if list.is_empty() {
+        return Ok("1 = 0".into());
+    }
+    let mut quoted = Vec::with_capacity(list.len());
+    for code in list {
+        let code = OfficeCode::parse(code)
+            .map_err(|_| AppError::Internal(format!("bad office code in scope: {code}")))?;
+        quoted.push(format!("'{}'", code.as_str()));
+    }
+    let set = quoted.join(", ");
+    Ok(format!(
+        "({})",
+        columns
+            .iter()
+            .map(|c| format!("{c} IN ({set})"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    ))
+}
+
+/// The status of dossier `d` just before the instant `prm.t` (the end of the period).
+const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < prm.t ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
+
+/// Form 06 for the period [from, to), grouped; rows in key order.
+pub fn summary(
+    conn: &mut DbConn,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    group: GroupBy,
+) -> AppResult<Vec<SummaryCounts>> {
+    let open_at_end = "(d.closed_at IS NULL OR d.closed_at >= prm.t)";
+    let closed_within = "(d.closed_at >= prm.f AND d.closed_at < prm.t)";
+    let sql = format!(
+        "WITH prm AS (SELECT ? AS f, ? AS t) \
+         SELECT {key} AS grp, MAX({name}) AS grp_name, \
+           COALESCE(SUM(CASE WHEN d.received_at < prm.f THEN 1 ELSE 0 END), 0) AS carried_over, \
+           COALESCE(SUM(CASE WHEN d.received_at >= prm.f AND d.channel = 'online' THEN 1 ELSE 0 END), 0) AS received_online, \
+           COALESCE(SUM(CASE WHEN d.received_at >= prm.f AND d.channel <> 'online' THEN 1 ELSE 0 END), 0) AS received_offline, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') THEN 1 ELSE 0 END), 0) AS resolved_total, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'early' THEN 1 ELSE 0 END), 0) AS resolved_early, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS resolved_on_time, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'late' THEN 1 ELSE 0 END), 0) AS resolved_late, \
+           COALESCE(SUM(CASE WHEN {open_at_end} THEN 1 ELSE 0 END), 0) AS open_total, \
+           COALESCE(SUM(CASE WHEN {open_at_end} AND d.due_at < prm.t AND {STATUS_AT_END} IN ('received', 'processing') THEN 1 ELSE 0 END), 0) AS open_overdue, \
+           COALESCE(SUM(CASE WHEN {open_at_end} AND {STATUS_AT_END} = 'awaiting_supplement' THEN 1 ELSE 0 END), 0) AS awaiting_supplement, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'withdrawn' THEN 1 ELSE 0 END), 0) AS withdrawn, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected, \
+           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'stopped' THEN 1 ELSE 0 END), 0) AS stopped \
+         FROM dossiers d CROSS JOIN prm \
+         JOIN procedures p ON p.code = d.procedure_code \
+         JOIN offices o ON o.code = d.office_code \
+         WHERE d.received_at < prm.t AND (d.closed_at IS NULL OR d.closed_at >= prm.f) AND {scope} \
+         GROUP BY {key} ORDER BY {key}",
+        key = group.key(),
+        name = group.name(),
+        // Form 06 counts what the offices in scope received.
+        scope = scope_sql(scope, &["d.office_code"])?,
+    );
+    let sql = placeholders(conn, &sql);
+    Ok(diesel::sql_query(sql)
+        .bind::<Timestamp, _>(db::to_db(from))
+        .bind::<Timestamp, _>(db::to_db(to))
+        .load(conn)?)
+}
+
+/// One open dossier past its deadline.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OverdueRow {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub procedure_code: String,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = Text)]
+    pub responsible_office_code: String,
+    #[diesel(sql_type = Timestamp)]
+    pub received_at: NaiveDateTime,
+    #[diesel(sql_type = Timestamp)]
+    pub due_at: NaiveDateTime,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub rescheduled_due_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub reappointment_used: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub letter_status: Option<String>,
+}
+
+pub struct OverdueFilter {
+    /// Received by or held by this office.
+    pub office: Option<String>,
+    pub procedure: Option<String>,
+    pub as_of: DateTime<Utc>,
+    /// Whether `as_of` is now: the current status then is the status at `as_of`.
+    pub current: bool,
+}
+
+/// Open dossiers past their deadline as of `as_of`, most overdue first.
+pub fn overdue(conn: &mut DbConn, scope: &Scope, f: &OverdueFilter) -> AppResult<Vec<OverdueRow>> {
+    let status_cond = if f.current {
+        "d.status IN ('received', 'processing')".to_owned()
+    } else {
+        format!(
+            "d.received_at <= prm.t AND (d.closed_at IS NULL OR d.closed_at > prm.t) AND \
+             (SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at <= prm.t \
+              ORDER BY e.at DESC, e.seq DESC LIMIT 1) IN ('received', 'processing')"
+        )
+    };
+    let mut sql = format!(
+        "WITH prm AS (SELECT ? AS t) \
+         SELECT d.code, d.procedure_code, d.office_code, d.responsible_office_code, d.received_at, d.due_at, \
+                d.rescheduled_due_at, d.reappointment_used, al.delivery_status AS letter_status \
+         FROM dossiers d CROSS JOIN prm LEFT JOIN apology_letters al ON al.dossier_id = d.id \
+         WHERE d.due_at < prm.t AND {status_cond} AND {scope}",
+        scope = scope_sql(scope, &["d.office_code", "d.responsible_office_code"])?,
+    );
+    if f.office.is_some() {
+        sql.push_str(" AND (d.office_code = ? OR d.responsible_office_code = ?)");
+    }
+    if f.procedure.is_some() {
+        sql.push_str(" AND d.procedure_code = ?");
+    }
+    sql.push_str(" ORDER BY d.due_at ASC, d.code ASC");
+    let sql = placeholders(conn, &sql);
+    let mut q = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Timestamp, _>(db::to_db(f.as_of));
+    if let Some(o) = &f.office {
+        q = q.bind::<Text, _>(o.clone()).bind::<Text, _>(o.clone());
+    }
+    if let Some(p) = &f.procedure {
+        q = q.bind::<Text, _>(p.clone());
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Per agency: steps finished within the period by verdict, and steps still open and overdue at its end.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct StepCounts {
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub office_name: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub early: i64,
+    #[diesel(sql_type = BigInt)]
+    pub on_time: i64,
+    #[diesel(sql_type = BigInt)]
+    pub late: i64,
+    #[diesel(sql_type = BigInt)]
+    pub open_overdue: i64,
+}
+
+pub fn steps(
+    conn: &mut DbConn,
+    scope: &Scope,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<StepCounts>> {
+    let done = "(s.completed_at >= prm.f AND s.completed_at < prm.t AND s.timeliness IS NOT NULL)";
+    let sql = format!(
+        "WITH prm AS (SELECT ? AS f, ? AS t) \
+         SELECT s.office_code, MAX(o.name) AS office_name, \
+           COALESCE(SUM(CASE WHEN {done} THEN 1 ELSE 0 END), 0) AS completed, \
+           COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'early' THEN 1 ELSE 0 END), 0) AS early, \
+           COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS on_time, \
+           COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS late, \
+           COALESCE(SUM(CASE WHEN s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.t) \
+                             AND s.deadline_at < prm.t THEN 1 ELSE 0 END), 0) AS open_overdue \
+         FROM dossier_steps s CROSS JOIN prm JOIN offices o ON o.code = s.office_code \
+         WHERE s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.f) AND {scope} \
+         GROUP BY s.office_code ORDER BY s.office_code",
+        scope = scope_sql(scope, &["s.office_code"])?,
+    );
+    let sql = placeholders(conn, &sql);
+    Ok(diesel::sql_query(sql)
+        .bind::<Timestamp, _>(db::to_db(from))
+        .bind::<Timestamp, _>(db::to_db(to))
+        .load(conn)?)
+}
