@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -82,7 +82,13 @@ impl Application {
             );
         }
         let keys = TokenKeys::new(&settings.auth, &random_secret());
-        let state = AppState::new(db, settings.clone(), calendar, settings.calendar_setup()?, keys);
+        let state = AppState::new(
+            db,
+            settings.clone(),
+            calendar,
+            settings.calendar_setup()?,
+            keys,
+        );
         let worker = Worker::new(state.clone())
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         if !worker.mailer.is_configured() {
@@ -143,6 +149,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(refuse_control_characters))
             .wrap(cors(&cors_origins))
             .wrap(actix_web::middleware::from_fn(access_log))
             .configure(api::routes)
@@ -178,6 +185,35 @@ fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::Cors
         cors = cors.allowed_origin(origin);
     }
     actix_web::middleware::Condition::new(!origins.is_empty(), cors)
+}
+
+/// Refuses percent-encoded control characters (`%00`–`%1F`, `%7F`) in the path or the query with
+/// 400: no code, date or filter of this API contains one, and PostgreSQL refuses NUL in text
+/// outright, which would otherwise surface as a 500.
+async fn refuse_control_characters(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    fn has_control(s: &str) -> bool {
+        s.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && matches!(
+                    (w[1].to_ascii_uppercase(), w[2].to_ascii_uppercase()),
+                    (b'0' | b'1', b'0'..=b'9' | b'A'..=b'F') | (b'7', b'F')
+                )
+        })
+    }
+    let uri = req.uri();
+    if has_control(uri.path()) || uri.query().is_some_and(has_control) {
+        let refusal = crate::error::AppError::BadRequest(
+            "the path or query contains control characters".into(),
+        );
+        let resp = actix_web::ResponseError::error_response(&refusal);
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// One log line per request (method, path without query, status, duration, request id), the

@@ -456,8 +456,13 @@ impl Settings {
                 .map(|s| parse_session(s))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| ConfigError(format!("{key}: each session is \"HH:MM-HH:MM\"")))?;
-            let settings = CalendarSettings { sessions, ..base.clone() };
-            settings.validate().map_err(|e| ConfigError(format!("{key}: {e}")))?;
+            let settings = CalendarSettings {
+                sessions,
+                ..base.clone()
+            };
+            settings
+                .validate()
+                .map_err(|e| ConfigError(format!("{key}: {e}")))?;
             out.insert(office.to_ascii_uppercase(), settings);
         }
         Ok(out)
@@ -719,13 +724,41 @@ mod tests {
     fn office_sessions_are_checked_and_named() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
-        std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"07:00-11:00\", \"13:00-16:30\"]\n").unwrap();
+        std::fs::write(
+            &f,
+            "[calendar.office_sessions]\nH41 = [\"07:00-11:00\", \"13:00-16:30\"]\n",
+        )
+        .unwrap();
         let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap();
         let setup = s.calendar_setup().unwrap();
         assert_eq!(setup.offices["H41"].sessions.len(), 2);
         std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"7 to 11\"]\n").unwrap();
         let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
-        assert!(err.to_string().contains("calendar.office_sessions.H41"), "{err}");
+        assert!(
+            err.to_string().contains("calendar.office_sessions.H41"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_default_file_holds_the_built_in_defaults() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+        let s = Settings::load_from(&shipped, None, vec![]).unwrap();
+        let d = Settings::default();
+        assert_eq!(s.server.trusted_proxies, d.server.trusted_proxies);
+        assert_eq!(s.server.cors_origins, d.server.cors_origins);
+        assert_eq!(
+            (
+                s.auth.max_failures_per_user,
+                s.auth.max_failures_per_address,
+                s.auth.failure_window_secs
+            ),
+            (
+                d.auth.max_failures_per_user,
+                d.auth.max_failures_per_address,
+                d.auth.failure_window_secs
+            )
+        );
     }
 
     #[test]

@@ -358,7 +358,10 @@ async fn shipped_arrangements_load_once_and_an_admin_decision_stands(backend: Ba
 
 async fn an_office_with_its_own_hours(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
-        s.calendar.office_sessions.insert("H41".into(), vec!["07:00-11:00".into(), "13:00-16:30".into()]);
+        s.calendar.office_sessions.insert(
+            "H41".into(),
+            vec!["07:00-11:00".into(), "13:00-16:30".into()],
+        );
     })
     .await;
     app.office("H40", None).await;
@@ -372,15 +375,23 @@ async fn an_office_with_its_own_hours(backend: Backend) {
                "received_at": "2026-11-16T07:00:00+07:00"})
     };
     // Monday 07:00: H41 opens at 07:00 and counts four hours to 11:00; H40 starts at 07:30.
-    let own = app.post("/api/v1/dossiers", &admin, receipt("P4H", "H41")).await;
+    let own = app
+        .post("/api/v1/dossiers", &admin, receipt("P4H", "H41"))
+        .await;
     assert_eq!(own.status, 201, "{}", own.text);
     assert_eq!(own.body["due_at"], "2026-11-16T11:00:00+07:00");
-    let default = app.post("/api/v1/dossiers", &admin, receipt("P4H0", "H40")).await;
+    let default = app
+        .post("/api/v1/dossiers", &admin, receipt("P4H0", "H40"))
+        .await;
     assert_eq!(default.body["due_at"], "2026-11-16T11:30:00+07:00");
     let calc = app
         .get("/api/v1/calendar/deadline?start=2026-11-16T15:00:00%2B07:00&amount=2&unit=working_hours&office=H41", &admin)
         .await;
-    assert_eq!(calc.body["due_at"], "2026-11-17T07:30:00+07:00", "{}", calc.text);
+    assert_eq!(
+        calc.body["due_at"], "2026-11-17T07:30:00+07:00",
+        "{}",
+        calc.text
+    );
 }
 
 both_backends!(

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::dossiers::{dossier_response, scope, view};
 use super::procedures::{ProcessingTimeInput, processing_time};
-use super::{AppState, idempotency_key, parse_json};
+use super::{AppState, RawBody, idempotency_key, parse_json};
 use crate::authz::{Caller, Permission};
 use crate::db;
 use crate::domain::codes::OfficeCode;
@@ -228,7 +228,7 @@ pub async fn act(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    bytes: web::Bytes,
+    RawBody(bytes): RawBody,
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::ReadStaff)?;
     let (code, action_name) = path.into_inner();
@@ -260,7 +260,8 @@ pub async fn act(
     let stored = state
         .db(move |conn| {
             // Deadlines count in the receiving office's hours (its code opens the dossier code).
-            let office = crate::domain::codes::DossierCode::parse(&code).map(|c| c.office.to_string());
+            let office =
+                crate::domain::codes::DossierCode::parse(&code).map(|c| c.office.to_string());
             let cals = st.current_calendar(conn)?;
             let cal = match &office {
                 Some(o) => cals.for_office(o).clone(),

@@ -312,7 +312,10 @@ pub async fn receive(
     let st = state.clone();
     let stored = state
         .db(move |conn| {
-            let cal = st.current_calendar(conn)?.for_office(&new.office_code).clone();
+            let cal = st
+                .current_calendar(conn)?
+                .for_office(&new.office_code)
+                .clone();
             idempotency::run_once(conn, key.as_ref(), |conn| {
                 let d = dossiers::receive(conn, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);
@@ -359,7 +362,14 @@ pub async fn get(
             let steps = dossiers::steps(conn, d.id)?;
             let letters = letters::for_dossier(conn, d.id)?;
             let cals = st.calendars();
-            view(&st, cals.for_office(&d.office_code), d, steps, letters, db::now())
+            view(
+                &st,
+                cals.for_office(&d.office_code),
+                d,
+                steps,
+                letters,
+                db::now(),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -380,6 +390,15 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+/// An `office` filter must be an office code (it may name an office that does not exist).
+fn office_filter(field: &str, value: Option<&str>, e: &mut Errors) {
+    if let Some(code) = value
+        && let Err(m) = OfficeCode::parse(code)
+    {
+        e.add(field, m);
+    }
 }
 
 /// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
@@ -426,6 +445,8 @@ pub async fn list(
     }
     let mut e = Errors::default();
     let text = e.opt_line("q", q.q.as_deref(), 100);
+    office_filter("office", q.office.as_deref(), &mut e);
+    e.opt_line("procedure", q.procedure.as_deref(), 50);
     if !e.is_empty() {
         return Err(AppError::Validation(e.0));
     }
@@ -621,6 +642,11 @@ pub async fn all_letters(
             "delivery_status",
             "must be pending, retrying, sent, failed or print",
         ));
+    }
+    let mut e = Errors::default();
+    office_filter("office", q.office.as_deref(), &mut e);
+    if !e.is_empty() {
+        return Err(AppError::Validation(e.0));
     }
     let filter = LetterFilter {
         delivery_status: q.delivery_status,

@@ -169,15 +169,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
+        let bytes = RawBody::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            let RawBody(body) = bytes.await?;
+            parse_json(&body)
+        })
+    }
+}
+
+/// The request body as bytes, size-limited like every body, its errors as problem+json
+/// (`web::Bytes` answers a plain-text 413).
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.server.max_body_bytes)
             .unwrap_or(64 * 1024);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !content_type_ok {
-                return Err(AppError::UnsupportedMediaType);
-            }
             let body = bytes.await.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
@@ -187,7 +204,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictJson<T> {
                     AppError::BadRequest(format!("cannot read the request body: {e}"))
                 }
             })?;
-            parse_json(&body)
+            Ok(RawBody(body))
         })
     }
 }
@@ -200,7 +217,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> 
     let hash = hex::encode(Sha256::digest(value.to_string().as_bytes()));
     let value = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let inner = without_values(&e.into_inner().to_string());
         // The path ends at the unknown field, but at the parent of a missing one.
         let field = match missing_field(&inner) {
             Some(f) if path == "." || path.is_empty() => f.to_owned(),
@@ -283,6 +300,35 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
     }
 }
 
+/// serde names the value it refused ("invalid type: integer `79123456789`, expected a string");
+/// that value may be a password or an ID number, so messages keep only its kind.
+fn without_values(msg: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "unknown variant "] {
+        let Some(rest) = msg.strip_prefix(prefix) else {
+            continue;
+        };
+        // What was expected comes last; the refused value, first, may contain anything.
+        let (refused, expected) = match rest.rfind(", expected") {
+            Some(i) => (&rest[..i], Some(&rest[i + 2..])),
+            None => (rest, None),
+        };
+        let kind = refused
+            .split_once(" `")
+            .or_else(|| refused.split_once(" \""))
+            .map_or(refused, |(k, _)| k);
+        let shown = if prefix == "unknown variant " {
+            "unknown variant".to_owned()
+        } else {
+            format!("{prefix}{kind}")
+        };
+        return match expected {
+            Some(e) => format!("{shown}, {e}"),
+            None => shown,
+        };
+    }
+    msg.to_owned()
+}
+
 fn missing_field(msg: &str) -> Option<&str> {
     msg.strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next())
@@ -324,7 +370,7 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> AppResult<T> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(qs.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let inner = without_values(&e.into_inner().to_string());
         let field = missing_field(&inner)
             .or_else(|| unknown_field(&inner))
             .map(str::to_owned)
@@ -485,4 +531,84 @@ pub fn path_config() -> web::PathConfig {
 /// Anything unrouted: a problem+json 404.
 pub async fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&AppError::NotFound("no such endpoint".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        amount: Option<i64>,
+        kind: Option<crate::domain::calendar::TimeUnit>,
+    }
+
+    fn refusal(json: &str) -> AppError {
+        match parse_json::<Body>(json.as_bytes()) {
+            Ok(b) => panic!("{json} accepted as {:?}", b.value),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_at_any_depth() {
+        assert!(parse_json::<Body>(br#"{"name": "a", "amount": 1}"#).is_ok());
+        for json in [
+            r#"{"name": "a", "name": "b"}"#,
+            r#"{"name": "a", "x": {"k": 1, "k": 1}}"#,
+        ] {
+            let e = refusal(json);
+            assert_eq!(e.code(), "malformed_json", "{json}");
+            assert!(e.to_string().contains("twice"), "{e}");
+        }
+    }
+
+    #[test]
+    fn refusals_do_not_repeat_the_refused_value() {
+        for (json, field, shown) in [
+            (
+                r#"{"name": 79123456789}"#,
+                "name",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                r#"{"name": "a", "amount": "secret-value"}"#,
+                "amount",
+                "invalid type: string, expected i64",
+            ),
+            (
+                r#"{"name": "a", "kind": "secret-value"}"#,
+                "kind",
+                "unknown variant, expected one of",
+            ),
+            (
+                r#"{"name": "a", "kind": "secret, value, expected"}"#,
+                "kind",
+                "unknown variant, expected one of",
+            ),
+            (
+                r#"{"name": "a", "amount": "secret, value"}"#,
+                "amount",
+                "invalid type: string, expected i64",
+            ),
+        ] {
+            let AppError::Validation(errors) = refusal(json) else {
+                panic!("{json}")
+            };
+            assert_eq!(errors[0].field, field);
+            assert!(
+                errors[0].message.starts_with(shown),
+                "{json}: {}",
+                errors[0].message
+            );
+            assert!(!errors[0].message.contains("secret") && !errors[0].message.contains("7912"));
+        }
+        assert_eq!(
+            without_values("missing field `name`"),
+            "missing field `name`"
+        );
+    }
 }

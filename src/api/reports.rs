@@ -189,7 +189,9 @@ pub async fn overdue(
     let mut items: Vec<OverdueItem> = rows
         .into_iter()
         .map(|r| OverdueItem {
-            overdue_working_days: cals.for_office(&r.office_code).working_days_overdue(from_db(r.due_at), as_of),
+            overdue_working_days: cals
+                .for_office(&r.office_code)
+                .working_days_overdue(from_db(r.due_at), as_of),
             code: r.code,
             procedure_code: r.procedure_code,
             office_code: r.office_code,
@@ -416,7 +418,7 @@ pub async fn summary(
     let (from, to) = period(&state, q.from, q.to)?;
     let group = q.group_by.unwrap_or(GroupBy::Office);
     let counts = state
-        .db(move |conn| reports::summary(conn, &scope, from, to, group))
+        .db(move |conn| reports::summary(conn, &scope, from, to, group, db::now()))
         .await?;
     let rows: Vec<SummaryRow> = counts.into_iter().map(SummaryRow::from_counts).collect();
     let mut total = SummaryRow {

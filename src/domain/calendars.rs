@@ -25,9 +25,17 @@ impl Calendars {
         let offices = setup
             .offices
             .iter()
-            .map(|(code, s)| (code.clone(), WorkingCalendar::new(s.clone(), overrides.clone())))
+            .map(|(code, s)| {
+                (
+                    code.clone(),
+                    WorkingCalendar::new(s.clone(), overrides.clone()),
+                )
+            })
             .collect();
-        Self { default: WorkingCalendar::new(setup.default.clone(), overrides), offices: Arc::new(offices) }
+        Self {
+            default: WorkingCalendar::new(setup.default.clone(), overrides),
+            offices: Arc::new(offices),
+        }
     }
 
     /// The calendar deadlines at `office` are counted in.
@@ -56,13 +64,38 @@ mod tests {
     fn an_office_with_its_own_hours_counts_in_them() {
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
         let mut setup = CalendarSetup::default();
-        let early = CalendarSettings { sessions: vec![Session { start: t(7, 0), end: t(11, 0) }, Session { start: t(13, 0), end: t(16, 30) }], ..CalendarSettings::default() };
+        let early = CalendarSettings {
+            sessions: vec![
+                Session {
+                    start: t(7, 0),
+                    end: t(11, 0),
+                },
+                Session {
+                    start: t(13, 0),
+                    end: t(16, 30),
+                },
+            ],
+            ..CalendarSettings::default()
+        };
         setup.offices.insert("H41".into(), early);
         let cals = Calendars::new(&setup, vec![]);
-        let at = chrono_tz::Asia::Ho_Chi_Minh.with_ymd_and_hms(2027, 3, 8, 7, 0, 0).unwrap().with_timezone(&Utc);
+        let at = chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2027, 3, 8, 7, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
         let four_hours = ProcessingTime::working_hours(4);
-        let due = |office: &str| cals.for_office(office).due_at(at, four_hours).with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).format("%H:%M").to_string();
-        assert_eq!(due("H41"), "11:00", "07:00 + 4 h in the office's own morning");
+        let due = |office: &str| {
+            cals.for_office(office)
+                .due_at(at, four_hours)
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                .format("%H:%M")
+                .to_string()
+        };
+        assert_eq!(
+            due("H41"),
+            "11:00",
+            "07:00 + 4 h in the office's own morning"
+        );
         assert_eq!(due("H40"), "11:30", "the default hours start at 07:30");
         assert_eq!(cals.all().count(), 2);
     }

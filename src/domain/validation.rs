@@ -124,6 +124,10 @@ pub fn password(s: &str) -> Result<(), String> {
     if n > PASSWORD_MAX {
         return Err(format!("must have at most {PASSWORD_MAX} characters"));
     }
+    // Nobody types them, and they break terminals and `--password-stdin` pipes.
+    if s.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
     let mut chars = s.chars();
     if let Some(first) = chars.next()
         && chars.all(|c| c == first)
@@ -210,5 +214,9 @@ mod tests {
         assert!(username("clerk.h40") && !username("Clerk") && !username("ab"));
         assert!(password("correct horse battery").is_ok());
         assert!(password("short").is_err() && password(&"a".repeat(20)).is_err());
+        assert!(
+            password("correct horse\u{0}battery").is_err()
+                && password("correct\thorse battery").is_err()
+        );
     }
 }

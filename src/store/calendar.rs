@@ -205,7 +205,10 @@ fn recompute_affected(
         .load(conn)?;
     let mut changed = 0;
     for dossier in candidates {
-        let new = deadline::compute(calendars.for_office(&dossier.office_code), dossier.deadline_basis()?);
+        let new = deadline::compute(
+            calendars.for_office(&dossier.office_code),
+            dossier.deadline_basis()?,
+        );
         let old_due = db::from_db(dossier.due_at);
         if new.due_at == old_due {
             continue;

@@ -129,17 +129,21 @@ fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
 const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < prm.t ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
 
 /// Form 06 for the period [from, to), grouped; rows in key order.
+/// Form 06 for the period [from, to), grouped; rows in key order. A period that ends now or
+/// later needs no history for the status at its end: it is the current one.
 pub fn summary(
     conn: &mut DbConn,
     scope: &Scope,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     group: GroupBy,
+    now: DateTime<Utc>,
 ) -> AppResult<Vec<SummaryCounts>> {
+    let status_at_end = if to >= now { "d.status" } else { STATUS_AT_END };
     let open_at_end = "(d.closed_at IS NULL OR d.closed_at >= prm.t)";
     let closed_within = "(d.closed_at >= prm.f AND d.closed_at < prm.t)";
     let sql = format!(
-        "WITH prm AS (SELECT ? AS f, ? AS t) \
+        "WITH prm AS (SELECT ? AS f, ? AS t, ? AS o) \
          SELECT {key} AS grp, MAX({name}) AS grp_name, \
            COALESCE(SUM(CASE WHEN d.received_at < prm.f THEN 1 ELSE 0 END), 0) AS carried_over, \
            COALESCE(SUM(CASE WHEN d.received_at >= prm.f AND d.channel = 'online' THEN 1 ELSE 0 END), 0) AS received_online, \
@@ -149,16 +153,27 @@ pub fn summary(
            COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS resolved_on_time, \
            COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'late' THEN 1 ELSE 0 END), 0) AS resolved_late, \
            COALESCE(SUM(CASE WHEN {open_at_end} THEN 1 ELSE 0 END), 0) AS open_total, \
-           COALESCE(SUM(CASE WHEN {open_at_end} AND d.due_at < prm.t AND {STATUS_AT_END} IN ('received', 'processing') THEN 1 ELSE 0 END), 0) AS open_overdue, \
-           COALESCE(SUM(CASE WHEN {open_at_end} AND {STATUS_AT_END} = 'awaiting_supplement' THEN 1 ELSE 0 END), 0) AS awaiting_supplement, \
+           COALESCE(SUM(CASE WHEN {open_at_end} AND d.due_at < prm.o AND {status_at_end} IN ('received', 'processing') THEN 1 ELSE 0 END), 0) AS open_overdue, \
+           COALESCE(SUM(CASE WHEN {open_at_end} AND {status_at_end} = 'awaiting_supplement' THEN 1 ELSE 0 END), 0) AS awaiting_supplement, \
            COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'withdrawn' THEN 1 ELSE 0 END), 0) AS withdrawn, \
            COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected, \
            COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'stopped' THEN 1 ELSE 0 END), 0) AS stopped \
-         FROM dossiers d CROSS JOIN prm \
+         FROM ( \
+           SELECT {cols} FROM dossiers d CROSS JOIN prm \
+             WHERE d.received_at >= prm.f AND d.received_at < prm.t AND {scope} \
+           UNION ALL SELECT {cols} FROM dossiers d CROSS JOIN prm \
+             WHERE d.received_at < prm.f AND d.closed_at >= prm.f AND {scope} \
+           UNION ALL SELECT {cols} FROM dossiers d CROSS JOIN prm \
+             WHERE d.received_at < prm.f AND d.closed_at IS NULL \
+               AND d.status IN ('received', 'processing', 'awaiting_supplement', 'awaiting_payment') AND {scope} \
+         ) d CROSS JOIN prm \
          JOIN procedures p ON p.code = d.procedure_code \
          JOIN offices o ON o.code = d.office_code \
-         WHERE d.received_at < prm.t AND (d.closed_at IS NULL OR d.closed_at >= prm.f) AND {scope} \
          GROUP BY {key} ORDER BY {key}",
+        // Three ranges, each with its index: received within the period; received before
+        // it and closed within or after it; received before it and still open.
+        cols = "d.id, d.office_code, d.procedure_code, d.channel, d.status, d.final_timeliness, \
+                d.received_at, d.closed_at, d.due_at",
         key = group.key(),
         name = group.name(),
         // Form 06 counts what the offices in scope received.
@@ -168,6 +183,8 @@ pub fn summary(
     Ok(diesel::sql_query(sql)
         .bind::<Timestamp, _>(db::to_db(from))
         .bind::<Timestamp, _>(db::to_db(to))
+        // Overdue "at the end" of a period still running means overdue now.
+        .bind::<Timestamp, _>(db::to_db(to.min(now)))
         .load(conn)?)
 }
 
@@ -208,11 +225,10 @@ pub fn overdue(conn: &mut DbConn, scope: &Scope, f: &OverdueFilter) -> AppResult
     let status_cond = if f.current {
         "d.status IN ('received', 'processing')".to_owned()
     } else {
-        format!(
-            "d.received_at <= prm.t AND (d.closed_at IS NULL OR d.closed_at > prm.t) AND \
+        "d.received_at <= prm.t AND (d.closed_at IS NULL OR d.closed_at > prm.t) AND \
              (SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at <= prm.t \
               ORDER BY e.at DESC, e.seq DESC LIMIT 1) IN ('received', 'processing')"
-        )
+            .to_owned()
     };
     let mut sql = format!(
         "WITH prm AS (SELECT ? AS t) \

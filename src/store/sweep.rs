@@ -196,7 +196,11 @@ fn warn_due_soon(
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize)> {
     // The furthest horizon of any office's hours; each dossier is then judged by its own.
-    let horizon = cals.all().map(|c| c.due_at(now, s.due_soon)).max().unwrap_or(now);
+    let horizon = cals
+        .all()
+        .map(|c| c.due_at(now, s.due_soon))
+        .max()
+        .unwrap_or(now);
     let soon: Vec<Dossier> = d::table
         .filter(d::status.eq_any(RUNNING))
         .filter(d::due_at.ge(db::to_db(now)))
@@ -211,7 +215,9 @@ fn warn_due_soon(
         .load(conn)?;
     let mut fresh = Vec::new();
     for dossier in soon {
-        let own_horizon = cals.for_office(&dossier.office_code).due_at(now, s.due_soon);
+        let own_horizon = cals
+            .for_office(&dossier.office_code)
+            .due_at(now, s.due_soon);
         if db::from_db(dossier.due_at) > own_horizon {
             continue;
         }
