@@ -14,6 +14,8 @@ use crate::store::sweep::{self, SweepReport, SweepSettings};
 
 /// Messages claimed per batch: small enough that a lease never outlives a batch's sending.
 const BATCH: i64 = 50;
+/// Emails sent at once by one process.
+pub const IN_FLIGHT: usize = 16;
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,22 +83,32 @@ impl Worker {
             if batch.is_empty() {
                 break;
             }
-            for (i, row) in batch.iter().enumerate() {
+            // Several messages in flight: each SMTP exchange spends most of its time waiting
+            // on the network, and lettre's pool keeps a connection per sender.
+            let mut stopped = false;
+            for chunk in batch.chunks(IN_FLIGHT) {
                 if *stop.borrow() {
-                    // Give back what this run will not send, so another process takes it at once.
-                    let rest: Vec<i64> = batch[i..].iter().map(|r| r.id).collect();
-                    let owner = self.owner.clone();
-                    let _ = self
-                        .state
-                        .db(move |conn| outbox::release_ids(conn, &owner, &rest))
-                        .await;
-                    return Ok(run);
+                    stopped = true;
+                    break;
                 }
-                if self.deliver(row).await? {
-                    run.sent += 1;
-                } else {
-                    run.failed_attempts += 1;
+                for outcome in
+                    futures_util::future::join_all(chunk.iter().map(|row| self.deliver(row))).await
+                {
+                    if outcome? {
+                        run.sent += 1;
+                    } else {
+                        run.failed_attempts += 1;
+                    }
                 }
+            }
+            if stopped {
+                // Give back what this run did not send, so another process takes it at once.
+                let owner = self.owner.clone();
+                let _ = self
+                    .state
+                    .db(move |conn| outbox::release(conn, &owner))
+                    .await;
+                return Ok(run);
             }
         }
         Ok(run)

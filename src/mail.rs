@@ -223,6 +223,10 @@ impl Mailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|e| format!("smtp.url: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(20)))
+            // One pooled connection per email in flight (see jobs::IN_FLIGHT).
+            .pool_config(
+                lettre::transport::smtp::PoolConfig::new().max_size(crate::jobs::IN_FLIGHT as u32),
+            )
             .build();
         let from: Mailbox = s.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
         Ok(Mailer::Smtp { transport, from })
