@@ -241,17 +241,27 @@ impl Drop for Server {
 }
 
 fn serve(cwd: &Path, database_url: &str) -> Server {
-    let mut child = motcua(cwd)
-        .arg("serve")
+    serve_with(
+        cwd,
+        database_url,
+        &[("MOTCUA__SERVER__WORKERS", "2".into())],
+    )
+}
+
+/// `motcua serve` on a free port with the given extra settings; waits for its address.
+fn serve_with(cwd: &Path, database_url: &str, env: &[(&str, String)]) -> Server {
+    let mut cmd = motcua(cwd);
+    cmd.arg("serve")
         .env("MOTCUA__DATABASE__URL", database_url)
         .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
-        .env("MOTCUA__SERVER__WORKERS", "2")
         .env("MOTCUA__AUTH__JWT_SECRET", SECRET)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn serve");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -432,33 +442,16 @@ fn seed_overdue(url: &str, n: usize) {
 }
 
 fn serve_with_mail(cwd: &Path, database_url: &str, smtp: &str, lease_secs: u64) -> Server {
-    let mut child = motcua(cwd)
-        .arg("serve")
-        .env("MOTCUA__DATABASE__URL", database_url)
-        .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
-        .env("MOTCUA__SERVER__WORKERS", "1")
-        .env("MOTCUA__AUTH__JWT_SECRET", SECRET)
-        .env("MOTCUA__SMTP__URL", smtp)
-        .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "1")
-        .env("MOTCUA__OUTBOX__LEASE_SECS", lease_secs.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server reported its address");
-    Server { child, base }
+    serve_with(
+        cwd,
+        database_url,
+        &[
+            ("MOTCUA__SERVER__WORKERS", "1".into()),
+            ("MOTCUA__SMTP__URL", smtp.into()),
+            ("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "1".into()),
+            ("MOTCUA__OUTBOX__LEASE_SECS", lease_secs.to_string()),
+        ],
+    )
 }
 
 /// Every recipient's messages: one Message-ID per letter, however many copies.

@@ -345,6 +345,12 @@ pub fn dossier_response(stored: StoredResponse) -> HttpResponse {
     resp
 }
 
+/// The dossier the caller may see, or 404 as if it did not exist (codes cannot be probed).
+fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<Dossier> {
+    let scope = scope(conn, caller)?;
+    dossiers::find_visible(conn, code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))
+}
+
 /// `GET /api/v1/dossiers/{code}`.
 pub async fn get(
     state: web::Data<AppState>,
@@ -356,9 +362,7 @@ pub async fn get(
     let st = state.clone();
     let v = state
         .db(move |conn| {
-            let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?
-                .ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = visible(conn, &caller, &code)?;
             let steps = dossiers::steps(conn, d.id)?;
             let letters = letters::for_dossier(conn, d.id)?;
             let cals = st.calendars();
@@ -531,9 +535,7 @@ pub async fn events(
     let code = code.into_inner();
     let result = state
         .db(move |conn| {
-            let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?
-                .ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = visible(conn, &caller, &code)?;
             dossiers::events(conn, d.id, page)
         })
         .await?;
@@ -596,9 +598,7 @@ pub async fn dossier_letters(
     let code = code.into_inner();
     let items = state
         .db(move |conn| {
-            let scope = scope(conn, &caller)?;
-            let d = dossiers::find_visible(conn, &code, &scope)?
-                .ok_or_else(|| AppError::not_found("dossier"))?;
+            let d = visible(conn, &caller, &code)?;
             letters::for_dossier(conn, d.id)
         })
         .await?;
