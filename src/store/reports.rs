@@ -128,7 +128,11 @@ fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
 /// The status of dossier `d` just before the instant `prm.t` (the end of the period).
 const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < prm.t ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
 
-/// Form 06 for the period [from, to), grouped; rows in key order.
+/// The sum of the cells matching `cond`, as a BIGINT on both backends.
+fn count_where(cond: &str) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN n ELSE 0 END), 0) AS BIGINT)")
+}
+
 /// Form 06 for the period [from, to), grouped; rows in key order. A period that ends now or
 /// later needs no history for the status at its end: it is the current one.
 pub fn summary(
@@ -140,24 +144,20 @@ pub fn summary(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<SummaryCounts>> {
     let status_at_end = if to >= now { "d.status" } else { STATUS_AT_END };
-    let open_at_end = "(d.closed_at IS NULL OR d.closed_at >= prm.t)";
     let closed_within = "(d.closed_at >= prm.f AND d.closed_at < prm.t)";
+    // Each row falls in one receipt category and one end-of-period category; the database
+    // counts the (group, category, category) cells and the outer query spreads them into
+    // columns — two CASEs per dossier instead of one per column.
     let sql = format!(
-        "WITH prm AS (SELECT ? AS f, ? AS t, ? AS o) \
+        "WITH prm AS (SELECT ? AS f, ? AS t, ? AS o), cells AS ( \
          SELECT {key} AS grp, MAX({name}) AS grp_name, \
-           COALESCE(SUM(CASE WHEN d.received_at < prm.f THEN 1 ELSE 0 END), 0) AS carried_over, \
-           COALESCE(SUM(CASE WHEN d.received_at >= prm.f AND d.channel = 'online' THEN 1 ELSE 0 END), 0) AS received_online, \
-           COALESCE(SUM(CASE WHEN d.received_at >= prm.f AND d.channel <> 'online' THEN 1 ELSE 0 END), 0) AS received_offline, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') THEN 1 ELSE 0 END), 0) AS resolved_total, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'early' THEN 1 ELSE 0 END), 0) AS resolved_early, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS resolved_on_time, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status IN ('resolved', 'returned') AND d.final_timeliness = 'late' THEN 1 ELSE 0 END), 0) AS resolved_late, \
-           COALESCE(SUM(CASE WHEN {open_at_end} THEN 1 ELSE 0 END), 0) AS open_total, \
-           COALESCE(SUM(CASE WHEN {open_at_end} AND d.due_at < prm.o AND {status_at_end} IN ('received', 'processing') THEN 1 ELSE 0 END), 0) AS open_overdue, \
-           COALESCE(SUM(CASE WHEN {open_at_end} AND {status_at_end} = 'awaiting_supplement' THEN 1 ELSE 0 END), 0) AS awaiting_supplement, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'withdrawn' THEN 1 ELSE 0 END), 0) AS withdrawn, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'rejected' THEN 1 ELSE 0 END), 0) AS rejected, \
-           COALESCE(SUM(CASE WHEN {closed_within} AND d.status = 'stopped' THEN 1 ELSE 0 END), 0) AS stopped \
+           CASE WHEN d.received_at < prm.f THEN 'carried' WHEN d.channel = 'online' THEN 'online' ELSE 'offline' END AS rc, \
+           CASE WHEN {closed_within} THEN \
+                  CASE WHEN d.status IN ('resolved', 'returned') THEN 'r_' || COALESCE(d.final_timeliness, '') ELSE d.status END \
+                WHEN {status_at_end} = 'awaiting_supplement' THEN 'awaiting' \
+                WHEN d.due_at < prm.o AND {status_at_end} IN ('received', 'processing') THEN 'overdue' \
+                ELSE 'on_track' END AS ec, \
+           COUNT(*) AS n \
          FROM ( \
            SELECT {cols} FROM dossiers d CROSS JOIN prm \
              WHERE d.received_at >= prm.f AND d.received_at < prm.t AND {scope} \
@@ -169,7 +169,26 @@ pub fn summary(
          ) d CROSS JOIN prm \
          JOIN procedures p ON p.code = d.procedure_code \
          JOIN offices o ON o.code = d.office_code \
-         GROUP BY {key} ORDER BY {key}",
+         GROUP BY {key}, rc, ec) \
+         SELECT grp, MAX(grp_name) AS grp_name, \
+           {carried} AS carried_over, {online} AS received_online, {offline} AS received_offline, \
+           {resolved} AS resolved_total, {early} AS resolved_early, {on_time} AS resolved_on_time, {late} AS resolved_late, \
+           {open} AS open_total, {overdue} AS open_overdue, {awaiting} AS awaiting_supplement, \
+           {withdrawn} AS withdrawn, {rejected} AS rejected, {stopped} AS stopped \
+         FROM cells GROUP BY grp ORDER BY grp",
+        carried = count_where("rc = 'carried'"),
+        online = count_where("rc = 'online'"),
+        offline = count_where("rc = 'offline'"),
+        resolved = count_where("ec IN ('r_early', 'r_on_time', 'r_late')"),
+        early = count_where("ec = 'r_early'"),
+        on_time = count_where("ec = 'r_on_time'"),
+        late = count_where("ec = 'r_late'"),
+        open = count_where("ec IN ('awaiting', 'overdue', 'on_track')"),
+        overdue = count_where("ec = 'overdue'"),
+        awaiting = count_where("ec = 'awaiting'"),
+        withdrawn = count_where("ec = 'withdrawn'"),
+        rejected = count_where("ec = 'rejected'"),
+        stopped = count_where("ec = 'stopped'"),
         // Three ranges, each with its index: received within the period; received before
         // it and closed within or after it; received before it and still open.
         cols = "d.id, d.office_code, d.procedure_code, d.channel, d.status, d.final_timeliness, \
