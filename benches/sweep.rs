@@ -11,7 +11,6 @@
 //! sweep with nothing to do. Figures are printed, never asserted.
 
 #[path = "../tests/common/smtp.rs"]
-#[allow(dead_code)]
 mod smtp;
 
 use std::sync::Arc;
