@@ -61,7 +61,8 @@ fn template() -> &'static str {
         files.sort();
         let mut hasher = sha2_hex::Hasher::default();
         for f in &files {
-            hasher.update(f.to_string_lossy().as_bytes());
+            // Relative names: every checkout of the same migrations shares one template.
+            hasher.update(f.strip_prefix(&dir).unwrap_or(f).to_string_lossy().as_bytes());
             hasher.update(&std::fs::read(f).expect("read migration"));
         }
         let name = format!("motcua_tpl_{}", &hasher.finish()[..16]);
