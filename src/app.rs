@@ -152,6 +152,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(actix_web::middleware::from_fn(refuse_control_characters))
             .wrap(cors(&cors_origins))
             .wrap(actix_web::middleware::from_fn(access_log))
+            .service(web::resource("/metrics").route(web::get().to(crate::metrics::metrics)))
             .configure(api::routes)
             .default_service(web::to(api::not_found))
     })
@@ -239,6 +240,13 @@ async fn access_log(
     let path = req.path().to_owned();
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::metrics::observe_request(
+        method.as_str(),
+        res.request().match_pattern().as_deref(),
+        status,
+        elapsed,
+    );
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert(HeaderName::from_static("x-request-id"), v);
@@ -256,7 +264,7 @@ async fn access_log(
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let ms = elapsed * 1000.0;
     tracing::info!(%method, %path, status, ms = format_args!("{ms:.1}"), request_id = %request_id, "request");
     Ok(res)
 }

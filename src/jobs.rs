@@ -56,13 +56,19 @@ impl Worker {
             apology_extension: st.settings.apology.extension,
             due_soon: st.settings.deadlines.due_soon,
         };
-        let report = self
+        let started = std::time::Instant::now();
+        let result = self
             .state
             .db(move |conn| {
                 let cals = st.current_calendar(conn)?;
                 sweep::sweep(conn, &cals, &settings, db::now())
             })
-            .await?;
+            .await;
+        crate::metrics::observe_sweep(
+            started.elapsed().as_secs_f64(),
+            result.as_ref().ok().map(|r| r.letters),
+        );
+        let report = result?;
         let mut run = RunReport {
             sweep: report,
             ..RunReport::default()
@@ -123,6 +129,7 @@ impl Worker {
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
         let ok = result.is_ok();
+        crate::metrics::observe_email(ok);
         self.state
             .db(move |conn| match result {
                 Ok(()) => outbox::mark_sent(conn, &row2, &owner, db::now()),

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod net;
 pub mod store;
 pub mod telemetry;

@@ -154,6 +154,12 @@ impl Db {
         self.pool.get()
     }
 
+    /// The pool's limit, its open connections and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let st = self.pool.state();
+        (self.pool.max_size(), st.connections, st.idle_connections)
+    }
+
     /// Applies pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize, DbSetupError> {
         let mut conn = self.pool.get().map_err(|e| DbSetupError::Connect {

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod dossiers;
+pub mod gauges;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;

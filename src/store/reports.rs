@@ -25,12 +25,13 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
+    /// The group's key over the `cells` (c), their procedure (p) and their office (o).
     fn key(self) -> &'static str {
         match self {
-            GroupBy::Office => "d.office_code",
+            GroupBy::Office => "c.office_code",
             GroupBy::Field => "p.field",
-            GroupBy::Procedure => "d.procedure_code",
-            GroupBy::Channel => "d.channel",
+            GroupBy::Procedure => "c.procedure_code",
+            GroupBy::Channel => "c.channel",
         }
     }
 
@@ -39,7 +40,7 @@ impl GroupBy {
             GroupBy::Office => "o.name",
             GroupBy::Field => "p.field",
             GroupBy::Procedure => "p.name",
-            GroupBy::Channel => "d.channel",
+            GroupBy::Channel => "c.channel",
         }
     }
 }
@@ -99,6 +100,26 @@ fn placeholders(conn: &DbConn, sql: &str) -> String {
     }
 }
 
+/// Numbered parameters: `:1`, `:2`, … in the text become `$1` on PostgreSQL and `?1` on
+/// SQLite, so one bound value may appear many times and the planner sees it everywhere (a
+/// parameter CTE would hide the period from PostgreSQL's row estimates).
+fn numbered(conn: &DbConn, sql: &str) -> String {
+    let mark = match conn {
+        DbConn::Sqlite(_) => "?",
+        DbConn::Postgres(_) => "$",
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ':' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push_str(mark);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The scope as an SQL condition. Office codes are digits, capitals and dots only (checked
 /// again here), so they can stand in the text as literals.
 fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
@@ -126,7 +147,7 @@ fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
 }
 
 /// The status of dossier `d` just before the instant `prm.t` (the end of the period).
-const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < prm.t ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
+const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < :2 ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
 
 /// The sum of the cells matching `cond`, as a BIGINT on both backends.
 fn count_where(cond: &str) -> String {
@@ -143,39 +164,40 @@ pub fn summary(
     group: GroupBy,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<SummaryCounts>> {
+    // :1 the period's start, :2 its end, :3 the instant "overdue" is judged at.
     let status_at_end = if to >= now { "d.status" } else { STATUS_AT_END };
-    let closed_within = "(d.closed_at >= prm.f AND d.closed_at < prm.t)";
-    // Each row falls in one receipt category and one end-of-period category; the database
-    // counts the (group, category, category) cells and the outer query spreads them into
-    // columns — two CASEs per dossier instead of one per column.
+    let closed_within = "(d.closed_at >= :1 AND d.closed_at < :2)";
+    // Each dossier falls in one receipt category and one end-of-period category. The database
+    // counts the (procedure, office, channel, category, category) cells — a few thousand at
+    // most, grouped in memory — then names and groups the cells and spreads them into columns:
+    // two CASEs per dossier, and the joins run over cells, not over dossiers.
     let sql = format!(
-        "WITH prm AS (SELECT ? AS f, ? AS t, ? AS o), cells AS ( \
-         SELECT {key} AS grp, MAX({name}) AS grp_name, \
-           CASE WHEN d.received_at < prm.f THEN 'carried' WHEN d.channel = 'online' THEN 'online' ELSE 'offline' END AS rc, \
+        "WITH cells AS ( \
+         SELECT d.procedure_code, d.office_code, d.channel, \
+           CASE WHEN d.received_at < :1 THEN 'carried' WHEN d.channel = 'online' THEN 'online' ELSE 'offline' END AS rc, \
            CASE WHEN {closed_within} THEN \
                   CASE WHEN d.status IN ('resolved', 'returned') THEN 'r_' || COALESCE(d.final_timeliness, '') ELSE d.status END \
                 WHEN {status_at_end} = 'awaiting_supplement' THEN 'awaiting' \
-                WHEN d.due_at < prm.o AND {status_at_end} IN ('received', 'processing') THEN 'overdue' \
+                WHEN d.due_at < :3 AND {status_at_end} IN ('received', 'processing') THEN 'overdue' \
                 ELSE 'on_track' END AS ec, \
            COUNT(*) AS n \
          FROM ( \
-           SELECT {cols} FROM dossiers d CROSS JOIN prm \
-             WHERE d.received_at >= prm.f AND d.received_at < prm.t AND {scope} \
-           UNION ALL SELECT {cols} FROM dossiers d CROSS JOIN prm \
-             WHERE d.received_at < prm.f AND d.closed_at >= prm.f AND {scope} \
-           UNION ALL SELECT {cols} FROM dossiers d CROSS JOIN prm \
-             WHERE d.received_at < prm.f AND d.closed_at IS NULL \
+           SELECT {cols} FROM dossiers d \
+             WHERE d.received_at >= :1 AND d.received_at < :2 AND {scope} \
+           UNION ALL SELECT {cols} FROM dossiers d \
+             WHERE d.received_at < :1 AND d.closed_at >= :1 AND {scope} \
+           UNION ALL SELECT {cols} FROM dossiers d \
+             WHERE d.received_at < :1 AND d.closed_at IS NULL \
                AND d.status IN ('received', 'processing', 'awaiting_supplement', 'awaiting_payment') AND {scope} \
-         ) d CROSS JOIN prm \
-         JOIN procedures p ON p.code = d.procedure_code \
-         JOIN offices o ON o.code = d.office_code \
-         GROUP BY {key}, rc, ec) \
-         SELECT grp, MAX(grp_name) AS grp_name, \
+         ) d \
+         GROUP BY d.procedure_code, d.office_code, d.channel, rc, ec) \
+         SELECT {key} AS grp, MAX({name}) AS grp_name, \
            {carried} AS carried_over, {online} AS received_online, {offline} AS received_offline, \
            {resolved} AS resolved_total, {early} AS resolved_early, {on_time} AS resolved_on_time, {late} AS resolved_late, \
            {open} AS open_total, {overdue} AS open_overdue, {awaiting} AS awaiting_supplement, \
            {withdrawn} AS withdrawn, {rejected} AS rejected, {stopped} AS stopped \
-         FROM cells GROUP BY grp ORDER BY grp",
+         FROM cells c JOIN procedures p ON p.code = c.procedure_code JOIN offices o ON o.code = c.office_code \
+         GROUP BY {key} ORDER BY {key}",
         carried = count_where("rc = 'carried'"),
         online = count_where("rc = 'online'"),
         offline = count_where("rc = 'offline'"),
@@ -198,13 +220,21 @@ pub fn summary(
         // Form 06 counts what the offices in scope received.
         scope = scope_sql(scope, &["d.office_code"])?,
     );
-    let sql = placeholders(conn, &sql);
-    Ok(diesel::sql_query(sql)
-        .bind::<Timestamp, _>(db::to_db(from))
-        .bind::<Timestamp, _>(db::to_db(to))
-        // Overdue "at the end" of a period still running means overdue now.
-        .bind::<Timestamp, _>(db::to_db(to.min(now)))
-        .load(conn)?)
+    let sql = numbered(conn, &sql);
+    let postgres = matches!(conn, DbConn::Postgres(_));
+    Ok(conn.transaction(|conn| {
+        if postgres {
+            // Room to count the cells in a hash table rather than sort a year of dossiers
+            // through temporary files (the default work_mem is 4 MB); for this query only.
+            diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
+        }
+        diesel::sql_query(sql)
+            .bind::<Timestamp, _>(db::to_db(from))
+            .bind::<Timestamp, _>(db::to_db(to))
+            // Overdue "at the end" of a period still running means overdue now.
+            .bind::<Timestamp, _>(db::to_db(to.min(now)))
+            .load::<SummaryCounts>(conn)
+    })?)
 }
 
 /// One open dossier past its deadline.

@@ -159,9 +159,10 @@ async fn unknown_users_and_wrong_passwords_look_and_take_alike(backend: Backend)
         unknown.header("www-authenticate")
     );
     // Both check one argon2 hash: the fastest of several tries is close (without the dummy hash
-    // an unknown user answers tens of times faster).
+    // an unknown user answers tens of times faster). The bound is loose and the tries many so
+    // that a busy machine cannot make an honest server fail it.
     let mut fastest = [Duration::MAX; 2];
-    for _ in 0..7 {
+    for _ in 0..15 {
         for (i, user) in ["an.nguyen", "nobody.here"].into_iter().enumerate() {
             let started = Instant::now();
             let r = sign_in(&app, user, "wrong-password-123", None).await;
@@ -171,7 +172,7 @@ async fn unknown_users_and_wrong_passwords_look_and_take_alike(backend: Backend)
     }
     let [known, unknown] = fastest;
     assert!(
-        unknown * 3 >= known && known * 3 >= unknown,
+        unknown * 5 >= known && known * 5 >= unknown,
         "wrong password {known:?}, unknown user {unknown:?}"
     );
 }
