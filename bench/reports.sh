@@ -7,6 +7,7 @@
 #   bench/reports.sh [N]                 # PostgreSQL at $MOTCUA_BENCH_PG (default local postgres)
 #   MOTCUA_BENCH_BACKEND=sqlite bench/reports.sh [N]
 #   MOTCUA_BENCH_PROFILE=debug ...       # skip the release build (figures are then pessimistic)
+#   MOTCUA_BENCH_REUSE=1 ...             # keep a database an earlier run loaded (PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,13 @@ bin="$target/$profile/motcua"
 if [ "$backend" = postgres ]; then
   admin=${MOTCUA_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
   db=motcua_bench_reports
-  psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   export MOTCUA__DATABASE__URL="${admin%/*}/$db"
+  if [ "${MOTCUA_BENCH_REUSE:-}" = 1 ] && loaded=$(psql "$MOTCUA__DATABASE__URL" -Atc 'SELECT COUNT(*) FROM dossiers' 2>/dev/null) \
+      && [ "$loaded" -ge "$n" ]; then
+    reuse=1
+  else
+    psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+  fi
 else
   export MOTCUA__DATABASE__URL="sqlite://$work/bench.db"
 fi
@@ -34,10 +40,15 @@ export MOTCUA__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret"
 export MOTCUA__JOBS__SWEEP_INTERVAL_SECS=86400
 export MOTCUA__LOG__LEVEL=warn
 
-echo "loading $n dossiers into $backend ($profile build)…"
-"$bin" demo --dossiers "$n" --years 3
-# As autovacuum would soon after a bulk load: statistics, and the visibility map for index-only scans.
-if [ "$backend" = postgres ]; then psql "$MOTCUA__DATABASE__URL" -qc "VACUUM ANALYZE"; fi
+if [ -n "${reuse:-}" ]; then
+  echo "reusing the $loaded dossiers already in $db"
+  "$bin" migrate
+else
+  echo "loading $n dossiers into $backend ($profile build)…"
+  "$bin" demo --dossiers "$n" --years 3
+  # As autovacuum would soon after a bulk load: statistics, and the visibility map for index-only scans.
+  if [ "$backend" = postgres ]; then psql "$MOTCUA__DATABASE__URL" -qc "VACUUM ANALYZE"; fi
+fi
 
 "$bin" serve & server=$!
 for _ in $(seq 1 100); do curl -fs "localhost:$port/readyz" >/dev/null && break; sleep 0.2; done

@@ -122,8 +122,13 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConn::Sqlite(c))
             }
             Target::Postgres(url) => {
-                let c =
+                let mut c =
                     diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                // No JIT: motcua's queries are short or index-driven, and compiling one whose
+                // estimated cost crosses jit_above_cost (a form-06 summary over history) took
+                // over a second, several times what running it takes.
+                c.batch_execute("SET jit = off")
+                    .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Postgres(c))
             }
         }
@@ -185,7 +190,11 @@ pub fn connect(url: &str, max_connections: u32, timeout: Duration) -> Result<Db,
     })?;
     let pool = Pool::builder()
         .max_size(max_connections)
-        .min_idle(Some(1))
+        // No idle minimum: r2d2 would keep it by opening connections on its own threads at
+        // any moment, and a one-shot command (migrate, sweep --once) exiting while one of them
+        // is in the middle of its TLS handshake crashes in libcrypto's exit handlers.
+        // Connections are opened when asked for, and kept while they are used.
+        .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(false)
         .build(manager)
