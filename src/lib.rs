@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod net;
+pub mod openapi;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;

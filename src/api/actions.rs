@@ -3,10 +3,13 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, Utc};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::dossiers::{dossier_response, scope, view};
+use super::dossiers::{
+    DossierCodePath, DossierView, IdempotencyKeyHeader, dossier_response, scope, view,
+};
 use super::procedures::{ProcessingTimeInput, processing_time};
 use super::{AppState, RawBody, idempotency_key, parse_json};
 use crate::authz::{Caller, Permission};
@@ -15,6 +18,7 @@ use crate::domain::codes::OfficeCode;
 use crate::domain::lifecycle::Action;
 use crate::domain::validation::{Errors, NOTE_MAX};
 use crate::error::{AppError, AppResult};
+use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
 use crate::store::lifecycle::{self, ActionContext, ActionInput, Outcome};
 
@@ -22,59 +26,87 @@ const REASON_MAX: usize = 1000;
 const ITEM_MAX: usize = 300;
 const ITEMS_MAX: usize = 50;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TransferBody {
+pub(crate) struct TransferBody {
+    /// The agency that takes the next step.
+    #[schema(value_type = OfficeCodeSchema)]
     to_office_code: String,
+    /// The step's own deadline at that agency.
     deadline: Option<ProcessingTimeInput>,
     note: Option<String>,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SupplementRequestBody {
+pub(crate) struct SupplementRequestBody {
+    /// Every missing item at once (1–50).
+    #[schema(min_items = 1, max_items = 50, example = json!(["Bản sao sổ đỏ có chứng thực"]))]
     items: Vec<String>,
+    #[schema(example = "Thiếu giấy tờ")]
     reason: String,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NoteBody {
+pub(crate) struct NoteBody {
     note: Option<String>,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PaymentBody {
+pub(crate) struct PaymentBody {
+    /// In đồng.
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     amount: Option<i64>,
     note: Option<String>,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RescheduleBody {
+pub(crate) struct RescheduleBody {
+    #[schema(example = "Cần xác minh thực địa")]
     reason: String,
+    /// The new appointment, after the current deadline.
     new_due_at: DateTime<FixedOffset>,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ResolveBody {
+pub(crate) struct ResolveBody {
+    #[schema(value_type = ResolveOutcome)]
     outcome: Outcome,
     note: Option<String>,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReasonBody {
+pub(crate) struct ReasonBody {
     reason: String,
+    /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
+}
+
+/// Resolve's outcome: the result, or a reasoned refusal after processing. (The store's
+/// `Outcome` carries no schema; `outcome_names_match_the_store` keeps the two in step.)
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum ResolveOutcome {
+    Approved,
+    Refused,
 }
 
 fn body<T: DeserializeOwned>(bytes: &[u8]) -> AppResult<(T, String)> {
@@ -222,7 +254,91 @@ fn if_match(req: &HttpRequest) -> AppResult<Option<i32>> {
         .map_err(|_| AppError::BadRequest("If-Match must be an ETag such as \"3\"".into()))
 }
 
-/// `POST /api/v1/dossiers/{code}/{action}`.
+/// The `If-Match` header of the actions.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub(crate) struct IfMatchHeader {
+    /// The `ETag` of the caller's last read (`"3"`, `W/"3"` or `*`): the action is refused with
+    /// 412 if the dossier has changed since.
+    #[serde(rename = "If-Match")]
+    #[param(example = "\"3\"", nullable = false)]
+    if_match: Option<String>,
+}
+
+/// The OpenAPI operations of `act`, one per action, so that each shows its own body.
+macro_rules! documented_actions {
+    ($($(#[doc = $doc:tt])* $name:ident: $path:tt, $body:ty;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            operation_id = stringify!($name),
+            tag = "lifecycle",
+            security(("bearer" = [])),
+            params(DossierCodePath, IdempotencyKeyHeader, IfMatchHeader),
+            request_body = $body,
+            responses(
+                (status = 200, description = "The dossier after the action", body = DossierView,
+                    headers(("ETag" = String, description = "The dossier's new version"))),
+                (status = 400, response = problem::BadRequest),
+                (status = 401, response = problem::Unauthorized),
+                (status = 403, response = problem::Forbidden),
+                (status = 404, response = problem::NotFound),
+                (status = 409, response = problem::Conflict),
+                (status = 412, response = problem::PreconditionFailed),
+                (status = 413, response = problem::PayloadTooLarge),
+                (status = 415, response = problem::UnsupportedMediaType),
+                (status = 422, response = problem::ValidationFailed),
+            )
+        )]
+        #[allow(dead_code)]
+        pub(crate) fn $name() {}
+    )*};
+}
+
+documented_actions! {
+    /// Transfer to the next agency (→ `processing`)
+    ///
+    /// Closes the open step and opens one at `to_office_code` with its own step deadline.
+    transfer: "/api/v1/dossiers/{code}/transfer", TransferBody;
+    /// Ask the citizen for what is missing (→ `awaiting_supplement`)
+    request_supplement: "/api/v1/dossiers/{code}/request-supplement", SupplementRequestBody;
+    /// The citizen completed the dossier (back to where it was)
+    ///
+    /// The deadline restarts, or resumes, per `deadlines.supplement_policy`. The body may be
+    /// omitted.
+    supplement_received: "/api/v1/dossiers/{code}/supplement-received", Option<NoteBody>;
+    /// Wait for the citizen's payment (→ `awaiting_payment`)
+    ///
+    /// The body may be omitted.
+    request_payment: "/api/v1/dossiers/{code}/request-payment", Option<PaymentBody>;
+    /// The citizen paid (back to where the dossier was)
+    ///
+    /// The body may be omitted.
+    payment_received: "/api/v1/dossiers/{code}/payment-received", Option<PaymentBody>;
+    /// Apologise and set a new appointment
+    ///
+    /// At most once per dossier, and only before its deadline has passed: creates the apology
+    /// letter (Mẫu 04).
+    reschedule: "/api/v1/dossiers/{code}/reschedule", RescheduleBody;
+    /// Resolved: approved, or refused with reasons (→ `resolved`)
+    ///
+    /// Sets `resolved_at` and the final `timeliness`.
+    resolve: "/api/v1/dossiers/{code}/resolve", ResolveBody;
+    /// The result was handed to the citizen (→ `returned`)
+    ///
+    /// The body may be omitted.
+    return_result: "/api/v1/dossiers/{code}/return-result", Option<NoteBody>;
+    /// Not accepted (→ `rejected`)
+    reject: "/api/v1/dossiers/{code}/reject", ReasonBody;
+    /// Withdrawn at the citizen's request (→ `withdrawn`)
+    withdraw: "/api/v1/dossiers/{code}/withdraw", ReasonBody;
+    /// Processing stopped (→ `stopped`)
+    stop: "/api/v1/dossiers/{code}/stop", ReasonBody;
+}
+
+/// `POST /api/v1/dossiers/{code}/{action}`: documented per action above.
 pub async fn act(
     state: web::Data<AppState>,
     caller: Caller,
@@ -292,4 +408,40 @@ pub async fn act(
         })
         .await?;
     Ok(dossier_response(stored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented outcomes are the store's, and a new one in the store fails to compile here.
+    #[test]
+    fn outcome_names_match_the_store() {
+        fn documented(o: Outcome) -> ResolveOutcome {
+            match o {
+                Outcome::Approved => ResolveOutcome::Approved,
+                Outcome::Refused => ResolveOutcome::Refused,
+            }
+        }
+        for o in [Outcome::Approved, Outcome::Refused] {
+            assert_eq!(
+                serde_json::to_value(o).unwrap(),
+                serde_json::to_value(documented(o)).unwrap()
+            );
+        }
+    }
+
+    /// Every action of the lifecycle has its documented operation.
+    #[test]
+    fn every_action_is_documented() {
+        let doc = crate::openapi::document();
+        for a in Action::ALL {
+            let path = format!("/api/v1/dossiers/{{code}}/{}", a.as_str());
+            let item = doc.paths.paths.get(&path);
+            assert!(
+                item.is_some_and(|i| i.post.is_some()),
+                "{path} is not in the OpenAPI document"
+            );
+        }
+    }
 }

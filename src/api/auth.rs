@@ -5,12 +5,15 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::{Ready, ready};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{AppState, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::domain::dossier::Role;
 use crate::domain::validation::{self, Errors};
 use crate::error::{AppError, AppResult};
+// The reusable problem+json responses of the OpenAPI document.
+use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::users::{self, NewUser};
 
 impl FromRequest for Caller {
@@ -55,23 +58,51 @@ fn caller_from(req: &HttpRequest) -> AppResult<Caller> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
+    #[schema(example = "clerk.phuvang")]
     pub username: String,
+    #[schema(example = "a-long-clerk-password", format = Password)]
     pub password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds until the token expires.
+    #[schema(example = 3600)]
     pub expires_in: u64,
 }
 
 /// `POST /api/v1/auth/token`: the same 401 for an unknown user and a wrong password, at the same
 /// cost; 429 once the username or the client address has used up its failures (see
 /// `throttle`), before any password is looked at.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/token",
+    operation_id = "sign_in",
+    tag = "auth",
+    summary = "Sign in: a username and password for a bearer token",
+    description = "The same 401 for an unknown user and a wrong password. After \
+        `auth.max_failures_per_user` failures for a username, or `auth.max_failures_per_address` \
+        from one client address, within `auth.failure_window_secs`, sign-in answers 429 with \
+        `Retry-After`.",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+        (status = 429, response = problem::TooManyRequests),
+    )
+)]
 pub async fn token(
     state: web::Data<AppState>,
     http: HttpRequest,
@@ -142,7 +173,9 @@ pub async fn token(
         }))
 }
 
-#[derive(Debug, Serialize)]
+/// The signed-in caller.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Me)]
 pub struct MeResponse {
     pub username: String,
     pub role: Role,
@@ -152,6 +185,18 @@ pub struct MeResponse {
 }
 
 /// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "auth",
+    summary = "The caller: username, role, office",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeResponse),
+        (status = 401, response = problem::Unauthorized),
+    )
+)]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
     let username = caller.username.clone();
     let user = state.db(move |conn| users::find(conn, &username)).await?;
@@ -165,18 +210,27 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpRes
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    /// 3–64 lower-case letters, digits, `.`, `_` or `-`.
+    #[schema(pattern = r"^[a-z0-9._-]{3,64}$", example = "clerk.h40")]
     pub username: String,
+    /// At least 12 characters, not one character repeated.
+    #[schema(format = Password, example = "a-long-clerk-password")]
     pub password: String,
     pub role: Role,
+    /// Required for every role but admin.
+    #[schema(value_type = Option<OfficeCodeSchema>)]
     pub office_code: Option<String>,
     pub full_name: Option<String>,
+    /// Where due-soon warnings and escalations reach the user.
     pub email: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A staff account (never its password).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub username: String,
     pub role: Role,
@@ -250,6 +304,25 @@ pub fn create_user_blocking(
 }
 
 /// `POST /api/v1/users` (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "create_user",
+    tag = "auth",
+    summary = "Create a staff account (admin)",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,

@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
@@ -13,6 +14,7 @@ use crate::domain::calendar::{
 };
 use crate::domain::validation::{Errors, NAME_MAX, NOTE_MAX};
 use crate::error::{AppError, AppResult};
+use crate::openapi as problem;
 use crate::store::calendar as store;
 
 /// The longest range `GET /calendar/days` returns at once.
@@ -46,16 +48,36 @@ fn check_range(field: &str, d: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DaysQuery {
+    /// The first day (1950-01-01 to 2090-12-31).
+    #[param(example = "2027-02-01")]
     pub from: NaiveDate,
+    /// The last day, at most 731 days after `from`.
+    #[param(example = "2027-02-15")]
     pub to: NaiveDate,
     /// An office with hours of its own (days are the same everywhere; sessions may differ).
     pub office: Option<String>,
 }
 
 /// `GET /api/v1/calendar/days?from=&to=`: each day, working or not, and why.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/days",
+    operation_id = "calendar_days",
+    tag = "calendar",
+    summary = "Each day of a range: working or not, and why",
+    security(("bearer" = [])),
+    params(DaysQuery),
+    responses(
+        (status = 200, description = "The days, in order", body = Vec<DayInfo>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn days(
     state: web::Data<AppState>,
     caller: Caller,
@@ -77,16 +99,18 @@ pub async fn days(
     Ok(HttpResponse::Ok().json(cal.days(q.from, q.to)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideRequest {
     pub kind: OverrideKind,
+    #[schema(example = "Làm bù cho ngày 12/02/2027")]
     pub name: String,
     /// The document the change comes from (e.g. the Prime Minister's decision).
     pub source: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The day after the change.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct DayChange {
     #[serde(flatten)]
     pub day: DayInfo,
@@ -95,6 +119,30 @@ pub struct DayChange {
 }
 
 /// `PUT /api/v1/calendar/days/{date}` (admin): make a date a holiday or a make-up working day.
+#[utoipa::path(
+    put,
+    path = "/api/v1/calendar/days/{date}",
+    operation_id = "override_calendar_day",
+    tag = "calendar",
+    summary = "Make a date a holiday or a make-up working day (admin)",
+    description = "Overrides what the generated calendar says about the date, audits the change \
+        and moves the deadlines of the open dossiers it affects.",
+    security(("bearer" = [])),
+    params(
+        ("date" = NaiveDate, Path, description = "The date, `YYYY-MM-DD`", example = "2027-02-20")
+    ),
+    request_body = OverrideRequest,
+    responses(
+        (status = 200, description = "The day as it is now", body = DayChange),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn put_day(
     state: web::Data<AppState>,
     caller: Caller,
@@ -146,6 +194,26 @@ pub async fn put_day(
 }
 
 /// `DELETE /api/v1/calendar/days/{date}` (admin): back to the generated calendar.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/calendar/days/{date}",
+    operation_id = "restore_calendar_day",
+    tag = "calendar",
+    summary = "Remove a date's override (admin)",
+    security(("bearer" = [])),
+    params(
+        ("date" = NaiveDate, Path, description = "The date, `YYYY-MM-DD`", example = "2027-02-20")
+    ),
+    responses(
+        (status = 200, description = "The day as it is now", body = DayChange),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn delete_day(
     state: web::Data<AppState>,
     caller: Caller,
@@ -166,7 +234,9 @@ pub async fn delete_day(
     Ok(HttpResponse::Ok().json(DayChange { day, recomputed }))
 }
 
-#[derive(Debug, Serialize)]
+/// One audited calendar change.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CalendarChange)]
 pub struct ChangeView {
     pub date: NaiveDate,
     pub action: String,
@@ -179,6 +249,22 @@ pub struct ChangeView {
 }
 
 /// `GET /api/v1/calendar/changes` (supervisor, admin): the audit history, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/changes",
+    operation_id = "calendar_changes",
+    tag = "calendar",
+    summary = "The audit of calendar changes, newest first (supervisor, admin)",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of changes", body = ListResponse<ChangeView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn changes(
     state: web::Data<AppState>,
     caller: Caller,
@@ -204,27 +290,51 @@ pub async fn changes(
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
+    /// When the dossier is received; now by default.
+    #[param(example = "2027-02-04T12:15:00+07:00")]
     pub start: Option<DateTime<FixedOffset>>,
+    /// At most 2,000 working days, 16,000 working hours or 3,000 calendar days.
+    #[param(minimum = 1, example = 2)]
     pub amount: i64,
     pub unit: TimeUnit,
     /// Count in this office's hours (`calendar.office_sessions`); the default hours otherwise.
     pub office: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The appointment a receipt at `start` gets, and how it was counted.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Deadline)]
 pub struct DeadlineView {
     pub start: DateTime<FixedOffset>,
     pub clock_start: DateTime<FixedOffset>,
     pub amount: u32,
     pub unit: TimeUnit,
     pub due_at: DateTime<FixedOffset>,
+    /// Which days and hours were counted or skipped, and why.
+    #[schema(value_type = Object)]
     pub trace: serde_json::Value,
 }
 
 /// `GET /api/v1/calendar/deadline?start=&amount=&unit=`: the appointment a receipt now would get.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calendar/deadline",
+    operation_id = "calendar_deadline",
+    tag = "calendar",
+    summary = "The deadline calculator clerks use at the counter",
+    security(("bearer" = [])),
+    params(DeadlineQuery),
+    responses(
+        (status = 200, description = "The deadline and its trace", body = DeadlineView),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn deadline(
     state: web::Data<AppState>,
     caller: Caller,

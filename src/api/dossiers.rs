@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, ListResponse, PageQuery, Query, StrictJson, idempotency_key, stored_json};
 use crate::authz::{Caller, Permission, Scope};
@@ -14,6 +15,7 @@ use crate::domain::dossier::{Channel, Role, Status};
 use crate::domain::timeliness::{self, Timeliness};
 use crate::domain::validation::{self, ADDRESS_MAX, Errors, NAME_MAX, NOTE_MAX};
 use crate::error::{AppError, AppResult};
+use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::dossiers::{
     self, Dossier, DossierFilter, Event, NewDossier, Step, TimelinessFilter,
 };
@@ -24,28 +26,41 @@ use crate::store::{PageRequest, offices};
 /// How far ahead of the server's clock a client's `received_at` may be before it counts as "in the future".
 const CLOCK_SKEW_SECS: i64 = 5;
 
-#[derive(Debug, Deserialize)]
+/// The citizen who files the dossier.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantInput {
+    #[schema(example = "Nguyễn Văn An")]
     pub full_name: String,
+    /// 9 or 12 digits, or a passport number of 6–12 letters and digits: what the citizen gives,
+    /// with the dossier code, to look the dossier up.
+    #[schema(example = "079123456789")]
     pub id_number: String,
+    #[schema(example = "0901234567")]
     pub phone: Option<String>,
+    #[schema(example = "an@example.vn")]
     pub email: Option<String>,
     pub address: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
+    #[schema(example = "1.001234")]
     pub procedure_code: String,
     pub channel: Channel,
     pub applicant: ApplicantInput,
+    /// The receiving office: the clerk's own by default; required for an admin.
+    #[schema(value_type = Option<OfficeCodeSchema>)]
     pub office_code: Option<String>,
+    /// When it was received, if earlier (paper backlog, outage); now by default, never in the
+    /// future.
     pub received_at: Option<DateTime<FixedOffset>>,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Applicant)]
 pub struct ApplicantView {
     pub full_name: String,
     pub id_number: String,
@@ -54,7 +69,9 @@ pub struct ApplicantView {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A processing step at one agency, with its own deadline.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Step)]
 pub struct StepView {
     pub seq: i32,
     pub office_code: String,
@@ -65,10 +82,14 @@ pub struct StepView {
 }
 
 /// The whole dossier as staff see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Dossier)]
 pub struct DossierView {
+    /// `<office>-<YYMMDD>-<NNNN>`, as printed on the receipt.
+    #[schema(example = "000.00.24.H40-261125-0001")]
     pub code: String,
     pub status: Status,
+    /// The status's number in the national synchronisation set.
     pub status_code: i32,
     pub procedure_code: String,
     pub office_code: String,
@@ -87,7 +108,10 @@ pub struct DossierView {
     pub reappointment_used: bool,
     pub steps: Vec<StepView>,
     pub apology_letters: Vec<LetterView>,
+    /// How `due_at` was counted: the days and hours counted or skipped, and why.
+    #[schema(value_type = Object, nullable)]
     pub deadline_trace: serde_json::Value,
+    /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
 }
 
@@ -294,6 +318,31 @@ fn earliest_receipt() -> DateTime<Utc> {
 }
 
 /// `POST /api/v1/dossiers`: receive a dossier (clerk at their office, or admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers",
+    operation_id = "receive_dossier",
+    tag = "dossiers",
+    summary = "Receive a dossier (clerk at their own office, admin)",
+    description = "Gives the dossier its code and its statutory deadline. A retry with the same \
+        `Idempotency-Key` and body answers the first response again.",
+    security(("bearer" = [])),
+    params(IdempotencyKeyHeader),
+    request_body = ReceiveRequest,
+    responses(
+        (status = 201, description = "Received", body = DossierView, headers(
+            ("Location" = String, description = "The dossier's URL"),
+            ("ETag" = String, description = "The dossier's version, e.g. `\"1\"`"),
+        )),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn receive(
     state: web::Data<AppState>,
     caller: Caller,
@@ -352,6 +401,23 @@ fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<Dossier>
 }
 
 /// `GET /api/v1/dossiers/{code}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}",
+    operation_id = "get_dossier",
+    tag = "dossiers",
+    summary = "The whole dossier, with its steps, apology letters and deadline trace",
+    security(("bearer" = [])),
+    params(DossierCodePath),
+    responses(
+        (status = 200, description = "The dossier", body = DossierView, headers(
+            ("ETag" = String, description = "The dossier's version, for `If-Match`"),
+        )),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
@@ -381,19 +447,52 @@ pub async fn get(
         .json(v))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<Status>,
     pub timeliness: Option<Timeliness>,
+    /// Received by this office (an office code).
+    #[param(value_type = Option<OfficeCodeSchema>)]
     pub office: Option<String>,
+    /// Of this procedure (a procedure code).
     pub procedure: Option<String>,
     pub channel: Option<Channel>,
+    /// Received on or after this day (office time).
     pub received_from: Option<NaiveDate>,
+    /// Received on or before this day (office time).
     pub received_to: Option<NaiveDate>,
+    /// Text in the code or the applicant's name or ID number.
     pub q: Option<String>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
+}
+
+/// The `{code}` of the dossier paths.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct DossierCodePath {
+    /// The dossier code, `<office>-<YYMMDD>-<NNNN>`.
+    #[param(example = "000.00.24.H40-261125-0001")]
+    code: String,
+}
+
+/// The `Idempotency-Key` header of the writes.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKeyHeader {
+    /// 1–255 visible ASCII characters. A retry with the same key and body returns the first
+    /// response and changes nothing; the same key with another body answers 422.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(example = "receipt-0001", nullable = false)]
+    idempotency_key: Option<String>,
 }
 
 /// An `office` filter must be an office code (it may name an office that does not exist).
@@ -406,6 +505,21 @@ fn office_filter(field: &str, value: Option<&str>, e: &mut Errors) {
 }
 
 /// `GET /api/v1/dossiers`: the dossiers in the caller's scope, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers",
+    operation_id = "list_dossiers",
+    tag = "dossiers",
+    summary = "The dossiers the caller may see, newest first",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of dossiers", body = ListResponse<DossierView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
@@ -496,16 +610,24 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(result))
 }
 
-#[derive(Debug, Serialize)]
+/// One entry of a dossier's append-only history.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DossierEvent)]
 pub struct EventView {
     pub seq: i32,
+    /// `receive`, a lifecycle action, or what the system did (deadline moves, letters, …).
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: String,
+    /// Who: a username, or the system.
     pub actor: String,
+    /// When it happened.
     pub at: DateTime<FixedOffset>,
+    /// When it was recorded (later than `at` for events recorded late).
     pub recorded_at: DateTime<FixedOffset>,
     pub note: Option<String>,
+    /// What the action carried (items, reasons, deadlines, …).
+    #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
 }
 
@@ -524,6 +646,22 @@ pub fn event_view(state: &AppState, e: Event) -> EventView {
 }
 
 /// `GET /api/v1/dossiers/{code}/events`: the append-only history, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}/events",
+    operation_id = "dossier_events",
+    tag = "dossiers",
+    summary = "The dossier's history, oldest first",
+    security(("bearer" = [])),
+    params(DossierCodePath, PageQuery),
+    responses(
+        (status = 200, description = "A page of events", body = ListResponse<EventView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn events(
     state: web::Data<AppState>,
     caller: Caller,
@@ -548,7 +686,8 @@ pub async fn events(
 }
 
 /// An apology letter and its delivery, as staff see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApologyLetter)]
 pub struct LetterView {
     pub id: i64,
     pub number: String,
@@ -562,6 +701,7 @@ pub struct LetterView {
     pub missed_duty: bool,
     pub responsible_office_code: String,
     pub signer_name: Option<String>,
+    #[schema(value_type = DeliveryStatus)]
     pub delivery_status: String,
     pub attempts: i32,
     pub sent_at: Option<DateTime<FixedOffset>>,
@@ -589,6 +729,22 @@ pub fn letter_view(state: &AppState, l: Letter, dossier_code: String) -> LetterV
 }
 
 /// `GET /api/v1/dossiers/{code}/apology-letters`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dossiers/{code}/apology-letters",
+    operation_id = "dossier_apology_letters",
+    tag = "apology letters",
+    summary = "The dossier's apology letters with their delivery",
+    security(("bearer" = [])),
+    params(DossierCodePath),
+    responses(
+        (status = 200, description = "Every letter of the dossier, on one page",
+            body = ListResponse<LetterView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn dossier_letters(
     state: web::Data<AppState>,
     caller: Caller,
@@ -617,16 +773,52 @@ pub async fn dossier_letters(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+/// Where a letter's email stands; `print` when there is no address and the counter prints it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DeliveryStatus {
+    Pending,
+    Retrying,
+    Sent,
+    Failed,
+    Print,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LettersQuery {
+    #[param(value_type = Option<DeliveryStatus>)]
     pub delivery_status: Option<String>,
+    /// The responsible agency (an office code).
+    #[param(value_type = Option<OfficeCodeSchema>)]
     pub office: Option<String>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 
 /// `GET /api/v1/apology-letters` (supervisors, admins): every letter in scope, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apology-letters",
+    operation_id = "list_apology_letters",
+    tag = "apology letters",
+    summary = "Every letter in the caller's scope, newest first (supervisor, admin)",
+    security(("bearer" = [])),
+    params(LettersQuery),
+    responses(
+        (status = 200, description = "A page of letters", body = ListResponse<LetterView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn all_letters(
     state: web::Data<AppState>,
     caller: Caller,
@@ -668,6 +860,22 @@ pub async fn all_letters(
 
 /// `GET /api/v1/apology-letters/{id}/document`: the letter as a printable HTML page (Mẫu 04),
 /// for the counter to print and hand over when there is no email address on file.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apology-letters/{id}/document",
+    operation_id = "apology_letter_document",
+    tag = "apology letters",
+    summary = "The letter as a printable page (Mẫu 04)",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The letter's id")),
+    responses(
+        (status = 200, description = "The letter, ready to print", body = String,
+            content_type = "text/html"),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn letter_document(
     state: web::Data<AppState>,
     caller: Caller,

@@ -386,10 +386,15 @@ pub fn parse_query<T: DeserializeOwned>(qs: &str) -> AppResult<T> {
 }
 
 /// `?page=&per_page=` as API.md defines them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<i64>,
 }
 
@@ -412,7 +417,7 @@ impl PageQuery {
 }
 
 /// A page as every list returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
     pub items: Vec<T>,
     pub page: i64,
@@ -459,9 +464,11 @@ pub fn stored_json(status: u16, body: String, location: Option<String>) -> HttpR
     resp.body(body)
 }
 
-/// Registers every route.
+/// Registers every route. Each is described in the OpenAPI document (`crate::openapi`), which
+/// `tests/openapi.rs` checks against this list.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+    cfg.configure(crate::openapi::routes)
+        .service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(
             web::scope("/api/v1")

@@ -3,24 +3,33 @@
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::domain::codes::OfficeCode;
 use crate::domain::validation::{Errors, NAME_MAX};
 use crate::error::{AppError, AppResult};
+use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::offices::{self, NewOffice, Office};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOffice {
+    #[schema(value_type = OfficeCodeSchema)]
     pub code: String,
+    #[schema(example = "Bộ phận Một cửa UBND huyện Phú Vang")]
     pub name: String,
+    #[schema(example = "Trần Văn Bình")]
     pub head_name: Option<String>,
+    /// The office above this one (supervisors there see this one's dossiers).
+    #[schema(value_type = Option<OfficeCodeSchema>)]
     pub parent_code: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// An office or agency.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Office)]
 pub struct OfficeView {
     pub code: String,
     pub name: String,
@@ -41,6 +50,27 @@ impl OfficeView {
     }
 }
 
+/// `POST /api/v1/offices` (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/offices",
+    operation_id = "create_office",
+    tag = "offices",
+    summary = "Create an office or agency (admin)",
+    security(("bearer" = [])),
+    request_body = CreateOffice,
+    responses(
+        (status = 201, description = "Created", body = OfficeView,
+            headers(("Location" = String, description = "The new office's URL"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -78,6 +108,22 @@ pub async fn create(
         .json(OfficeView::from(&state, office)))
 }
 
+/// `GET /api/v1/offices`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/offices",
+    operation_id = "list_offices",
+    tag = "offices",
+    summary = "Every office, by code",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of offices", body = ListResponse<OfficeView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
@@ -94,6 +140,22 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
+/// `GET /api/v1/offices/{code}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/offices/{code}",
+    operation_id = "get_office",
+    tag = "offices",
+    summary = "One office",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "The office code", example = "000.00.24.H40")),
+    responses(
+        (status = 200, description = "The office", body = OfficeView),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,

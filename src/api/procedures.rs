@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
@@ -10,6 +11,7 @@ use crate::domain::calendar::{ProcessingTime, TimeUnit};
 use crate::domain::codes::OfficeCode;
 use crate::domain::validation::{Errors, NAME_MAX};
 use crate::error::{AppError, AppResult};
+use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::procedures::{self, NewProcedure, Procedure};
 
 /// The longest processing time accepted, per unit: generous, but it keeps deadlines within the calendar's range.
@@ -21,24 +23,37 @@ fn max_amount(unit: TimeUnit) -> u32 {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A length of time in one unit; units are never converted into each other. The amount is at
+/// most 2,000 working days, 16,000 working hours or 3,000 calendar days.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessingTimeInput {
+    #[schema(minimum = 1, example = 3)]
     pub amount: i64,
     pub unit: TimeUnit,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProcedure {
+    /// The procedure's code in the national catalogue.
+    #[schema(example = "1.001234")]
     pub code: String,
+    #[schema(example = "Cấp giấy phép xây dựng nhà ở riêng lẻ")]
     pub name: String,
+    /// The field (lĩnh vực) reports group by.
+    #[schema(example = "Xây dựng")]
     pub field: String,
+    /// The office that receives it.
+    #[schema(value_type = OfficeCodeSchema)]
     pub office_code: String,
+    /// The statutory processing time.
     pub processing_time: ProcessingTimeInput,
 }
 
-#[derive(Debug, Serialize)]
+/// A procedure of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Procedure)]
 pub struct ProcedureView {
     pub code: String,
     pub name: String,
@@ -81,6 +96,27 @@ pub fn processing_time(
     })
 }
 
+/// `POST /api/v1/procedures` (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/procedures",
+    operation_id = "create_procedure",
+    tag = "procedures",
+    summary = "Add a procedure to the catalogue (admin)",
+    security(("bearer" = [])),
+    request_body = CreateProcedure,
+    responses(
+        (status = 201, description = "Created", body = ProcedureView,
+            headers(("Location" = String, description = "The new procedure's URL"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 415, response = problem::UnsupportedMediaType),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -119,6 +155,22 @@ pub async fn create(
         .json(ProcedureView::from(&state, p)?))
 }
 
+/// `GET /api/v1/procedures`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/procedures",
+    operation_id = "list_procedures",
+    tag = "procedures",
+    summary = "The catalogue, by code",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of procedures", body = ListResponse<ProcedureView>),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
@@ -135,6 +187,22 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListResponse::new(items, page, result.total)))
 }
 
+/// `GET /api/v1/procedures/{code}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/procedures/{code}",
+    operation_id = "get_procedure",
+    tag = "procedures",
+    summary = "One procedure",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "The procedure code", example = "1.001234")),
+    responses(
+        (status = 200, description = "The procedure", body = ProcedureView),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Query};
 use crate::db::{self, from_db};
@@ -12,27 +13,38 @@ use crate::domain::dossier::Status;
 use crate::domain::timeliness::Timeliness;
 use crate::domain::validation;
 use crate::error::{AppError, AppResult};
+use crate::openapi as problem;
 use crate::store::dossiers;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
+    /// The applicant's ID number as given at the counter.
+    #[param(example = "079123456789")]
     pub id_number: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A change of status.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PublicHistoryEntry)]
 pub struct HistoryEntry {
+    #[schema(value_type = Status)]
     pub status: String,
     pub at: DateTime<FixedOffset>,
 }
 
-#[derive(Debug, Serialize)]
+/// What the office asked the citizen to bring.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PublicSupplementRequest)]
 pub struct SupplementRequestView {
     pub items: Vec<String>,
     pub reason: String,
     pub requested_at: DateTime<FixedOffset>,
 }
 
-#[derive(Debug, Serialize)]
+/// An apology with its new appointment.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PublicApologyLetter)]
 pub struct PublicLetterView {
     pub created_at: DateTime<FixedOffset>,
     pub reason: String,
@@ -40,7 +52,7 @@ pub struct PublicLetterView {
 }
 
 /// What a citizen sees: no personal data beyond a masked name, no internal notes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PublicDossier {
     pub code: String,
     pub status: Status,
@@ -64,6 +76,28 @@ fn not_found() -> AppError {
 }
 
 /// `GET /api/v1/public/dossiers/{code}?id_number=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/public/dossiers/{code}",
+    operation_id = "public_lookup",
+    tag = "public",
+    summary = "The citizen's view of a dossier: its code and the applicant's ID number",
+    description = "No account needed. A wrong code and a wrong ID number answer the same 404. \
+        At most `public.lookup_per_minute` lookups per client address and minute.",
+    params(
+        ("code" = String, Path, description = "The code on the receipt",
+            example = "000.00.24.H40-261125-0001"),
+        LookupQuery,
+    ),
+    responses(
+        (status = 200, description = "The dossier", body = PublicDossier,
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 404, response = problem::NotFound),
+        (status = 422, response = problem::ValidationFailed),
+        (status = 429, response = problem::TooManyRequests),
+    )
+)]
 pub async fn lookup(
     state: web::Data<AppState>,
     req: HttpRequest,

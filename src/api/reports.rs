@@ -7,15 +7,18 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::dossiers::scope;
 use super::{AppState, Query};
 use crate::authz::{Caller, Permission, Scope};
 use crate::db::{self, from_db};
 use crate::error::{AppError, AppResult};
+use crate::openapi as problem;
 use crate::store::reports::{self, GroupBy, OverdueFilter, SummaryCounts};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `csv` answers `text/csv` whatever `Accept` says; `json` answers JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Json,
@@ -125,16 +128,22 @@ fn pct(part: i64, whole: i64) -> f64 {
 
 // ---- overdue ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
+    /// Only this office's dossiers (within the caller's scope; 403 outside it).
+    #[param(example = "000.00.24.H40")]
     pub office: Option<String>,
+    /// Only this procedure's.
     pub procedure: Option<String>,
+    /// The list as it stood then (now by default; not in the future).
     pub as_of: Option<DateTime<FixedOffset>>,
     pub format: Option<Format>,
 }
 
-#[derive(Debug, Serialize)]
+/// An open dossier past its deadline.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueItem {
     pub code: String,
     pub procedure_code: String,
@@ -144,17 +153,21 @@ pub struct OverdueItem {
     pub due_at: DateTime<FixedOffset>,
     pub rescheduled_due_at: Option<DateTime<FixedOffset>>,
     pub overdue_working_days: u32,
+    /// The delivery of the dossier's latest apology letter, if any.
+    #[schema(value_type = Option<super::dossiers::DeliveryStatus>)]
     pub apology_letter_status: Option<String>,
     pub reappointment_used: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// How many overdue dossiers an agency holds.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AgencyTotal {
     pub office_code: String,
     pub total: usize,
 }
 
-#[derive(Debug, Serialize)]
+/// The overdue open dossiers, most overdue first.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueReport {
     pub as_of: DateTime<FixedOffset>,
     pub total: usize,
@@ -163,6 +176,28 @@ pub struct OverdueReport {
 }
 
 /// `GET /api/v1/reports/overdue`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/overdue",
+    operation_id = "report_overdue",
+    tag = "reports",
+    summary = "Overdue open dossiers, most overdue first (supervisor, admin)",
+    description = "Within the caller's office and the offices below it. CSV (UTF-8 with a \
+        byte-order mark, for Excel) with `?format=csv` or `Accept: text/csv`.",
+    security(("bearer" = [])),
+    params(OverdueQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (OverdueReport = "application/json"),
+            (String = "text/csv", example = "code,procedure_code,office_code,…"),
+        ), headers(("Content-Disposition" = String,
+            description = "With CSV: `attachment; filename=\"overdue.csv\"`"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn overdue(
     state: web::Data<AppState>,
     caller: Caller,
@@ -263,17 +298,38 @@ pub async fn overdue(
 
 // ---- summary (form 06) ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
+    /// The period's first day (office time).
+    #[param(example = "2026-01-01")]
     pub from: NaiveDate,
+    /// The period's last day, at most ten years after `from`.
+    #[param(example = "2026-12-31")]
     pub to: NaiveDate,
+    /// `office` by default.
+    #[param(value_type = Option<SummaryGroupBy>)]
     pub group_by: Option<GroupBy>,
     pub format: Option<Format>,
 }
 
-/// One row of form 06.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+/// What the form-06 rows are grouped by. (The store's `GroupBy` carries no schema;
+/// `group_by_names_match_the_store` keeps the two in step.)
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SummaryGroupBy {
+    Office,
+    Field,
+    Procedure,
+    Channel,
+}
+
+/// One row of form 06: `received_total` = `carried_over` + `received_online` +
+/// `received_offline` = `resolved_total` + `open_total` + `withdrawn` + `rejected` + `stopped`;
+/// percentages are of `resolved_total`, to two decimals.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, ToSchema)]
 pub struct SummaryRow {
     pub group: String,
     pub group_name: Option<String>,
@@ -397,16 +453,40 @@ impl SummaryRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Form 06 (Circular 01/2020/TT-VPCP) for a period.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    #[schema(value_type = SummaryGroupBy)]
     pub group_by: GroupBy,
     pub rows: Vec<SummaryRow>,
     pub total: SummaryRow,
 }
 
 /// `GET /api/v1/reports/summary?from=&to=&group_by=`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/summary",
+    operation_id = "report_summary",
+    tag = "reports",
+    summary = "Form-06 statistics for a period (supervisor, admin)",
+    description = "Within the caller's office and the offices below it; one row per group and \
+        a total. CSV with `?format=csv` or `Accept: text/csv`.",
+    security(("bearer" = [])),
+    params(SummaryQuery),
+    responses(
+        (status = 200, description = "The statistics", content(
+            (SummaryReport = "application/json"),
+            (String = "text/csv", example = "group,group_name,carried_over,…"),
+        ), headers(("Content-Disposition" = String,
+            description = "With CSV: `attachment; filename=\"form06-FROM-TO.csv\"`"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
@@ -449,15 +529,21 @@ pub async fn summary(
 
 // ---- steps (per-agency timeliness) ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StepsQuery {
+    /// The period's first day (office time).
+    #[param(example = "2026-10-01")]
     pub from: NaiveDate,
+    /// The period's last day, at most ten years after `from`.
+    #[param(example = "2026-10-31")]
     pub to: NaiveDate,
     pub format: Option<Format>,
 }
 
-#[derive(Debug, Serialize)]
+/// One agency's steps completed in the period, by verdict; percentages of `completed`.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StepRow {
     pub office_code: String,
     pub office_name: Option<String>,
@@ -471,7 +557,37 @@ pub struct StepRow {
     pub open_overdue: i64,
 }
 
+/// Each agency's step timeliness for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub rows: Vec<StepRow>,
+}
+
 /// `GET /api/v1/reports/steps?from=&to=`: each agency's handled steps by verdict.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/steps",
+    operation_id = "report_steps",
+    tag = "reports",
+    summary = "Each agency's steps by verdict for a period (supervisor, admin)",
+    description = "Within the caller's office and the offices below it. CSV with \
+        `?format=csv` or `Accept: text/csv`.",
+    security(("bearer" = [])),
+    params(StepsQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (StepsReport = "application/json"),
+            (String = "text/csv", example = "office_code,office_name,completed,…"),
+        ), headers(("Content-Disposition" = String,
+            description = "With CSV: `attachment; filename=\"steps-FROM-TO.csv\"`"))),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthorized),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::ValidationFailed),
+    )
+)]
 pub async fn steps(
     state: web::Data<AppState>,
     caller: Caller,
@@ -534,7 +650,11 @@ pub async fn steps(
             csv(&head, &cells),
         ));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "from": q.from, "to": q.to, "rows": rows })))
+    Ok(HttpResponse::Ok().json(StepsReport {
+        from: q.from,
+        to: q.to,
+        rows,
+    }))
 }
 
 #[cfg(test)]
@@ -554,6 +674,30 @@ mod tests {
             out,
             "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"Hồ sơ\nmới\",\r\n"
         );
+    }
+
+    /// The documented groupings are the store's, and a new one in the store fails to compile here.
+    #[test]
+    fn group_by_names_match_the_store() {
+        fn documented(g: GroupBy) -> SummaryGroupBy {
+            match g {
+                GroupBy::Office => SummaryGroupBy::Office,
+                GroupBy::Field => SummaryGroupBy::Field,
+                GroupBy::Procedure => SummaryGroupBy::Procedure,
+                GroupBy::Channel => SummaryGroupBy::Channel,
+            }
+        }
+        for g in [
+            GroupBy::Office,
+            GroupBy::Field,
+            GroupBy::Procedure,
+            GroupBy::Channel,
+        ] {
+            assert_eq!(
+                serde_json::to_value(g).unwrap(),
+                serde_json::to_value(documented(g)).unwrap()
+            );
+        }
     }
 
     #[test]

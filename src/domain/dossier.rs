@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A dossier's status, with its number in the national synchronisation set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Đã tiếp nhận: accepted, the clock is running.
@@ -95,7 +95,7 @@ impl Status {
 }
 
 /// How the dossier reached the office; reports split online from counter + postal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Trực tiếp.
@@ -123,7 +123,7 @@ impl Channel {
 }
 
 /// A staff member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Cán bộ tiếp nhận at the one-stop counter.

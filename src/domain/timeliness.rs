@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::calendar::{ProcessingTime, WorkingCalendar};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Timeliness {
     /// Trong hạn.

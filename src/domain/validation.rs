@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// One problem with one input field, as returned in a problem+json `errors` list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -32,7 +32,7 @@ pub use self::trace::{
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
 
 /// Unit of a procedure's processing time. Units are never converted into each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     /// Ngày làm việc.
@@ -63,7 +63,7 @@ impl TimeUnit {
 }
 
 /// A processing time: amount + unit, never converted between units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProcessingTime {
     pub amount: u32,
     pub unit: TimeUnit,
@@ -93,7 +93,7 @@ impl ProcessingTime {
 }
 
 /// What a date is for the office.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     Workday,
@@ -121,7 +121,7 @@ impl DayKind {
 }
 
 /// Kind of an administrator's per-date override.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrideKind {
     /// A day off (e.g. the weekday given off in a swap, or a longer Tết break).
@@ -163,7 +163,7 @@ pub struct CalendarOverride {
 }
 
 /// One date as the office sees it (GET /calendar/days).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayInfo {
     pub date: NaiveDate,
     pub working: bool,

@@ -1,0 +1,371 @@
+//! The OpenAPI 3 document of the API, generated from the handlers' `#[utoipa::path]`
+//! annotations, and what serves it: `GET /api-docs/openapi.json` and the interactive docs at
+//! `/docs/` (Swagger UI, its files built into the binary so they work without internet).
+
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::openapi::header::{Header, HeaderBuilder};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api;
+use crate::domain::validation::FieldError;
+use crate::error::AppError;
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api-docs/openapi.json";
+
+/// The Swagger UI page loads its scripts, styles and images from this service only, sets inline
+/// styles (React does), uses `data:` images in its stylesheet and fetches the document and the
+/// requests a user tries out from this origin. Everything else stays as strict as elsewhere.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+const DESCRIPTION: &str = "\
+Dossier tracking for Vietnam's one-stop-shop offices (Bộ phận Một cửa): receipts, legal \
+deadlines in working time, every processing step, apology letters, the citizen's lookup and the \
+supervisors' reports.
+
+**Authentication.** `POST /api/v1/auth/token` exchanges a username and password for a bearer \
+token (JWT, HS256); send it as `Authorization: Bearer <token>` on every endpoint but sign-in, \
+the citizen's lookup (`/api/v1/public/…`), health, metrics and these docs.
+
+**Errors** are RFC 9457 `application/problem+json` with a stable snake_case `code` and, for \
+validation, the fields at fault in `errors`. Any endpoint that reads the database may answer \
+503 `service_unavailable` while the database is unreachable.
+
+**Lists** take `page` (from 1) and `per_page` (1–500, default 50) and answer \
+`{items, page, per_page, total}`.
+
+**Writes.** Receipts and lifecycle actions accept an `Idempotency-Key` header (kept at least \
+24 hours, per user and path): a retry with the same key and body returns the first response \
+and changes nothing; the same key with another body answers 422 `idempotency_key_reused`. \
+Dossier responses carry an `ETag`; actions accept `If-Match` and answer 412 when it is stale. \
+Bodies are JSON only, at most `server.max_body_bytes` (65,536 by default); unknown fields and \
+repeated keys are refused.
+
+Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-DD`.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "motcua", description = DESCRIPTION),
+    paths(
+        api::health::healthz,
+        api::health::readyz,
+        metrics,
+        api::auth::token,
+        api::auth::me,
+        api::auth::create_user,
+        api::offices::list,
+        api::offices::create,
+        api::offices::get,
+        api::procedures::list,
+        api::procedures::create,
+        api::procedures::get,
+        api::calendar::days,
+        api::calendar::put_day,
+        api::calendar::delete_day,
+        api::calendar::changes,
+        api::calendar::deadline,
+        api::dossiers::list,
+        api::dossiers::receive,
+        api::dossiers::get,
+        api::dossiers::events,
+        api::dossiers::dossier_letters,
+        api::actions::transfer,
+        api::actions::request_supplement,
+        api::actions::supplement_received,
+        api::actions::request_payment,
+        api::actions::payment_received,
+        api::actions::reschedule,
+        api::actions::resolve,
+        api::actions::return_result,
+        api::actions::reject,
+        api::actions::withdraw,
+        api::actions::stop,
+        api::dossiers::all_letters,
+        api::dossiers::letter_document,
+        api::reports::overdue,
+        api::reports::summary,
+        api::reports::steps,
+        api::public::lookup,
+    ),
+    components(
+        // Referenced from query parameters only, which do not register their schemas.
+        schemas(Problem, api::reports::Format),
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            ValidationFailed,
+            TooManyRequests,
+            ServiceUnavailable,
+        )
+    ),
+    modifiers(&BearerScheme, &OptionalBodies),
+    tags(
+        (name = "auth", description = "Sign-in, the caller, staff accounts"),
+        (name = "offices", description = "Offices and agencies"),
+        (name = "procedures", description = "The catalogue of administrative procedures"),
+        (name = "calendar",
+            description = "Working days and hours, overrides, the deadline calculator"),
+        (name = "dossiers", description = "Receiving and reading dossiers"),
+        (name = "lifecycle",
+            description = "Actions on a dossier: `POST /api/v1/dossiers/{code}/{action}`"),
+        (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
+        (name = "reports", description = "Supervisors' reports, as JSON or CSV"),
+        (name = "public", description = "The citizen's lookup, without an account"),
+        (name = "health", description = "Liveness, readiness and metrics for operators"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Adds the `bearer` scheme the operations' security requirements name.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "An access token from `POST /api/v1/auth/token`, valid for `auth.token_ttl_secs`.",
+            ))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// `request_body = Option<T>` comes out as `oneOf: [null, T]`; but what is optional is the
+/// body, never a JSON `null` (refused with 422): the schema is `T` and the body not required.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        fn is_null(s: &RefOr<Schema>) -> bool {
+            match s {
+                RefOr::T(Schema::Object(o)) => o.schema_type == SchemaType::Type(Type::Null),
+                _ => false,
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                let Some(body) = op.request_body.as_mut() else {
+                    continue;
+                };
+                for content in body.content.values_mut() {
+                    let Some(RefOr::T(Schema::OneOf(one))) = &content.schema else {
+                        continue;
+                    };
+                    if let [a, b] = one.items.as_slice()
+                        && (is_null(a) || is_null(b))
+                    {
+                        content.schema = Some(if is_null(a) { b.clone() } else { a.clone() });
+                        body.required = Some(utoipa::openapi::Required::False);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error as RFC 9457 problem details (written by `error.rs`; this type only describes it).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:motcua:problem:validation_failed",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "invalid fields: applicant.id_number",
+    "code": "validation_failed",
+    "errors": [{
+        "field": "applicant.id_number",
+        "message": "must be 9 or 12 digits, or a passport number of 6–12 letters and digits"
+    }]
+}))]
+#[allow(dead_code)]
+pub struct Problem {
+    /// `urn:motcua:problem:<code>`.
+    #[serde(rename = "type")]
+    type_: String,
+    title: String,
+    /// The HTTP status, repeated.
+    status: u16,
+    detail: String,
+    /// Stable snake_case code: `validation_failed`, `malformed_json`, `bad_request`,
+    /// `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid_transition`,
+    /// `precondition_failed`, `idempotency_key_reused`, `payload_too_large`,
+    /// `unsupported_media_type`, `rate_limited`, `service_unavailable`, `internal_error`, …
+    code: String,
+    /// For `validation_failed`: every field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    errors: Option<Vec<FieldError>>,
+}
+
+/// The schema of an office code (`domain::codes::OfficeCode::parse` says which are valid),
+/// shared by every field and parameter that names an office.
+pub struct OfficeCodeSchema;
+
+impl utoipa::PartialSchema for OfficeCodeSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$"))
+            .max_length(Some(40))
+            .description(Some(
+                "An office or agency code: digits, capital letters and dots, never `-` (the \
+                 dossier code uses it as its separator).",
+            ))
+            .examples(["000.00.24.H40"])
+            .into()
+    }
+}
+
+impl ToSchema for OfficeCodeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "OfficeCode".into()
+    }
+}
+
+fn header(schema_type: Type, description: &str) -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(schema_type))
+        .description(Some(description))
+        .build()
+}
+
+/// The reusable problem+json responses, referenced by status from the operations.
+macro_rules! problem_responses {
+    ($(
+        $name:ident: $description:literal
+        $(, $header:literal = $type:ident: $header_description:literal)*;
+    )*) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl<'r> utoipa::ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    let response = ResponseBuilder::new().description($description).content(
+                        "application/problem+json",
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    );
+                    $(
+                        let response =
+                            response.header($header, header(Type::$type, $header_description));
+                    )*
+                    (stringify!($name), response.build().into())
+                }
+            }
+        )*
+    };
+}
+
+problem_responses! {
+    BadRequest: "The request cannot be read: malformed JSON (`malformed_json`), control \
+        characters in the path or query, a malformed header or path parameter (`bad_request`)";
+    Unauthorized: "No valid bearer token (`unauthorized`)",
+        "WWW-Authenticate" = String: "`Bearer realm=\"motcua\"`";
+    Forbidden: "The caller's role may not do this here (`forbidden`)";
+    NotFound: "No such resource, or none the caller may see (`not_found`)";
+    Conflict: "The request conflicts with the current state (`conflict`, `invalid_transition`, …)";
+    PreconditionFailed:
+        "`If-Match` names a version that is no longer current (`precondition_failed`)";
+    PayloadTooLarge: "The body is larger than `server.max_body_bytes` (`payload_too_large`)";
+    UnsupportedMediaType: "The body is not `application/json` (`unsupported_media_type`)";
+    ValidationFailed: "Invalid fields or parameters (`validation_failed`, with `errors`), or \
+        an `Idempotency-Key` reused with another body (`idempotency_key_reused`)";
+    TooManyRequests: "Too many requests from this client; retry later (`rate_limited`)",
+        "Retry-After" = Integer: "Seconds to wait before retrying";
+    ServiceUnavailable: "The database is unreachable (`service_unavailable`)";
+}
+
+/// `GET /metrics`: the Prometheus exposition. Served by `metrics.rs`; described here.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "health",
+    summary = "Metrics for Prometheus",
+    description = "What this process counted since it started (requests per route and status, \
+        with latency histograms; sweeps; emails) and what the database holds now (open \
+        dossiers by timeliness, the outbox, letters by delivery state).",
+    responses(
+        (
+            status = 200,
+            description = "The Prometheus text exposition format, version 0.0.4",
+            body = String,
+            content_type = "text/plain"
+        ),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[allow(dead_code)]
+fn metrics() {}
+
+/// The document as JSON, built once per process.
+static DOCUMENT_JSON: LazyLock<Result<String, String>> =
+    LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
+
+async fn document_json() -> Result<HttpResponse, AppError> {
+    match &*DOCUMENT_JSON {
+        Ok(json) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json.as_str())),
+        Err(e) => Err(AppError::Internal(format!("OpenAPI document: {e}"))),
+    }
+}
+
+async fn to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// Registers the document, the interactive docs at `/docs/`, and `/docs` redirecting there.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let ui = SwaggerUi::new("/{_:.*}").config(
+        Config::new([DOCUMENT_PATH])
+            // The default asks validator.swagger.io about the document: nothing leaves the page.
+            .validator_url("none"),
+    );
+    cfg.service(web::resource(DOCUMENT_PATH).route(web::get().to(document_json)))
+        .service(web::resource("/docs").route(web::get().to(to_docs)))
+        .service(
+            web::scope("/docs")
+                // The access log keeps a handler's own policy, so this one stands for /docs/.
+                .wrap(DefaultHeaders::new().add((
+                    header::CONTENT_SECURITY_POLICY,
+                    DOCS_CONTENT_SECURITY_POLICY,
+                )))
+                .service(ui),
+        );
+}

@@ -1,0 +1,324 @@
+//! The OpenAPI document as the server serves it: the committed copy `docs/openapi.json`, the
+//! routes it describes (all of them, and only them), and the interactive docs served from the
+//! binary itself.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Backend, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+
+/// Every operation of the API as (method, path). `api::routes` registers one route for the
+/// lifecycle actions, `POST /api/v1/dossiers/{code}/{action}`; the document shows one operation
+/// per action so that each has its own body, and so does this list.
+const OPERATIONS: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    // Registered by app.rs beside the API.
+    ("GET", "/metrics"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/offices"),
+    ("POST", "/api/v1/offices"),
+    ("GET", "/api/v1/offices/{code}"),
+    ("GET", "/api/v1/procedures"),
+    ("POST", "/api/v1/procedures"),
+    ("GET", "/api/v1/procedures/{code}"),
+    ("GET", "/api/v1/calendar/days"),
+    ("PUT", "/api/v1/calendar/days/{date}"),
+    ("DELETE", "/api/v1/calendar/days/{date}"),
+    ("GET", "/api/v1/calendar/changes"),
+    ("GET", "/api/v1/calendar/deadline"),
+    ("GET", "/api/v1/dossiers"),
+    ("POST", "/api/v1/dossiers"),
+    ("GET", "/api/v1/dossiers/{code}"),
+    ("GET", "/api/v1/dossiers/{code}/events"),
+    ("GET", "/api/v1/dossiers/{code}/apology-letters"),
+    ("POST", "/api/v1/dossiers/{code}/transfer"),
+    ("POST", "/api/v1/dossiers/{code}/request-supplement"),
+    ("POST", "/api/v1/dossiers/{code}/supplement-received"),
+    ("POST", "/api/v1/dossiers/{code}/request-payment"),
+    ("POST", "/api/v1/dossiers/{code}/payment-received"),
+    ("POST", "/api/v1/dossiers/{code}/reschedule"),
+    ("POST", "/api/v1/dossiers/{code}/resolve"),
+    ("POST", "/api/v1/dossiers/{code}/return-result"),
+    ("POST", "/api/v1/dossiers/{code}/reject"),
+    ("POST", "/api/v1/dossiers/{code}/withdraw"),
+    ("POST", "/api/v1/dossiers/{code}/stop"),
+    ("GET", "/api/v1/apology-letters"),
+    ("GET", "/api/v1/apology-letters/{id}/document"),
+    ("GET", "/api/v1/reports/overdue"),
+    ("GET", "/api/v1/reports/summary"),
+    ("GET", "/api/v1/reports/steps"),
+    ("GET", "/api/v1/public/dossiers/{code}"),
+];
+
+async fn served_document(app: &TestApp) -> Value {
+    let r = app
+        .request(Method::GET, "/api-docs/openapi.json", None, None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert!(r.body.is_object(), "not a JSON document: {}", r.text);
+    r.body
+}
+
+/// Pretty-printed with sorted keys (serde_json's map is ordered), so diffs stay small.
+fn canonical(doc: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(doc).expect("serialise");
+    s.push('\n');
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_document_is_the_committed_one() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let served = canonical(&served_document(&app).await);
+    if std::env::var("MOTCUA_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(std::path::Path::new(SNAPSHOT).parent().expect("docs/"))
+            .expect("create docs/");
+        std::fs::write(SNAPSHOT, &served).expect("write docs/openapi.json");
+        eprintln!("updated {SNAPSHOT}");
+        return;
+    }
+    let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+    if committed != served {
+        let first = committed
+            .lines()
+            .zip(served.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| committed.lines().count().min(served.lines().count()));
+        let line = |text: &str| {
+            text.lines()
+                .nth(first)
+                .unwrap_or("(end of file)")
+                .to_owned()
+        };
+        panic!(
+            "docs/openapi.json is not the document the server serves; first difference at line \
+             {}:\n  committed: {}\n  served:    {}\nIf the API change is intended, update the copy \
+             with `MOTCUA_UPDATE_OPENAPI=1 cargo test --test openapi` (or \
+             `MOTCUA_UPDATE_OPENAPI=1 scripts/test the_served_document`), review the diff and \
+             commit it.",
+            first + 1,
+            line(&committed),
+            line(&served),
+        );
+    }
+}
+
+/// The (method, path) pairs `api::routes` registers, read from its source, with the actions'
+/// route spelled out per action. A route added there must be added to `OPERATIONS` too, which
+/// must be in the document.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let source = include_str!("../src/api/mod.rs");
+    let body = source
+        .split("pub fn routes(")
+        .nth(1)
+        .and_then(|s| s.split("\n}\n").next())
+        .expect("fn routes in src/api/mod.rs");
+    let quoted = |piece: &str, call: &str| -> Option<String> {
+        let rest = piece.strip_prefix(call)?.strip_prefix('"')?;
+        Some(rest.split('"').next()?.to_owned())
+    };
+    let mut routes = BTreeSet::new();
+    let (mut prefix, mut resource) = (String::new(), None::<String>);
+    for piece in body.split("web::").skip(1) {
+        if let Some(p) = quoted(piece, "scope(") {
+            prefix = p;
+        } else if let Some(p) = quoted(piece, "resource(") {
+            resource = Some(format!("{prefix}{p}"));
+        } else if let Some(method) = ["get", "post", "put", "delete", "patch"]
+            .into_iter()
+            .find(|m| piece.starts_with(&format!("{m}()")))
+        {
+            let path = resource.clone().expect("a route inside a resource");
+            routes.insert((method.to_uppercase(), path));
+        }
+    }
+    assert!(routes.len() > 20, "could not read routes(): {routes:?}");
+    let actions = (
+        "POST".to_owned(),
+        "/api/v1/dossiers/{code}/{action}".to_owned(),
+    );
+    assert!(
+        routes.remove(&actions),
+        "the actions' route moved: {routes:?}"
+    );
+    for a in motcua::domain::lifecycle::Action::ALL {
+        routes.insert((
+            "POST".into(),
+            format!("/api/v1/dossiers/{{code}}/{}", a.as_str()),
+        ));
+    }
+    routes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_is_documented_and_only_those() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = served_document(&app).await;
+    let expected: BTreeSet<(String, String)> = OPERATIONS
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            if item.get(method).is_some() {
+                documented.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        documented.difference(&expected).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "documented but not in OPERATIONS"
+    );
+    assert_eq!(
+        expected.difference(&documented).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "in OPERATIONS but not documented"
+    );
+    let mut registered = registered_routes();
+    registered.insert(("GET".into(), "/metrics".into()));
+    assert_eq!(
+        registered.difference(&expected).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "registered in api::routes but not in OPERATIONS (document the route, then list it)"
+    );
+    assert_eq!(
+        expected.difference(&registered).collect::<Vec<_>>(),
+        Vec::<&(String, String)>::new(),
+        "in OPERATIONS but not registered in api::routes"
+    );
+    // Each operation is reachable without an operationId clash, and the protected ones say so.
+    let mut ids = BTreeSet::new();
+    for (method, path) in OPERATIONS {
+        let op = &doc["paths"][path][method.to_lowercase()];
+        let id = op["operationId"].as_str().expect("operationId");
+        assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+        let public = path.starts_with("/api/v1/public/")
+            || *path == "/api/v1/auth/token"
+            || !path.starts_with("/api/");
+        assert_eq!(
+            op.get("security").is_none(),
+            public,
+            "{method} {path}: security requirement"
+        );
+        if !public {
+            assert!(op["responses"].get("401").is_some(), "{method} {path}: 401");
+        }
+    }
+    // Every reference resolves (a schema used only by a parameter is not registered by itself).
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let pointer = r.strip_prefix('#').expect("a local reference");
+        assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_interactive_docs_are_served_from_the_binary() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+
+    let r = app.request(Method::GET, "/docs", None, None).await;
+    assert_eq!(r.status, 308, "{}", r.text);
+    assert_eq!(r.header("location"), Some("/docs/"));
+
+    let page = app.request(Method::GET, "/docs/", None, None).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|v| v.starts_with("text/html")),
+        "{:?}",
+        page.header("content-type")
+    );
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(motcua::openapi::DOCS_CONTENT_SECURITY_POLICY)
+    );
+    // Every script and stylesheet the page names is relative, and served here.
+    let mut assets = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for piece in page.text.split(attr).skip(1) {
+            let target = piece.split('"').next().unwrap_or_default();
+            if target.ends_with(".js") || target.ends_with(".css") {
+                assets.push(target.to_owned());
+            }
+        }
+    }
+    for needed in [
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+        "swagger-ui.css",
+    ] {
+        assert!(
+            assets.iter().any(|a| a.ends_with(needed)),
+            "{needed} not in {assets:?}"
+        );
+    }
+    for asset in &assets {
+        assert!(
+            !asset.contains("//"),
+            "{asset} would be loaded from elsewhere"
+        );
+        let path = format!("/docs/{}", asset.trim_start_matches("./"));
+        let r = app.request(Method::GET, &path, None, None).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(!r.text.is_empty(), "{path} is empty");
+        let kind = if path.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(
+            r.header("content-type")
+                .is_some_and(|v| v.starts_with(kind)),
+            "{path}: {:?}",
+            r.header("content-type")
+        );
+        if path.ends_with("swagger-initializer.js") {
+            assert!(
+                r.text.contains("/api-docs/openapi.json"),
+                "the page does not load this service's document: {}",
+                r.text
+            );
+        }
+    }
+
+    // The docs' policy stays on the docs; the API keeps the strict one.
+    let r = app.request(Method::GET, "/healthz", None, None).await;
+    assert_ne!(
+        r.header("content-security-policy"),
+        Some(motcua::openapi::DOCS_CONTENT_SECURITY_POLICY)
+    );
+    // Anything else under /docs/ is not found; unknown paths elsewhere stay problem+json.
+    let r = app
+        .request(Method::GET, "/docs/no-such-file.js", None, None)
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .request(Method::GET, "/api-docs/other.json", None, None)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+}
