@@ -141,6 +141,7 @@ impl Application {
 
 fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.server.workers;
+    let pool_size = state.settings.database.max_connections;
     let max_body = state.settings.server.max_body_bytes;
     let cors_origins = state.settings.server.cors_origins.clone();
     let data = web::Data::new(state);
@@ -160,6 +161,17 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     if workers > 0 {
         http = http.workers(workers);
     }
+    // Database work runs on each worker's blocking threads, and no more of them can work at once
+    // than the pool has connections: more threads would only wait on the pool (64 clients meant
+    // 64 threads taking turns, their context switches and their memory). Requests beyond that
+    // wait in the queue in front of the threads instead.
+    let workers = if workers > 0 {
+        workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let per_worker = (pool_size as usize).div_ceil(workers).max(2);
+    http = http.worker_max_blocking_threads(per_worker);
     Ok(http.listen(listener)?.run())
 }
 
