@@ -12,6 +12,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && cargo build --release --locked \
  && rm -rf src
 COPY migrations migrations
+COPY calendar calendar
 COPY src src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin motcua
 
@@ -19,16 +20,18 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /var/lib/motcua --create-home motcua
+ && groupadd --system --gid 10001 motcua \
+ && useradd --system --uid 10001 --gid motcua --home-dir /var/lib/motcua --create-home motcua
 COPY --from=build /src/target/release/motcua /usr/local/bin/motcua
 COPY config/default.toml /etc/motcua/default.toml
-USER motcua
+# Numeric, so that runtimes can tell it is not root without reading the image's /etc/passwd.
+USER 10001:10001
 WORKDIR /var/lib/motcua
 ENV MOTCUA_CONFIG=/etc/motcua/default.toml \
     MOTCUA__SERVER__BIND=0.0.0.0:8080 \
     MOTCUA__DATABASE__URL=sqlite:///var/lib/motcua/data/motcua.db
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
+  CMD ["curl", "-fsS", "http://127.0.0.1:8080/readyz"]
 ENTRYPOINT ["motcua"]
 CMD ["serve"]
