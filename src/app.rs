@@ -295,6 +295,19 @@ async fn maintenance(state: AppState) {
             state.set_calendar(cal);
         }
         if n % 60 == 1 {
+            if state.db.backend == db::Backend::Sqlite {
+                // SQLite plans with the statistics ANALYZE leaves; `optimize` refreshes those
+                // that have drifted (PostgreSQL's autovacuum does this by itself).
+                let optimized = state
+                    .db(|conn| {
+                        diesel::connection::SimpleConnection::batch_execute(conn, "PRAGMA optimize")
+                            .map_err(crate::error::AppError::from)
+                    })
+                    .await;
+                if let Err(e) = optimized {
+                    tracing::warn!(error = %e, "PRAGMA optimize failed");
+                }
+            }
             let result = state
                 .db(|conn| store::idempotency::purge(conn, db::now()))
                 .await;

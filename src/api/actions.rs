@@ -395,7 +395,7 @@ pub async fn act(
                 };
                 let d = lifecycle::apply(conn, &ctx, &code, input.clone(), at, if_match)?;
                 let steps = crate::store::dossiers::steps(conn, d.id)?;
-                let letters = crate::store::letters::for_dossier(conn, d.id)?;
+                let letters = crate::store::letters::for_dossier(conn, &d)?;
                 let v = view(&st, &cal, d, steps, letters, now)?;
                 let body =
                     serde_json::to_string(&v).map_err(|e| AppError::Internal(e.to_string()))?;

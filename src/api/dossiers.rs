@@ -110,7 +110,7 @@ pub struct DossierView {
     pub apology_letters: Vec<LetterView>,
     /// How `due_at` was counted: the days and hours counted or skipped, and why.
     #[schema(value_type = Object, nullable)]
-    pub deadline_trace: serde_json::Value,
+    pub deadline_trace: Option<Box<serde_json::value::RawValue>>,
     /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
 }
@@ -142,7 +142,7 @@ pub fn current_timeliness(
 pub fn view(
     state: &AppState,
     cal: &WorkingCalendar,
-    d: Dossier,
+    mut d: Dossier,
     steps: Vec<Step>,
     letters: Vec<(Letter, String)>,
     now: DateTime<Utc>,
@@ -152,7 +152,8 @@ pub fn view(
     let timeliness = current_timeliness(state, cal, &d, now)?;
     let channel =
         Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
-    let deadline_trace = serde_json::from_str(&d.deadline_trace).unwrap_or(serde_json::Value::Null);
+    // Stored as the JSON it is sent as: checked, then passed through without building a tree.
+    let deadline_trace = serde_json::value::RawValue::from_string(std::mem::take(&mut d.deadline_trace)).ok();
     Ok(DossierView {
         status,
         status_code: status.national_code(),
@@ -430,7 +431,7 @@ pub async fn get(
         .db(move |conn| {
             let d = visible(conn, &caller, &code)?;
             let steps = dossiers::steps(conn, d.id)?;
-            let letters = letters::for_dossier(conn, d.id)?;
+            let letters = letters::for_dossier(conn, &d)?;
             let cals = st.calendars();
             view(
                 &st,
@@ -600,7 +601,7 @@ pub async fn list(
                 .into_iter()
                 .map(|d| {
                     let steps = dossiers::steps(conn, d.id)?;
-                    let letters = letters::for_dossier(conn, d.id)?;
+                    let letters = letters::for_dossier(conn, &d)?;
                     view(&st, cals.for_office(&d.office_code), d, steps, letters, now)
                 })
                 .collect::<AppResult<Vec<_>>>()?;
@@ -755,7 +756,7 @@ pub async fn dossier_letters(
     let items = state
         .db(move |conn| {
             let d = visible(conn, &caller, &code)?;
-            letters::for_dossier(conn, d.id)
+            letters::for_dossier(conn, &d)
         })
         .await?;
     let n = items.len() as i64;
@@ -891,7 +892,7 @@ pub async fn letter_document(
                 letters::find(conn, id)?.ok_or_else(|| AppError::not_found("letter"))?;
             let d = dossiers::find_visible(conn, &code, &scope)?
                 .ok_or_else(|| AppError::not_found("letter"))?;
-            let (procedure_name, _, _) = dossiers::names(conn, &d)?;
+            let (procedure_name, _, _) = st.names.for_dossier(conn, &d)?;
             let agency = offices::find(conn, &letter.responsible_office_code)?
                 .map(|o| o.name)
                 .unwrap_or_else(|| letter.responsible_office_code.clone());

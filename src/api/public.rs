@@ -138,7 +138,7 @@ pub async fn lookup(
                 Some(d) if matches && !given.is_empty() => d,
                 _ => return Err(not_found()),
             };
-            let (procedure_name, office_name, current_office_name) = dossiers::names(conn, &d)?;
+            let (procedure_name, office_name, current_office_name) = st.names.for_dossier(conn, &d)?;
             let events = dossiers::all_events(conn, d.id)?;
             let cals = st.calendars();
             let cal = cals.for_office(&d.office_code);
@@ -179,7 +179,7 @@ pub async fn lookup(
             } else {
                 None
             };
-            let apology_letters = crate::store::letters::for_dossier(conn, d.id)?
+            let apology_letters = crate::store::letters::for_dossier(conn, &d)?
                 .into_iter()
                 .map(|(l, _)| PublicLetterView {
                     created_at: st.local(from_db(l.created_at)),

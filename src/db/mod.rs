@@ -250,6 +250,15 @@ where
     match conn {
         DbConn::Postgres(_) => conn.transaction(f),
         DbConn::Sqlite(c) => {
+            // SQLite has one writer at a time. Writers of this process queue here rather than in
+            // SQLite's busy handler, which sleeps in growing steps (up to 100 ms each) and gave
+            // writes a tail of a second under 64 clients. Another process on the same file still
+            // meets the busy handler. (A process serves one database; nothing nests here, since
+            // SQLite refuses a transaction inside a transaction.)
+            static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _writer = WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             let result = f(conn);
             let DbConn::Sqlite(c) = conn else {

@@ -6,7 +6,7 @@ use diesel::sql_types::{Date, Integer, Text};
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
-use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices, procedures};
+use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::codes::{DossierCode, OfficeCode};
@@ -346,23 +346,6 @@ pub fn all_events(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Event>> {
         .order(dossier_events::seq.asc())
         .select(Event::as_select())
         .load(conn)?)
-}
-
-/// Names shown to citizens: the procedure's and the offices'.
-pub fn names(conn: &mut DbConn, d: &Dossier) -> AppResult<(String, String, String)> {
-    let procedure: String = procedures::table
-        .filter(procedures::code.eq(&d.procedure_code))
-        .select(procedures::name)
-        .first(conn)?;
-    let office: String = offices::table
-        .filter(offices::code.eq(&d.office_code))
-        .select(offices::name)
-        .first(conn)?;
-    let current: String = offices::table
-        .filter(offices::code.eq(&d.responsible_office_code))
-        .select(offices::name)
-        .first(conn)?;
-    Ok((procedure, office, current))
 }
 
 /// Timeliness as a list filter. Open verdicts depend on the moment: the API computes the

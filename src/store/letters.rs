@@ -8,6 +8,7 @@ use crate::authz::Scope;
 use crate::db::DbConn;
 use crate::db::schema::{apology_letters as al, dossiers as d};
 use crate::error::AppResult;
+use crate::store::dossiers::Dossier;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = al)]
@@ -34,7 +35,14 @@ pub struct Letter {
 }
 
 /// A dossier's letters (at most one), oldest first.
-pub fn for_dossier(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<(Letter, String)>> {
+/// The dossier's letter (there is at most one) with its dossier code. A letter and the flag
+/// `reappointment_used` are written in one transaction, so without the flag there is nothing to
+/// read.
+pub fn for_dossier(conn: &mut DbConn, dossier: &Dossier) -> AppResult<Vec<(Letter, String)>> {
+    if !dossier.reappointment_used {
+        return Ok(Vec::new());
+    }
+    let dossier_id = dossier.id;
     Ok(al::table
         .inner_join(d::table)
         .filter(al::dossier_id.eq(dossier_id))

@@ -6,6 +6,7 @@ pub mod gauges;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;
+pub mod names;
 pub mod offices;
 pub mod outbox;
 pub mod procedures;
