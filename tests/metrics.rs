@@ -98,25 +98,33 @@ async fn metrics_describe_requests_dossiers_outbox_and_sweeps(backend: Backend) 
     let receipts =
         r#"motcua_http_requests_total{method="POST",route="/api/v1/dossiers",status="201"}"#;
     assert!(m[receipts] >= 3.0, "{text}");
-    assert!(
-        m[r#"motcua_http_requests_total{method="GET",route="unmatched",status="404"}"#] >= 1.0
-    );
+    assert!(m[r#"motcua_http_requests_total{method="GET",route="unmatched",status="404"}"#] >= 1.0);
     let bucket_inf = r#"motcua_http_request_duration_seconds_bucket{method="POST",route="/api/v1/dossiers",status="201",le="+Inf"}"#;
-    let count =
-        r#"motcua_http_request_duration_seconds_count{method="POST",route="/api/v1/dossiers",status="201"}"#;
+    let count = r#"motcua_http_request_duration_seconds_count{method="POST",route="/api/v1/dossiers",status="201"}"#;
     assert_eq!(m[bucket_inf], m[count]);
     assert_eq!(m[count], m[receipts]);
 
     // From the database, exact: the late one is overdue (it has its letter now, but its
     // deadline is still the original one), one on track, one paused.
-    assert_eq!(m[r#"motcua_dossiers_open{timeliness="overdue"}"#], 1.0, "{text}");
-    assert_eq!(m[r#"motcua_dossiers_open{timeliness="on_track"}"#], 1.0, "{text}");
-    assert_eq!(m[r#"motcua_dossiers_open{timeliness="paused"}"#], 1.0, "{text}");
-    assert_eq!(m[r#"motcua_dossiers_open{timeliness="due_soon"}"#], 0.0, "{text}");
+    assert_eq!(
+        m[r#"motcua_dossiers_open{timeliness="overdue"}"#], 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        m[r#"motcua_dossiers_open{timeliness="on_track"}"#], 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        m[r#"motcua_dossiers_open{timeliness="paused"}"#], 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        m[r#"motcua_dossiers_open{timeliness="due_soon"}"#], 0.0,
+        "{text}"
+    );
     assert_eq!(m["motcua_outbox_backlog"], 1.0, "{text}");
     assert_eq!(
-        m[r#"motcua_apology_letters{delivery_status="pending"}"#],
-        1.0,
+        m[r#"motcua_apology_letters{delivery_status="pending"}"#], 1.0,
         "{text}"
     );
     assert!(m["motcua_sweep_duration_seconds_count"] >= 1.0);
@@ -131,7 +139,10 @@ async fn metrics_describe_requests_dossiers_outbox_and_sweeps(backend: Backend) 
             .find_map(|s| name.strip_suffix(s))
             .filter(|f| text.contains(&format!("# TYPE {f} histogram")))
             .unwrap_or(name);
-        assert!(text.contains(&format!("# TYPE {family} ")), "{series} has no TYPE");
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{series} has no TYPE"
+        );
     }
 }
 

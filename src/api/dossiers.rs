@@ -153,7 +153,8 @@ pub fn view(
     let channel =
         Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
     // Stored as the JSON it is sent as: checked, then passed through without building a tree.
-    let deadline_trace = serde_json::value::RawValue::from_string(std::mem::take(&mut d.deadline_trace)).ok();
+    let deadline_trace =
+        serde_json::value::RawValue::from_string(std::mem::take(&mut d.deadline_trace)).ok();
     Ok(DossierView {
         status,
         status_code: status.national_code(),

@@ -138,7 +138,8 @@ pub async fn lookup(
                 Some(d) if matches && !given.is_empty() => d,
                 _ => return Err(not_found()),
             };
-            let (procedure_name, office_name, current_office_name) = st.names.for_dossier(conn, &d)?;
+            let (procedure_name, office_name, current_office_name) =
+                st.names.for_dossier(conn, &d)?;
             let events = dossiers::all_events(conn, d.id)?;
             let cals = st.calendars();
             let cal = cals.for_office(&d.office_code);

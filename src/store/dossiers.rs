@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Integer, Text};
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
@@ -149,7 +148,7 @@ pub fn receive(
     let time = procedure.processing_time()?;
 
     let day = calendar.local_date(new.received_at);
-    let seq = next_number(conn, office.as_str(), day)?;
+    let seq = crate::store::counters::next_dossier_number(conn, office.as_str(), day)?;
     let code = DossierCode::new(office.clone(), day, seq).to_string();
     let deadline = deadline::compute(
         calendar,
@@ -216,40 +215,6 @@ pub fn receive(
         },
     )?;
     Ok(dossier)
-}
-
-/// The next number of the office's sequence for that local day. The counter row is bumped in
-/// the receipt's own transaction: a failed receipt rolls it back (no gaps), and the row lock
-/// serialises concurrent receipts at one office across every server process (no duplicates).
-fn next_number(conn: &mut DbConn, office: &str, day: NaiveDate) -> AppResult<u32> {
-    #[derive(QueryableByName)]
-    struct Seq {
-        #[diesel(sql_type = Integer)]
-        last_seq: i32,
-    }
-    let rows: Vec<Seq> = match conn {
-        DbConn::Postgres(c) => diesel::sql_query(
-            "INSERT INTO dossier_counters (office_code, day, last_seq) VALUES ($1, $2, 1) \
-             ON CONFLICT (office_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + 1 \
-             RETURNING last_seq",
-        )
-        .bind::<Text, _>(office)
-        .bind::<Date, _>(day)
-        .load(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(
-            "INSERT INTO dossier_counters (office_code, day, last_seq) VALUES (?, ?, 1) \
-             ON CONFLICT (office_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + 1 \
-             RETURNING last_seq",
-        )
-        .bind::<Text, _>(office)
-        .bind::<Date, _>(day)
-        .load(c)?,
-    };
-    let seq = rows
-        .first()
-        .map(|r| r.last_seq)
-        .ok_or_else(|| AppError::Internal("counter returned no row".into()))?;
-    u32::try_from(seq).map_err(|_| AppError::Internal("negative dossier counter".into()))
 }
 
 pub struct EventInput<'a> {

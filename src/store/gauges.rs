@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::{self, DbConn};
 use crate::db::schema::{apology_letters, dossiers, outbox};
+use crate::db::{self, DbConn};
 use crate::error::AppResult;
 use crate::store::dossiers::{OPEN, RUNNING};
 

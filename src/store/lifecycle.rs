@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::Text;
 
 use super::dossiers::{self, Dossier, EventInput, Step};
 use crate::authz::{Caller, Scope};
@@ -524,7 +524,7 @@ pub fn create_letter(
 ) -> AppResult<String> {
     let office = &dossier.responsible_office_code;
     let year = cal.local_date(l.at).year();
-    let seq = next_letter_number(conn, office, year)?;
+    let seq = crate::store::counters::next_letter_number(conn, office, year)?;
     let number = format!("{seq:04}/{year}/PXL-{office}");
     let (agency_name, signer): (String, Option<String>) = offices::table
         .filter(offices::code.eq(office))
@@ -609,29 +609,4 @@ pub fn create_letter(
         )?;
     }
     Ok(number)
-}
-
-fn next_letter_number(conn: &mut DbConn, office: &str, year: i32) -> AppResult<i32> {
-    #[derive(QueryableByName)]
-    struct Seq {
-        #[diesel(sql_type = Integer)]
-        last_seq: i32,
-    }
-    const SQL_PG: &str = "INSERT INTO letter_counters (office_code, year, last_seq) VALUES ($1, $2, 1) \
-        ON CONFLICT (office_code, year) DO UPDATE SET last_seq = letter_counters.last_seq + 1 RETURNING last_seq";
-    const SQL_LITE: &str = "INSERT INTO letter_counters (office_code, year, last_seq) VALUES (?, ?, 1) \
-        ON CONFLICT (office_code, year) DO UPDATE SET last_seq = letter_counters.last_seq + 1 RETURNING last_seq";
-    let rows: Vec<Seq> = match conn {
-        DbConn::Postgres(c) => diesel::sql_query(SQL_PG)
-            .bind::<Text, _>(office)
-            .bind::<Integer, _>(year)
-            .load(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(SQL_LITE)
-            .bind::<Text, _>(office)
-            .bind::<Integer, _>(year)
-            .load(c)?,
-    };
-    rows.first()
-        .map(|r| r.last_seq)
-        .ok_or_else(|| AppError::Internal("letter counter returned no row".into()))
 }

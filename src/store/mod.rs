@@ -1,6 +1,7 @@
 //! Queries per aggregate: sync functions over `&mut DbConn`, called inside one blocking task.
 
 pub mod calendar;
+pub mod counters;
 pub mod dossiers;
 pub mod gauges;
 pub mod idempotency;

@@ -53,7 +53,11 @@ impl NameCache {
     }
 
     /// The dossier's procedure, receiving office and responsible office, by name.
-    pub fn for_dossier(&self, conn: &mut DbConn, d: &Dossier) -> AppResult<(String, String, String)> {
+    pub fn for_dossier(
+        &self,
+        conn: &mut DbConn,
+        d: &Dossier,
+    ) -> AppResult<(String, String, String)> {
         Ok((
             self.get(conn, Kind::Procedure, &d.procedure_code)?,
             self.get(conn, Kind::Office, &d.office_code)?,
