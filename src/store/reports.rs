@@ -283,11 +283,13 @@ pub fn overdue(conn: &mut DbConn, scope: &Scope, f: &OverdueFilter) -> AppResult
         "WITH prm AS (SELECT ? AS t) \
          SELECT d.code, d.procedure_code, d.office_code, d.responsible_office_code, d.received_at, d.due_at, \
                 d.rescheduled_due_at, d.reappointment_used, al.delivery_status AS letter_status \
-         FROM dossiers d {hint} CROSS JOIN prm LEFT JOIN apology_letters al ON al.dossier_id = d.id \
+         FROM prm CROSS JOIN dossiers d {hint} LEFT JOIN apology_letters al ON al.dossier_id = d.id \
          WHERE d.due_at < prm.t AND {status_cond} AND {scope}",
         // SQLite's planner, without fresh statistics, reads every received dossier through the
         // status index rather than the few past their deadline through this partial index
-        // (whose condition the current-status query repeats word for word).
+        // (whose condition the current-status query repeats word for word). `prm` comes first:
+        // SQLite keeps the order of a CROSS JOIN, and the deadline range needs `prm.t` bound
+        // before it reads the index.
         hint = if f.current && matches!(conn, DbConn::Sqlite(_)) {
             "INDEXED BY dossiers_running_due_idx"
         } else {
@@ -350,7 +352,7 @@ pub fn steps(
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS late, \
            COALESCE(SUM(CASE WHEN s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.t) \
                              AND s.deadline_at < prm.t THEN 1 ELSE 0 END), 0) AS open_overdue \
-         FROM dossier_steps s CROSS JOIN prm JOIN offices o ON o.code = s.office_code \
+         FROM prm CROSS JOIN dossier_steps s JOIN offices o ON o.code = s.office_code \
          WHERE s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.f) AND {scope} \
          GROUP BY s.office_code ORDER BY s.office_code",
         scope = scope_sql(scope, &["s.office_code"])?,
