@@ -80,7 +80,13 @@ fn seed(url: &str, n: usize) {
                     received_at,
                     actor: "bench".into(),
                 };
-                dossiers::receive(c, &cal, &new, motcua::db::now())?;
+                dossiers::receive(
+                    c,
+                    &motcua::store::catalog::Catalog::default(),
+                    &cal,
+                    &new,
+                    motcua::db::now(),
+                )?;
             }
             Ok(())
         })

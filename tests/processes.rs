@@ -435,7 +435,13 @@ fn seed_overdue(url: &str, n: usize) {
             actor: "seed".into(),
         };
         motcua::db::write_tx(&mut conn, |c| {
-            dossiers::receive(c, &cal, &new, motcua::db::now())
+            dossiers::receive(
+                c,
+                &motcua::store::catalog::Catalog::default(),
+                &cal,
+                &new,
+                motcua::db::now(),
+            )
         })
         .unwrap();
     }

@@ -391,6 +391,7 @@ pub async fn act(
                     supplement_policy: st.settings.deadlines.supplement_policy,
                     caller: &caller,
                     scope: &scope,
+                    catalog: &st.catalog,
                     now,
                 };
                 let d = lifecycle::apply(conn, &ctx, &code, input.clone(), at, if_match)?;

@@ -368,7 +368,7 @@ pub async fn receive(
                 .for_office(&new.office_code)
                 .clone();
             idempotency::run_once(conn, key.as_ref(), |conn| {
-                let d = dossiers::receive(conn, &cal, &new, now)?;
+                let d = dossiers::receive(conn, &st.catalog, &cal, &new, now)?;
                 let location = format!("/api/v1/dossiers/{}", d.code);
                 let view = view(&st, &cal, d, Vec::new(), Vec::new(), now)?;
                 let body =
@@ -396,8 +396,9 @@ pub fn dossier_response(stored: StoredResponse) -> HttpResponse {
     resp
 }
 
-/// The dossier the caller may see, or 404 as if it did not exist (codes cannot be probed).
-fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<Dossier> {
+/// The dossier the caller may see, with its steps, or 404 as if it did not exist (codes cannot
+/// be probed).
+fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<(Dossier, Vec<Step>)> {
     let scope = scope(conn, caller)?;
     dossiers::find_visible(conn, code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))
 }
@@ -430,8 +431,7 @@ pub async fn get(
     let st = state.clone();
     let v = state
         .db(move |conn| {
-            let d = visible(conn, &caller, &code)?;
-            let steps = dossiers::steps(conn, d.id)?;
+            let (d, steps) = visible(conn, &caller, &code)?;
             let letters = letters::for_dossier(conn, &d)?;
             let cals = st.calendars();
             view(
@@ -675,7 +675,7 @@ pub async fn events(
     let code = code.into_inner();
     let result = state
         .db(move |conn| {
-            let d = visible(conn, &caller, &code)?;
+            let (d, _) = visible(conn, &caller, &code)?;
             dossiers::events(conn, d.id, page)
         })
         .await?;
@@ -756,7 +756,7 @@ pub async fn dossier_letters(
     let code = code.into_inner();
     let items = state
         .db(move |conn| {
-            let d = visible(conn, &caller, &code)?;
+            let (d, _) = visible(conn, &caller, &code)?;
             letters::for_dossier(conn, &d)
         })
         .await?;
@@ -891,9 +891,9 @@ pub async fn letter_document(
             let scope = scope(conn, &caller)?;
             let (letter, code) =
                 letters::find(conn, id)?.ok_or_else(|| AppError::not_found("letter"))?;
-            let d = dossiers::find_visible(conn, &code, &scope)?
+            let (d, _) = dossiers::find_visible(conn, &code, &scope)?
                 .ok_or_else(|| AppError::not_found("letter"))?;
-            let (procedure_name, _, _) = st.names.for_dossier(conn, &d)?;
+            let (procedure_name, _, _) = st.catalog.names_for(conn, &d)?;
             let agency = offices::find(conn, &letter.responsible_office_code)?
                 .map(|o| o.name)
                 .unwrap_or_else(|| letter.responsible_office_code.clone());

@@ -47,8 +47,8 @@ pub struct AppState {
     pub sign_in_throttle: Arc<crate::throttle::SignInThrottle>,
     /// Whose `X-Forwarded-For` is believed when telling the client's address.
     pub trusted_proxies: Arc<crate::net::TrustedProxies>,
-    /// Office and procedure names, which never change once created.
-    pub names: Arc<crate::store::names::NameCache>,
+    /// Offices and procedures, which never change once created.
+    pub catalog: Arc<crate::store::catalog::Catalog>,
 }
 
 impl AppState {
@@ -76,7 +76,7 @@ impl AppState {
             lookup_limiter: Arc::new(limiter),
             sign_in_throttle,
             trusted_proxies,
-            names: Arc::default(),
+            catalog: Arc::default(),
         }
     }
 

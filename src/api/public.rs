@@ -139,7 +139,7 @@ pub async fn lookup(
                 _ => return Err(not_found()),
             };
             let (procedure_name, office_name, current_office_name) =
-                st.names.for_dossier(conn, &d)?;
+                st.catalog.names_for(conn, &d)?;
             let events = dossiers::all_events(conn, d.id)?;
             let cals = st.calendars();
             let cal = cals.for_office(&d.office_code);

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
-use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices};
+use crate::db::schema::{dossier_events, dossier_steps, dossiers};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::codes::{DossierCode, OfficeCode};
@@ -13,6 +13,7 @@ use crate::domain::deadline::{self, DeadlineBasis};
 use crate::domain::dossier::{Channel, Status};
 use crate::domain::timeliness::Timeliness;
 use crate::error::{AppError, AppResult};
+use crate::store::catalog::Catalog;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = dossiers)]
@@ -121,30 +122,31 @@ pub struct NewDossier {
 
 /// Receives a dossier inside the caller's write transaction: allocates the day's next number at
 /// the office, computes the deadline through the calendar, and records the `received` event.
+/// Four statements: the counter, the dossier (returned as stored), the event, and — the first
+/// time this process sees them — the office and the procedure.
 pub fn receive(
     conn: &mut DbConn,
+    catalog: &Catalog,
     calendar: &WorkingCalendar,
     new: &NewDossier,
     now: DateTime<Utc>,
 ) -> AppResult<Dossier> {
     let office =
         OfficeCode::parse(&new.office_code).map_err(|m| AppError::field("office_code", m))?;
-    let office_exists: i64 = offices::table
-        .filter(offices::code.eq(office.as_str()))
-        .count()
-        .get_result(conn)?;
-    if office_exists == 0 {
+    if !catalog.office_exists(conn, office.as_str())? {
         return Err(AppError::field(
             "office_code",
             format!("no office has the code {office}"),
         ));
     }
-    let procedure = super::procedures::find(conn, &new.procedure_code)?.ok_or_else(|| {
-        AppError::field(
-            "procedure_code",
-            format!("no procedure has the code {}", new.procedure_code),
-        )
-    })?;
+    let procedure = catalog
+        .procedure(conn, &new.procedure_code)?
+        .ok_or_else(|| {
+            AppError::field(
+                "procedure_code",
+                format!("no procedure has the code {}", new.procedure_code),
+            )
+        })?;
     let time = procedure.processing_time()?;
 
     let day = calendar.local_date(new.received_at);
@@ -162,35 +164,32 @@ pub fn receive(
         serde_json::to_string(&deadline.trace).map_err(|e| AppError::Internal(e.to_string()))?;
     let received_at = db::to_db(new.received_at);
 
-    diesel::insert_into(dossiers::table)
-        .values((
-            dossiers::code.eq(&code),
-            dossiers::office_code.eq(office.as_str()),
-            dossiers::day.eq(day),
-            dossiers::seq.eq(seq as i32),
-            dossiers::procedure_code.eq(&procedure.code),
-            dossiers::channel.eq(new.channel.as_str()),
-            dossiers::applicant_full_name.eq(&new.full_name),
-            dossiers::applicant_id_number.eq(&new.id_number),
-            dossiers::applicant_phone.eq(&new.phone),
-            dossiers::applicant_email.eq(&new.email),
-            dossiers::applicant_address.eq(&new.address),
-            dossiers::note.eq(&new.note),
-            dossiers::status.eq(Status::Received.as_str()),
-            dossiers::received_at.eq(received_at),
-            dossiers::clock_started_at.eq(received_at),
-            dossiers::due_at.eq(db::to_db(deadline.due_at)),
-            dossiers::responsible_office_code.eq(office.as_str()),
-            dossiers::deadline_trace.eq(&trace),
-            dossiers::reappointment_used.eq(false),
-            dossiers::processing_amount.eq(procedure.processing_amount),
-            dossiers::processing_unit.eq(&procedure.processing_unit),
-            dossiers::paused_secs.eq(0i64),
-            dossiers::version.eq(1),
-        ))
-        .execute(conn)?;
-    let dossier = find(conn, &code)?
-        .ok_or_else(|| AppError::Internal("dossier vanished after insert".into()))?;
+    let insert = diesel::insert_into(dossiers::table).values((
+        dossiers::code.eq(&code),
+        dossiers::office_code.eq(office.as_str()),
+        dossiers::day.eq(day),
+        dossiers::seq.eq(seq as i32),
+        dossiers::procedure_code.eq(&procedure.code),
+        dossiers::channel.eq(new.channel.as_str()),
+        dossiers::applicant_full_name.eq(&new.full_name),
+        dossiers::applicant_id_number.eq(&new.id_number),
+        dossiers::applicant_phone.eq(&new.phone),
+        dossiers::applicant_email.eq(&new.email),
+        dossiers::applicant_address.eq(&new.address),
+        dossiers::note.eq(&new.note),
+        dossiers::status.eq(Status::Received.as_str()),
+        dossiers::received_at.eq(received_at),
+        dossiers::clock_started_at.eq(received_at),
+        dossiers::due_at.eq(db::to_db(deadline.due_at)),
+        dossiers::responsible_office_code.eq(office.as_str()),
+        dossiers::deadline_trace.eq(&trace),
+        dossiers::reappointment_used.eq(false),
+        dossiers::processing_amount.eq(procedure.processing_amount),
+        dossiers::processing_unit.eq(&procedure.processing_unit),
+        dossiers::paused_secs.eq(0i64),
+        dossiers::version.eq(1),
+    ));
+    let dossier = returning_dossier!(conn, insert)?;
 
     // A receipt recorded after the fact keeps its real instant; the data says so.
     let backdated = now - new.received_at > chrono::Duration::minutes(1);
@@ -200,9 +199,10 @@ pub fn receive(
         "due_at": deadline.due_at,
         "backdated": backdated,
     });
-    append_event(
+    insert_event(
         conn,
         dossier.id,
+        1,
         EventInput {
             action: "received",
             from_status: None,
@@ -236,6 +236,18 @@ pub fn append_event(conn: &mut DbConn, dossier_id: i64, e: EventInput<'_>) -> Ap
         .select(diesel::dsl::max(dossier_events::seq))
         .first(conn)?;
     let seq = last.unwrap_or(0) + 1;
+    insert_event(conn, dossier_id, seq, e)?;
+    Ok(seq)
+}
+
+/// Records the event at position `seq` of the history (the caller read the last position under
+/// the dossier's lock; the unique key refuses a position taken twice).
+pub fn insert_event(
+    conn: &mut DbConn,
+    dossier_id: i64,
+    seq: i32,
+    e: EventInput<'_>,
+) -> AppResult<()> {
     diesel::insert_into(dossier_events::table)
         .values((
             dossier_events::dossier_id.eq(dossier_id),
@@ -250,7 +262,7 @@ pub fn append_event(conn: &mut DbConn, dossier_id: i64, e: EventInput<'_>) -> Ap
             dossier_events::data.eq(e.data.map(|d| d.to_string())),
         ))
         .execute(conn)?;
-    Ok(seq)
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
@@ -261,25 +273,45 @@ pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
         .optional()?)
 }
 
-/// The dossier if the scope may see it: received by, held by, or with a step at an office in scope.
-pub fn find_visible(conn: &mut DbConn, code: &str, scope: &Scope) -> AppResult<Option<Dossier>> {
-    let Some(d) = find(conn, code)? else {
-        return Ok(None);
-    };
-    let visible = match scope {
+/// Whether the scope may see the dossier: received by, held by, or with a step at an office in
+/// scope.
+pub fn is_visible(d: &Dossier, steps: &[Step], scope: &Scope) -> bool {
+    match scope {
         Scope::All => true,
         Scope::Offices(list) => {
             list.contains(&d.office_code)
                 || list.contains(&d.responsible_office_code)
-                || dossier_steps::table
-                    .filter(dossier_steps::dossier_id.eq(d.id))
-                    .filter(dossier_steps::office_code.eq_any(list))
-                    .count()
-                    .get_result::<i64>(conn)?
-                    > 0
+                || steps.iter().any(|s| list.contains(&s.office_code))
         }
+    }
+}
+
+/// The dossier with its steps in order, in one query.
+pub fn find_with_steps(conn: &mut DbConn, code: &str) -> AppResult<Option<(Dossier, Vec<Step>)>> {
+    let rows: Vec<(Dossier, Option<Step>)> = dossiers::table
+        .left_join(dossier_steps::table)
+        .filter(dossiers::code.eq(code))
+        .order(dossier_steps::seq.asc())
+        .select((Dossier::as_select(), Option::<Step>::as_select()))
+        .load(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((dossier, first)) = rows.next() else {
+        return Ok(None);
     };
-    Ok(visible.then_some(d))
+    let steps = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, s)| s))
+        .collect();
+    Ok(Some((dossier, steps)))
+}
+
+/// The dossier and its steps if the scope may see it.
+pub fn find_visible(
+    conn: &mut DbConn,
+    code: &str,
+    scope: &Scope,
+) -> AppResult<Option<(Dossier, Vec<Step>)>> {
+    Ok(find_with_steps(conn, code)?.filter(|(d, steps)| is_visible(d, steps, scope)))
 }
 
 pub fn steps(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Step>> {

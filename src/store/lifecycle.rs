@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 
+use super::catalog::Catalog;
 use super::dossiers::{self, Dossier, EventInput, Step};
 use crate::authz::{Caller, Scope};
 use crate::config::SupplementPolicy;
@@ -99,34 +99,28 @@ pub struct ActionContext<'a> {
     pub supplement_policy: SupplementPolicy,
     pub caller: &'a Caller,
     pub scope: &'a Scope,
+    /// Offices, to check where a transfer goes without a query.
+    pub catalog: &'a Catalog,
     pub now: DateTime<Utc>,
 }
 
 /// Reads the dossier for update: PostgreSQL locks the row, so concurrent actions on one dossier
 /// queue instead of overwriting each other; SQLite's write transaction already holds the lock.
 fn lock(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
-    if let DbConn::Postgres(c) = conn {
-        #[derive(QueryableByName)]
-        #[allow(dead_code)]
-        struct Id {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            id: i64,
-        }
-        let _: Vec<Id> = diesel::sql_query("SELECT id FROM dossiers WHERE code = $1 FOR UPDATE")
-            .bind::<Text, _>(code)
-            .load(c)?;
+    match conn {
+        DbConn::Postgres(c) => Ok(d::table
+            .filter(d::code.eq(code))
+            .select(Dossier::as_select())
+            .for_update()
+            .first(c)
+            .optional()?),
+        DbConn::Sqlite(_) => dossiers::find(conn, code),
     }
-    dossiers::find(conn, code)
 }
 
-fn open_step(conn: &mut DbConn, dossier_id: i64) -> AppResult<Option<Step>> {
-    Ok(ds::table
-        .filter(ds::dossier_id.eq(dossier_id))
-        .filter(ds::completed_at.is_null())
-        .order(ds::seq.desc())
-        .select(Step::as_select())
-        .first(conn)
-        .optional()?)
+/// The step still open (the latest one not completed), if any.
+fn open_step(steps: &[Step]) -> Option<&Step> {
+    steps.iter().rev().find(|s| s.completed_at.is_none())
 }
 
 /// Closes the open step at `at`; `judged` says whether the step gets a timeliness verdict
@@ -134,11 +128,11 @@ fn open_step(conn: &mut DbConn, dossier_id: i64) -> AppResult<Option<Step>> {
 fn close_open_step(
     conn: &mut DbConn,
     cal: &WorkingCalendar,
-    dossier_id: i64,
+    steps: &[Step],
     at: DateTime<Utc>,
     judged: bool,
 ) -> AppResult<()> {
-    if let Some(step) = open_step(conn, dossier_id)? {
+    if let Some(step) = open_step(steps) {
         let verdict =
             judged.then(|| timeliness::finished(cal, db::from_db(step.deadline_at), at).as_str());
         diesel::update(ds::table.filter(ds::id.eq(step.id)))
@@ -195,7 +189,8 @@ pub fn apply(
     // Read the clock only once the row is ours: an action that waited for the lock happens after
     // the one it waited for.
     let now = db::now().max(ctx.now);
-    if dossiers::find_visible(conn, code, ctx.scope)?.is_none() {
+    let steps = dossiers::steps(conn, dossier.id)?;
+    if !dossiers::is_visible(&dossier, &steps, ctx.scope) {
         return Err(AppError::not_found("dossier"));
     }
     if !ctx.caller.may_act(
@@ -220,9 +215,9 @@ pub fn apply(
     }
 
     // The instant the action really happened: never in the future, never before the last event.
-    let last_at: Option<chrono::NaiveDateTime> = ev::table
+    let (last_at, last_seq): (Option<chrono::NaiveDateTime>, Option<i32>) = ev::table
         .filter(ev::dossier_id.eq(dossier.id))
-        .select(diesel::dsl::max(ev::at))
+        .select((diesel::dsl::max(ev::at), diesel::dsl::max(ev::seq)))
         .first(conn)?;
     let at = match at {
         None => now,
@@ -242,12 +237,8 @@ pub fn apply(
 
     let status = dossier.status()?;
     let due = db::from_db(dossier.due_at);
-    let transferred: i64 = ds::table
-        .filter(ds::dossier_id.eq(dossier.id))
-        .count()
-        .get_result(conn)?;
     let facts = Facts {
-        transferred: transferred > 0,
+        transferred: !steps.is_empty(),
         before_pause: dossier
             .status_before_pause
             .as_deref()
@@ -267,11 +258,7 @@ pub fn apply(
             deadline,
             note: n,
         } => {
-            let exists: i64 = offices::table
-                .filter(offices::code.eq(to_office_code))
-                .count()
-                .get_result(conn)?;
-            if exists == 0 {
+            if !ctx.catalog.office_exists(conn, to_office_code)? {
                 return Err(AppError::field(
                     "to_office_code",
                     format!("no office has the code {to_office_code}"),
@@ -283,13 +270,13 @@ pub fn apply(
                     "already holds the dossier",
                 ));
             }
-            close_open_step(conn, cal, dossier.id, at, true)?;
+            close_open_step(conn, cal, &steps, at, true)?;
             // Without its own processing time, a step is due when the dossier is.
             let (step_due, amount, unit) = match deadline {
                 Some(t) => (cal.due_at(at, *t), t.amount as i32, t.unit.as_str()),
                 None => (due, 0, "dossier_deadline"),
             };
-            let seq = i32::try_from(transferred + 1)
+            let seq = i32::try_from(steps.len() + 1)
                 .map_err(|_| AppError::Internal("too many steps".into()))?;
             diesel::insert_into(ds::table)
                 .values((
@@ -419,7 +406,7 @@ pub fn apply(
             note = Some(reason.clone());
         }
         ActionInput::Resolve { outcome, note: n } => {
-            close_open_step(conn, cal, dossier.id, at, true)?;
+            close_open_step(conn, cal, &steps, at, true)?;
             let verdict = timeliness::finished(cal, due, at);
             diesel::update(d::table.filter(d::id.eq(dossier.id)))
                 .set((
@@ -444,7 +431,7 @@ pub fn apply(
         ActionInput::Reject { reason }
         | ActionInput::Withdraw { reason }
         | ActionInput::Stop { reason } => {
-            close_open_step(conn, cal, dossier.id, at, false)?;
+            close_open_step(conn, cal, &steps, at, false)?;
             diesel::update(d::table.filter(d::id.eq(dossier.id)))
                 .set((
                     d::paused_at.eq(None::<chrono::NaiveDateTime>),
@@ -456,9 +443,6 @@ pub fn apply(
         }
     }
 
-    diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((d::status.eq(to.as_str()), d::version.eq(d::version + 1)))
-        .execute(conn)?;
     if matches!(
         to,
         Status::Resolved | Status::Rejected | Status::Withdrawn | Status::Stopped
@@ -468,12 +452,17 @@ pub fn apply(
             .set(d::closed_at.eq(at_db))
             .execute(conn)?;
     }
+    // The last write returns the dossier as it now stands.
+    let bump = diesel::update(d::table.filter(d::id.eq(dossier.id)))
+        .set((d::status.eq(to.as_str()), d::version.eq(d::version + 1)));
+    let after = returning_dossier!(conn, bump)?;
     if at < now - chrono::Duration::minutes(1) {
         data.insert("backdated".into(), true.into());
     }
-    dossiers::append_event(
+    dossiers::insert_event(
         conn,
         dossier.id,
+        last_seq.unwrap_or(0) + 1,
         EventInput {
             action: action.as_str(),
             from_status: Some(status),
@@ -485,7 +474,7 @@ pub fn apply(
             data: Some(serde_json::Value::Object(data)),
         },
     )?;
-    dossiers::find(conn, code)?.ok_or_else(|| AppError::Internal("dossier vanished".into()))
+    Ok(after)
 }
 
 /// The clock stops: the citizen's turn.

@@ -1,13 +1,29 @@
 //! Queries per aggregate: sync functions over `&mut DbConn`, called inside one blocking task.
 
+/// Runs an insert or update with `RETURNING` the whole dossier row. Diesel builds `RETURNING` for
+/// each backend but not through the multi-backend connection, so the statement is run on the
+/// concrete connection.
+macro_rules! returning_dossier {
+    ($conn:expr, $stmt:expr) => {
+        match $conn {
+            crate::db::DbConn::Postgres(c) => $stmt
+                .returning(crate::store::dossiers::Dossier::as_returning())
+                .get_result::<crate::store::dossiers::Dossier>(c),
+            crate::db::DbConn::Sqlite(c) => $stmt
+                .returning(crate::store::dossiers::Dossier::as_returning())
+                .get_result::<crate::store::dossiers::Dossier>(c),
+        }
+    };
+}
+
 pub mod calendar;
+pub mod catalog;
 pub mod counters;
 pub mod dossiers;
 pub mod gauges;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;
-pub mod names;
 pub mod offices;
 pub mod outbox;
 pub mod procedures;
