@@ -342,6 +342,20 @@ async fn two_server_processes_on_one_postgres_never_collide() {
     )
     .await;
     assert_eq!(s, 201);
+    // Replica A has not seen P1 yet: the receipt is refused and nothing is remembered of it, so
+    // A takes the procedure as soon as B has created it (replicas cache only what exists).
+    let receipt = json!({"procedure_code": "P1", "channel": "online", "office_code": "H40",
+                         "applicant": {"full_name": "Lê Thị Hoa", "id_number": "001234567"},
+                         "received_at": "2026-11-16T08:00:00+07:00"});
+    let (s, body) = post(
+        &client,
+        format!("{}/api/v1/dossiers", a.base),
+        Some(&admin),
+        receipt.clone(),
+    )
+    .await;
+    assert_eq!(s, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "procedure_code", "{body}");
     let (s, _) = post(
         &client,
         format!("{}/api/v1/procedures", b.base),
@@ -359,15 +373,13 @@ async fn two_server_processes_on_one_postgres_never_collide() {
         } else {
             b.base.clone()
         };
-        let (client, admin) = (client.clone(), admin.clone());
+        let (client, admin, receipt) = (client.clone(), admin.clone(), receipt.clone());
         tasks.push(tokio::spawn(async move {
             post(
                 &client,
                 format!("{base}/api/v1/dossiers"),
                 Some(&admin),
-                json!({"procedure_code": "P1", "channel": "online", "office_code": "H40",
-                       "applicant": {"full_name": "Lê Thị Hoa", "id_number": "001234567"},
-                       "received_at": "2026-11-16T08:00:00+07:00"}),
+                receipt,
             )
             .await
         }));
