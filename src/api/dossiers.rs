@@ -894,22 +894,11 @@ pub async fn letter_document(
             let (d, _) = dossiers::find_visible(conn, &code, &scope)?
                 .ok_or_else(|| AppError::not_found("letter"))?;
             let (procedure_name, _, _) = st.catalog.names_for(conn, &d)?;
-            let agency = offices::find(conn, &letter.responsible_office_code)?
-                .map(|o| o.name)
-                .unwrap_or_else(|| letter.responsible_office_code.clone());
-            let doc = crate::mail::ApologyLetter {
-                number: &letter.number,
-                applicant_name: &d.applicant_full_name,
-                dossier_code: &d.code,
-                procedure_name: &procedure_name,
-                received_at: from_db(d.received_at),
-                original_due_at: from_db(letter.original_due_at),
-                new_due_at: from_db(letter.new_due_at),
-                reason: &letter.reason,
-                agency_name: &agency,
-                signer_name: letter.signer_name.as_deref(),
-                created_at: from_db(letter.created_at),
-            };
+            let agency = st
+                .catalog
+                .office_name(conn, &letter.responsible_office_code)?
+                .map_or_else(|| letter.responsible_office_code.clone(), |n| n.to_string());
+            let doc = letters::document(&letter, &d, &procedure_name, &agency);
             Ok(doc.html(st.calendar().timezone()))
         })
         .await?;

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
-use crate::db::DbConn;
 use crate::db::schema::{apology_letters as al, dossiers as d};
+use crate::db::{DbConn, from_db};
 use crate::error::AppResult;
+use crate::mail::ApologyLetter;
 use crate::store::dossiers::Dossier;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -34,7 +35,6 @@ pub struct Letter {
     pub message_id: String,
 }
 
-/// A dossier's letters (at most one), oldest first.
 /// The dossier's letter (there is at most one) with its dossier code. A letter and the flag
 /// `reappointment_used` are written in one transaction, so without the flag there is nothing to
 /// read.
@@ -49,6 +49,30 @@ pub fn for_dossier(conn: &mut DbConn, dossier: &Dossier) -> AppResult<Vec<(Lette
         .order(al::id.asc())
         .select((Letter::as_select(), d::code))
         .load(conn)?)
+}
+
+/// The Mẫu 04 a stored letter reads as: the email sent when the letter is created and the page
+/// staff print later are one document. The procedure's and the agency's names are the caller's
+/// to look up.
+pub fn document<'a>(
+    letter: &'a Letter,
+    dossier: &'a Dossier,
+    procedure_name: &'a str,
+    agency_name: &'a str,
+) -> ApologyLetter<'a> {
+    ApologyLetter {
+        number: &letter.number,
+        applicant_name: &dossier.applicant_full_name,
+        dossier_code: &dossier.code,
+        procedure_name,
+        received_at: from_db(dossier.received_at),
+        original_due_at: from_db(letter.original_due_at),
+        new_due_at: from_db(letter.new_due_at),
+        reason: &letter.reason,
+        agency_name,
+        signer_name: letter.signer_name.as_deref(),
+        created_at: from_db(letter.created_at),
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -562,34 +562,22 @@ pub fn create_letter(
         ))
         .execute(conn)?;
     if let Some(email) = &dossier.applicant_email {
-        let letter_id: i64 = al::table
+        let letter: super::letters::Letter = al::table
             .filter(al::dossier_id.eq(dossier.id))
-            .select(al::id)
+            .select(super::letters::Letter::as_select())
             .first(conn)?;
         let procedure_name: String = crate::db::schema::procedures::table
             .filter(crate::db::schema::procedures::code.eq(&dossier.procedure_code))
             .select(crate::db::schema::procedures::name)
             .first(conn)?;
-        let rendered = crate::mail::ApologyLetter {
-            number: &number,
-            applicant_name: &dossier.applicant_full_name,
-            dossier_code: &dossier.code,
-            procedure_name: &procedure_name,
-            received_at: db::from_db(dossier.received_at),
-            original_due_at: db::from_db(dossier.due_at),
-            new_due_at: l.new_due_at,
-            reason: l.reason,
-            agency_name: &agency_name,
-            signer_name: signer.as_deref(),
-            created_at: l.at,
-        }
-        .render(cal.timezone());
+        let rendered = super::letters::document(&letter, dossier, &procedure_name, &agency_name)
+            .render(cal.timezone());
         super::outbox::enqueue(
             conn,
             super::outbox::NewMessage {
                 kind: "apology_letter",
-                dedupe_key: &format!("apology:{letter_id}"),
-                letter_id: Some(letter_id),
+                dedupe_key: &format!("apology:{}", letter.id),
+                letter_id: Some(letter.id),
                 recipient: email,
                 message_id: &message_id,
                 email: &rendered,
