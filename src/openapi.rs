@@ -2,6 +2,7 @@
 //! annotations, and what serves it: `GET /api-docs/openapi.json` and the interactive docs at
 //! `/docs/` (Swagger UI, its files built into the binary so they work without internet).
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use actix_web::http::header;
@@ -262,15 +263,21 @@ fn header(schema_type: Type, description: &str) -> Header {
         .build()
 }
 
-/// The reusable problem+json responses, referenced by status from the operations.
+/// The reusable problem+json responses, referenced by status from the operations, each with the
+/// status it is listed under (for the sets below).
 macro_rules! problem_responses {
     ($(
-        $name:ident: $description:literal
+        $name:ident = $status:literal: $description:literal
         $(, $header:literal = $type:ident: $header_description:literal)*;
     )*) => {
         $(
             #[doc = $description]
             pub struct $name;
+
+            impl $name {
+                /// The status this response is listed under.
+                pub const STATUS: &'static str = $status;
+            }
 
             impl<'r> utoipa::ToResponse<'r> for $name {
                 fn response() -> (&'r str, RefOr<Response>) {
@@ -290,22 +297,74 @@ macro_rules! problem_responses {
 }
 
 problem_responses! {
-    BadRequest: "The request cannot be read: malformed JSON (`malformed_json`), control \
+    BadRequest = "400": "The request cannot be read: malformed JSON (`malformed_json`), control \
         characters in the path or query, a malformed header or path parameter (`bad_request`)";
-    Unauthorized: "No valid bearer token (`unauthorized`)",
+    Unauthorized = "401": "No valid bearer token (`unauthorized`)",
         "WWW-Authenticate" = String: "`Bearer realm=\"motcua\"`";
-    Forbidden: "The caller's role may not do this here (`forbidden`)";
-    NotFound: "No such resource, or none the caller may see (`not_found`)";
-    Conflict: "The request conflicts with the current state (`conflict`, `invalid_transition`, …)";
-    PreconditionFailed:
+    Forbidden = "403": "The caller's role may not do this here (`forbidden`)";
+    NotFound = "404": "No such resource, or none the caller may see (`not_found`)";
+    Conflict = "409":
+        "The request conflicts with the current state (`conflict`, `invalid_transition`, …)";
+    PreconditionFailed = "412":
         "`If-Match` names a version that is no longer current (`precondition_failed`)";
-    PayloadTooLarge: "The body is larger than `server.max_body_bytes` (`payload_too_large`)";
-    UnsupportedMediaType: "The body is not `application/json` (`unsupported_media_type`)";
-    ValidationFailed: "Invalid fields or parameters (`validation_failed`, with `errors`), or \
-        an `Idempotency-Key` reused with another body (`idempotency_key_reused`)";
-    TooManyRequests: "Too many requests from this client; retry later (`rate_limited`)",
+    PayloadTooLarge = "413":
+        "The body is larger than `server.max_body_bytes` (`payload_too_large`)";
+    UnsupportedMediaType = "415":
+        "The body is not `application/json` (`unsupported_media_type`)";
+    ValidationFailed = "422":
+        "Invalid fields or parameters (`validation_failed`, with `errors`), or an \
+        `Idempotency-Key` reused with another body (`idempotency_key_reused`)";
+    TooManyRequests = "429": "Too many requests from this client; retry later (`rate_limited`)",
         "Retry-After" = Integer: "Seconds to wait before retrying";
-    ServiceUnavailable: "The database is unreachable (`service_unavailable`)";
+    ServiceUnavailable = "503": "The database is unreachable (`service_unavailable`)";
+}
+
+/// Sets of the responses above that recur together, for an operation's `responses(...)` after
+/// its own success responses: `responses((status = 200, …), problem::StaffGetErrors)`. The
+/// document keeps the order of `responses(...)` and a set adds its statuses in ascending order,
+/// so a set goes last, after every lower status. An operation whose errors match no set lists
+/// them inline.
+macro_rules! response_sets {
+    ($($(#[$meta:meta])* $name:ident = [$($response:ident),+ $(,)?];)*) => {
+        $(
+            $(#[$meta])*
+            pub struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    BTreeMap::from([$((
+                        $response::STATUS.to_owned(),
+                        Ref::from_response_name(<$response as utoipa::ToResponse>::response().0)
+                            .into(),
+                    )),+])
+                }
+            }
+        )*
+    };
+}
+
+response_sets! {
+    /// A read of one resource named in the path, open to every staff role (`ReadStaff`):
+    /// 400, 401, 404.
+    StaffGetErrors = [BadRequest, Unauthorized, NotFound];
+    /// A read with query parameters (a list, a calculation), open to every staff role
+    /// (`ReadStaff`): 400, 401, 422.
+    StaffQueryErrors = [BadRequest, Unauthorized, ValidationFailed];
+    /// A read with query parameters that needs the `Report` permission (the reports, the
+    /// calendar's changes, every apology letter): 400, 401, 403, 422.
+    ReportQueryErrors = [BadRequest, Unauthorized, Forbidden, ValidationFailed];
+    /// A write of a JSON body, without `If-Match`, that needs a role and may clash with what
+    /// exists (creating an account, office, procedure or dossier; overriding a calendar day):
+    /// 400, 401, 403, 409, 413, 415, 422.
+    StaffWriteErrors = [
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+    ];
 }
 
 /// `GET /metrics`: the Prometheus exposition. Served by `metrics.rs`; described here.

@@ -314,13 +314,7 @@ pub fn create_user_blocking(
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 409, response = problem::Conflict),
-        (status = 413, response = problem::PayloadTooLarge),
-        (status = 415, response = problem::UnsupportedMediaType),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffWriteErrors,
     )
 )]
 pub async fn create_user(

@@ -73,9 +73,7 @@ pub struct DaysQuery {
     params(DaysQuery),
     responses(
         (status = 200, description = "The days, in order", body = Vec<DayInfo>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffQueryErrors,
     )
 )]
 pub async fn days(
@@ -134,13 +132,7 @@ pub struct DayChange {
     request_body = OverrideRequest,
     responses(
         (status = 200, description = "The day as it is now", body = DayChange),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 409, response = problem::Conflict),
-        (status = 413, response = problem::PayloadTooLarge),
-        (status = 415, response = problem::UnsupportedMediaType),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffWriteErrors,
     )
 )]
 pub async fn put_day(
@@ -259,10 +251,7 @@ pub struct ChangeView {
     params(PageQuery),
     responses(
         (status = 200, description = "A page of changes", body = ListResponse<ChangeView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 422, response = problem::ValidationFailed),
+        problem::ReportQueryErrors,
     )
 )]
 pub async fn changes(
@@ -330,9 +319,7 @@ pub struct DeadlineView {
     params(DeadlineQuery),
     responses(
         (status = 200, description = "The deadline and its trace", body = DeadlineView),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffQueryErrors,
     )
 )]
 pub async fn deadline(

@@ -336,13 +336,7 @@ fn earliest_receipt() -> DateTime<Utc> {
             ("Location" = String, description = "The dossier's URL"),
             ("ETag" = String, description = "The dossier's version, e.g. `\"1\"`"),
         )),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 409, response = problem::Conflict),
-        (status = 413, response = problem::PayloadTooLarge),
-        (status = 415, response = problem::UnsupportedMediaType),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffWriteErrors,
     )
 )]
 pub async fn receive(
@@ -416,9 +410,7 @@ fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<(Dossier
         (status = 200, description = "The dossier", body = DossierView, headers(
             ("ETag" = String, description = "The dossier's version, for `If-Match`"),
         )),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 404, response = problem::NotFound),
+        problem::StaffGetErrors,
     )
 )]
 pub async fn get(
@@ -517,9 +509,7 @@ fn office_filter(field: &str, value: Option<&str>, e: &mut Errors) {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of dossiers", body = ListResponse<DossierView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffQueryErrors,
     )
 )]
 pub async fn list(
@@ -742,9 +732,7 @@ pub fn letter_view(state: &AppState, l: Letter, dossier_code: String) -> LetterV
     responses(
         (status = 200, description = "Every letter of the dossier, on one page",
             body = ListResponse<LetterView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 404, response = problem::NotFound),
+        problem::StaffGetErrors,
     )
 )]
 pub async fn dossier_letters(
@@ -815,10 +803,7 @@ pub struct LettersQuery {
     params(LettersQuery),
     responses(
         (status = 200, description = "A page of letters", body = ListResponse<LetterView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 422, response = problem::ValidationFailed),
+        problem::ReportQueryErrors,
     )
 )]
 pub async fn all_letters(
@@ -873,9 +858,7 @@ pub async fn all_letters(
     responses(
         (status = 200, description = "The letter, ready to print", body = String,
             content_type = "text/html"),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 404, response = problem::NotFound),
+        problem::StaffGetErrors,
     )
 )]
 pub async fn letter_document(

@@ -62,13 +62,7 @@ impl OfficeView {
     responses(
         (status = 201, description = "Created", body = OfficeView,
             headers(("Location" = String, description = "The new office's URL"))),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 409, response = problem::Conflict),
-        (status = 413, response = problem::PayloadTooLarge),
-        (status = 415, response = problem::UnsupportedMediaType),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffWriteErrors,
     )
 )]
 pub async fn create(
@@ -119,9 +113,7 @@ pub async fn create(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of offices", body = ListResponse<OfficeView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffQueryErrors,
     )
 )]
 pub async fn list(
@@ -151,9 +143,7 @@ pub async fn list(
     params(("code" = String, Path, description = "The office code", example = "000.00.24.H40")),
     responses(
         (status = 200, description = "The office", body = OfficeView),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 404, response = problem::NotFound),
+        problem::StaffGetErrors,
     )
 )]
 pub async fn get(

@@ -108,13 +108,7 @@ pub fn processing_time(
     responses(
         (status = 201, description = "Created", body = ProcedureView,
             headers(("Location" = String, description = "The new procedure's URL"))),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 409, response = problem::Conflict),
-        (status = 413, response = problem::PayloadTooLarge),
-        (status = 415, response = problem::UnsupportedMediaType),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffWriteErrors,
     )
 )]
 pub async fn create(
@@ -166,9 +160,7 @@ pub async fn create(
     params(PageQuery),
     responses(
         (status = 200, description = "A page of procedures", body = ListResponse<ProcedureView>),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 422, response = problem::ValidationFailed),
+        problem::StaffQueryErrors,
     )
 )]
 pub async fn list(
@@ -198,9 +190,7 @@ pub async fn list(
     params(("code" = String, Path, description = "The procedure code", example = "1.001234")),
     responses(
         (status = 200, description = "The procedure", body = ProcedureView),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 404, response = problem::NotFound),
+        problem::StaffGetErrors,
     )
 )]
 pub async fn get(

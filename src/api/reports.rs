@@ -192,10 +192,7 @@ pub struct OverdueReport {
             (String = "text/csv", example = "code,procedure_code,office_code,…"),
         ), headers(("Content-Disposition" = String,
             description = "With CSV: `attachment; filename=\"overdue.csv\"`"))),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 422, response = problem::ValidationFailed),
+        problem::ReportQueryErrors,
     )
 )]
 pub async fn overdue(
@@ -481,10 +478,7 @@ pub struct SummaryReport {
             (String = "text/csv", example = "group,group_name,carried_over,…"),
         ), headers(("Content-Disposition" = String,
             description = "With CSV: `attachment; filename=\"form06-FROM-TO.csv\"`"))),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 422, response = problem::ValidationFailed),
+        problem::ReportQueryErrors,
     )
 )]
 pub async fn summary(
@@ -582,10 +576,7 @@ pub struct StepsReport {
             (String = "text/csv", example = "office_code,office_name,completed,…"),
         ), headers(("Content-Disposition" = String,
             description = "With CSV: `attachment; filename=\"steps-FROM-TO.csv\"`"))),
-        (status = 400, response = problem::BadRequest),
-        (status = 401, response = problem::Unauthorized),
-        (status = 403, response = problem::Forbidden),
-        (status = 422, response = problem::ValidationFailed),
+        problem::ReportQueryErrors,
     )
 )]
 pub async fn steps(
