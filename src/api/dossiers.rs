@@ -422,7 +422,7 @@ pub async fn get(
     let code = code.into_inner();
     let st = state.clone();
     let v = state
-        .db(move |conn| {
+        .read(move |conn| {
             let (d, steps) = visible(conn, &caller, &code)?;
             let letters = letters::for_dossier(conn, &d)?;
             let cals = st.calendars();

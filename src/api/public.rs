@@ -122,7 +122,7 @@ pub async fn lookup(
         .unwrap_or_default();
     let st = state.clone();
     let view = state
-        .db(move |conn| {
+        .read(move |conn| {
             let found = if code.len() <= 80 {
                 dossiers::find(conn, &code)?
             } else {

@@ -266,11 +266,11 @@ pub fn insert_event(
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
-    Ok(dossiers::table
+    Ok(on_backend!(conn, |c| dossiers::table
         .filter(dossiers::code.eq(code))
         .select(Dossier::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// Whether the scope may see the dossier: received by, held by, or with a step at an office in
@@ -288,12 +288,12 @@ pub fn is_visible(d: &Dossier, steps: &[Step], scope: &Scope) -> bool {
 
 /// The dossier with its steps in order, in one query.
 pub fn find_with_steps(conn: &mut DbConn, code: &str) -> AppResult<Option<(Dossier, Vec<Step>)>> {
-    let rows: Vec<(Dossier, Option<Step>)> = dossiers::table
+    let rows: Vec<(Dossier, Option<Step>)> = on_backend!(conn, |c| dossiers::table
         .left_join(dossier_steps::table)
         .filter(dossiers::code.eq(code))
         .order(dossier_steps::seq.asc())
         .select((Dossier::as_select(), Option::<Step>::as_select()))
-        .load(conn)?;
+        .load(c))?;
     let mut rows = rows.into_iter();
     let Some((dossier, first)) = rows.next() else {
         return Ok(None);
@@ -338,11 +338,11 @@ pub fn events(conn: &mut DbConn, dossier_id: i64, page: PageRequest) -> AppResul
 }
 
 pub fn all_events(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<Event>> {
-    Ok(dossier_events::table
+    Ok(on_backend!(conn, |c| dossier_events::table
         .filter(dossier_events::dossier_id.eq(dossier_id))
         .order(dossier_events::seq.asc())
         .select(Event::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// Timeliness as a list filter. Open verdicts depend on the moment: the API computes the

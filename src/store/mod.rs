@@ -1,18 +1,24 @@
 //! Queries per aggregate: sync functions over `&mut DbConn`, called inside one blocking task.
 
-/// Runs an insert or update with `RETURNING` the whole dossier row. Diesel builds `RETURNING` for
-/// each backend but not through the multi-backend connection, so the statement is run on the
-/// concrete connection.
+/// Runs a query on the concrete connection, `$c` bound to it in each arm. Through the
+/// multi-backend connection diesel builds every query's SQL text anew to find its prepared
+/// statement; on the concrete connection a query of fixed shape is found by its type, so the hot
+/// point reads go this way. Diesel also builds `RETURNING` only for a concrete backend.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            crate::db::DbConn::Postgres($c) => $body,
+            crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Runs an insert or update with `RETURNING` the whole dossier row.
 macro_rules! returning_dossier {
     ($conn:expr, $stmt:expr) => {
-        match $conn {
-            crate::db::DbConn::Postgres(c) => $stmt
-                .returning(crate::store::dossiers::Dossier::as_returning())
-                .get_result::<crate::store::dossiers::Dossier>(c),
-            crate::db::DbConn::Sqlite(c) => $stmt
-                .returning(crate::store::dossiers::Dossier::as_returning())
-                .get_result::<crate::store::dossiers::Dossier>(c),
-        }
+        on_backend!($conn, |c| $stmt
+            .returning(crate::store::dossiers::Dossier::as_returning())
+            .get_result::<crate::store::dossiers::Dossier>(c))
     };
 }
 
