@@ -24,7 +24,7 @@ use tokio::sync::watch;
 /// Opens the database named by the settings and applies pending migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database.url.expose_secret().to_owned();
-    let max = settings.database.max_connections;
+    let max = settings.database.pool_size();
     let calendar = settings.calendar_setup()?;
     let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
@@ -141,7 +141,7 @@ impl Application {
 
 fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.server.workers;
-    let pool_size = state.settings.database.max_connections;
+    let pool_size = state.settings.database.pool_size();
     let max_body = state.settings.server.max_body_bytes;
     let cors_origins = state.settings.server.cors_origins.clone();
     let data = web::Data::new(state);
