@@ -434,7 +434,59 @@ async fn steps_are_judged_per_agency(backend: Backend) {
     }
 }
 
+/// The period runs from local midnight to local midnight, to the second: office time is seven
+/// hours ahead of the stored UTC instants, so each boundary falls in the middle of a UTC day.
+async fn the_period_is_exact_to_the_second(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.office(A, None).await;
+    let r = app
+        .post(
+            "/api/v1/procedures",
+            &app.admin_token,
+            json!({"code": "PA", "name": "Thủ tục PA", "field": "Đất đai", "office_code": A,
+                   "processing_time": {"amount": 3, "unit": "working_days"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // Carried over: received the last second before October, closed the first second of it.
+    let before = dossier(&app, A, "counter", "2026-09-30T23:59:59+07:00").await;
+    act(
+        &app,
+        &before,
+        "resolve",
+        json!({"outcome": "approved", "at": "2026-10-01T00:00:00+07:00"}),
+    )
+    .await;
+    // Received in October: its first second and its last.
+    dossier(&app, A, "counter", "2026-10-01T00:00:00+07:00").await;
+    dossier(&app, A, "online", "2026-10-31T23:59:59+07:00").await;
+    // November's first second is not October's.
+    dossier(&app, A, "counter", "2026-11-01T00:00:00+07:00").await;
+    let r = app
+        .get(
+            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let a = row(&r.body, A);
+    let counts: Vec<i64> = [
+        "carried_over",
+        "received_online",
+        "received_offline",
+        "received_total",
+        "resolved_total",
+        "open_total",
+    ]
+    .iter()
+    .map(|k| a[*k].as_i64().unwrap())
+    .collect();
+    assert_eq!(counts, [1, 1, 1, 3, 1, 2], "{a}");
+    assert_balances(a);
+}
+
 both_backends!(
+    the_period_is_exact_to_the_second,
     form_06_counts_every_dossier_once_by_its_history,
     csv_says_what_json_says,
     the_overdue_list_now_and_as_of_the_past,

@@ -100,24 +100,54 @@ fn placeholders(conn: &DbConn, sql: &str) -> String {
     }
 }
 
-/// Numbered parameters: `:1`, `:2`, … in the text become `$1` on PostgreSQL and `?1` on
-/// SQLite, so one bound value may appear many times and the planner sees it everywhere (a
-/// parameter CTE would hide the period from PostgreSQL's row estimates).
-fn numbered(conn: &DbConn, sql: &str) -> String {
-    let mark = match conn {
-        DbConn::Sqlite(_) => "?",
-        DbConn::Postgres(_) => "$",
-    };
-    let mut out = String::with_capacity(sql.len());
+/// A query whose instants are numbered `:1`, `:2`, … in its text, so one instant may appear many
+/// times and the planner sees it everywhere (a parameter CTE would hide the period from
+/// PostgreSQL's row estimates). PostgreSQL gets them as parameters `$1`, `$2`, …; SQLite as
+/// literals, because motcua's SQLite keeps one plan per statement whatever is bound to it (QPSG,
+/// `.cargo/config.toml`, so that point reads are not planned anew at every execution) and a
+/// literal is what lets its planner weigh the period against the ANALYZE statistics. The
+/// literals are instants motcua formats as diesel stores them, never text from a client.
+fn with_instants(
+    conn: &DbConn,
+    sql: &str,
+    instants: &[NaiveDateTime],
+) -> AppResult<
+    diesel::query_builder::BoxedSqlQuery<
+        'static,
+        super::DbBackend,
+        diesel::query_builder::SqlQuery,
+    >,
+> {
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    let mut out = String::with_capacity(sql.len() + 32 * instants.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
         if c == ':' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push_str(mark);
+            let mut n = 0usize;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                chars.next();
+            }
+            let instant = n
+                .checked_sub(1)
+                .and_then(|i| instants.get(i))
+                .ok_or_else(|| AppError::Internal(format!("report query names :{n}")))?;
+            if sqlite {
+                out.push_str(&format!("'{}'", instant.format("%F %T%.f")));
+            } else {
+                out.push_str(&format!("${n}"));
+            }
         } else {
             out.push(c);
         }
     }
-    out
+    let mut q = diesel::sql_query(out).into_boxed();
+    if !sqlite {
+        for instant in instants {
+            q = q.bind::<Timestamp, _>(*instant);
+        }
+    }
+    Ok(q)
 }
 
 /// The scope as an SQL condition. Office codes are digits, capitals and dots only (checked
@@ -220,7 +250,12 @@ pub fn summary(
         // Form 06 counts what the offices in scope received.
         scope = scope_sql(scope, &["d.office_code"])?,
     );
-    let sql = numbered(conn, &sql);
+    // Overdue "at the end" of a period still running means overdue now.
+    let query = with_instants(
+        conn,
+        &sql,
+        &[db::to_db(from), db::to_db(to), db::to_db(to.min(now))],
+    )?;
     let postgres = matches!(conn, DbConn::Postgres(_));
     Ok(conn.transaction(|conn| {
         if postgres {
@@ -228,12 +263,7 @@ pub fn summary(
             // through temporary files (the default work_mem is 4 MB); for this query only.
             diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
         }
-        diesel::sql_query(sql)
-            .bind::<Timestamp, _>(db::to_db(from))
-            .bind::<Timestamp, _>(db::to_db(to))
-            // Overdue "at the end" of a period still running means overdue now.
-            .bind::<Timestamp, _>(db::to_db(to.min(now)))
-            .load::<SummaryCounts>(conn)
+        query.load::<SummaryCounts>(conn)
     })?)
 }
 
