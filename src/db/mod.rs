@@ -344,6 +344,24 @@ pub fn is_foreign_key_violation(e: &diesel::result::Error) -> bool {
 mod tests {
     use super::*;
 
+    /// The bundled SQLite keeps one plan per statement (`.cargo/config.toml`); without it every
+    /// point read is parsed and planned again at each execution.
+    #[test]
+    fn sqlite_is_built_with_the_planner_stability_guarantee() {
+        #[derive(QueryableByName)]
+        struct Opt {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut c = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options").load(&mut c).unwrap();
+        assert!(
+            opts.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
+            "{:?}",
+            opts.iter().map(|o| &o.compile_options).collect::<Vec<_>>()
+        );
+    }
+
     #[test]
     fn unknown_schemes_are_refused_without_the_password() {
         let err = ConnectionManager::new("mysql://root:hunter2@localhost/x")
