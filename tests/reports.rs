@@ -153,6 +153,18 @@ fn row<'a>(report: &'a Value, group: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row {group}: {report}"))
 }
 
+/// October's form-06 summary by office, as the administrator asks for it.
+async fn october_by_office(app: &TestApp) -> Value {
+    let r = app
+        .get(
+            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body
+}
+
 fn assert_balances(r: &Value) {
     let n = |k: &str| r[k].as_i64().unwrap();
     assert_eq!(
@@ -181,20 +193,14 @@ async fn form_06_counts_every_dossier_once_by_its_history(backend: Backend) {
     let (app, _) = october(backend).await;
     let sup = app.staff("sup", "supervisor", A).await;
     app.office("000.00.00.H40", None).await;
-    let r = app
-        .get(
-            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office",
-            &app.admin_token,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let a = row(&r.body, A);
+    let r = october_by_office(&app).await;
+    let a = row(&r, A);
     let expected_a = json!({"group": A, "group_name": format!("Văn phòng {A}"), "carried_over": 2, "received_online": 2, "received_offline": 4,
         "received_total": 8, "resolved_total": 2, "resolved_early": 1, "resolved_on_time": 0, "resolved_late": 1,
         "early_pct": 50.0, "on_time_pct": 0.0, "late_pct": 50.0, "open_total": 3, "open_on_track": 2, "open_overdue": 1,
         "awaiting_supplement": 1, "withdrawn": 1, "rejected": 1, "stopped": 1});
     assert_eq!(a, &expected_a);
-    let b = row(&r.body, B);
+    let b = row(&r, B);
     assert_eq!(
         (
             b["received_online"].as_i64(),
@@ -203,15 +209,10 @@ async fn form_06_counts_every_dossier_once_by_its_history(backend: Backend) {
         ),
         (Some(1), Some(1), Some(100.0))
     );
-    assert_eq!(r.body["total"]["received_total"], 9);
-    assert_eq!(r.body["total"]["resolved_total"], 3);
-    assert_eq!(r.body["total"]["early_pct"], 33.33);
-    for row in r.body["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .chain([&r.body["total"]])
-    {
+    assert_eq!(r["total"]["received_total"], 9);
+    assert_eq!(r["total"]["resolved_total"], 3);
+    assert_eq!(r["total"]["early_pct"], 33.33);
+    for row in r["rows"].as_array().unwrap().iter().chain([&r["total"]]) {
         assert_balances(row);
     }
     // Other groupings count the same dossiers.
@@ -223,7 +224,7 @@ async fn form_06_counts_every_dossier_once_by_its_history(backend: Backend) {
             )
             .await;
         assert_eq!(other.status, 200, "{}", other.text);
-        assert_eq!(other.body["total"], r.body["total"], "group_by={g}");
+        assert_eq!(other.body["total"], r["total"], "group_by={g}");
         for row in other.body["rows"].as_array().unwrap() {
             assert_balances(row);
         }
@@ -462,14 +463,8 @@ async fn the_period_is_exact_to_the_second(backend: Backend) {
     dossier(&app, A, "online", "2026-10-31T23:59:59+07:00").await;
     // November's first second is not October's.
     dossier(&app, A, "counter", "2026-11-01T00:00:00+07:00").await;
-    let r = app
-        .get(
-            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office",
-            &app.admin_token,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let a = row(&r.body, A);
+    let r = october_by_office(&app).await;
+    let a = row(&r, A);
     let counts: Vec<i64> = [
         "carried_over",
         "received_online",

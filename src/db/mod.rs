@@ -354,7 +354,9 @@ mod tests {
             compile_options: String,
         }
         let mut c = diesel::SqliteConnection::establish(":memory:").unwrap();
-        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options").load(&mut c).unwrap();
+        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options")
+            .load(&mut c)
+            .unwrap();
         assert!(
             opts.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
             "{:?}",
