@@ -372,24 +372,19 @@ pub fn steps(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<Vec<StepCounts>> {
-    let done = "(s.completed_at >= prm.f AND s.completed_at < prm.t AND s.timeliness IS NOT NULL)";
+    let done = "(s.completed_at >= :1 AND s.completed_at < :2 AND s.timeliness IS NOT NULL)";
     let sql = format!(
-        "WITH prm AS (SELECT ? AS f, ? AS t) \
-         SELECT s.office_code, MAX(o.name) AS office_name, \
+        "SELECT s.office_code, MAX(o.name) AS office_name, \
            COALESCE(SUM(CASE WHEN {done} THEN 1 ELSE 0 END), 0) AS completed, \
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'early' THEN 1 ELSE 0 END), 0) AS early, \
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS on_time, \
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS late, \
-           COALESCE(SUM(CASE WHEN s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.t) \
-                             AND s.deadline_at < prm.t THEN 1 ELSE 0 END), 0) AS open_overdue \
-         FROM prm CROSS JOIN dossier_steps s JOIN offices o ON o.code = s.office_code \
-         WHERE s.received_at < prm.t AND (s.completed_at IS NULL OR s.completed_at >= prm.f) AND {scope} \
+           COALESCE(SUM(CASE WHEN s.received_at < :2 AND (s.completed_at IS NULL OR s.completed_at >= :2) \
+                             AND s.deadline_at < :2 THEN 1 ELSE 0 END), 0) AS open_overdue \
+         FROM dossier_steps s JOIN offices o ON o.code = s.office_code \
+         WHERE s.received_at < :2 AND (s.completed_at IS NULL OR s.completed_at >= :1) AND {scope} \
          GROUP BY s.office_code ORDER BY s.office_code",
         scope = scope_sql(scope, &["s.office_code"])?,
     );
-    let sql = placeholders(conn, &sql);
-    Ok(diesel::sql_query(sql)
-        .bind::<Timestamp, _>(db::to_db(from))
-        .bind::<Timestamp, _>(db::to_db(to))
-        .load(conn)?)
+    Ok(with_instants(conn, &sql, &[db::to_db(from), db::to_db(to)])?.load(conn)?)
 }
