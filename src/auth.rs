@@ -166,22 +166,25 @@ mod tests {
         }
     }
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn passwords_verify_only_with_the_right_password() {
-        let h = hash_password("correct horse battery").unwrap();
+    fn passwords_verify_only_with_the_right_password() -> TestResult {
+        let h = hash_password("correct horse battery")?;
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password(Some(&h), "correct horse battery"));
         assert!(!verify_password(Some(&h), "correct horse batterY"));
         assert!(!verify_password(None, "correct horse battery"));
         assert!(!verify_password(Some("garbage"), "x"));
+        Ok(())
     }
 
     #[test]
-    fn tokens_round_trip_and_carry_role_and_office() {
+    fn tokens_round_trip_and_carry_role_and_office() -> TestResult {
         let keys = TokenKeys::new(&settings(&"s".repeat(32), &[]), "unused");
         let now = chrono::Utc::now().timestamp();
-        let t = keys.issue("clerk1", Role::Clerk, Some("H40"), now).unwrap();
-        let c = keys.verify(&t).unwrap();
+        let t = keys.issue("clerk1", Role::Clerk, Some("H40"), now)?;
+        let c = keys.verify(&t)?;
         assert_eq!(
             (c.sub.as_str(), c.role, c.office.as_deref()),
             ("clerk1", Role::Clerk, Some("H40"))
@@ -190,26 +193,29 @@ mod tests {
             (c.iss.as_str(), c.aud.as_str(), c.exp - c.iat),
             (ISSUER, AUDIENCE, 3600)
         );
+        Ok(())
     }
 
     #[test]
-    fn rotation_keeps_old_tokens_valid_while_listed() {
+    fn rotation_keeps_old_tokens_valid_while_listed() -> TestResult {
         let old = TokenKeys::new(&settings(&"o".repeat(32), &[]), "unused");
         let now = chrono::Utc::now().timestamp();
-        let t = old.issue("u1", Role::Admin, None, now).unwrap();
+        let t = old.issue("u1", Role::Admin, None, now)?;
         let rotated = TokenKeys::new(&settings(&"n".repeat(32), &[&"o".repeat(32)]), "unused");
         assert!(rotated.verify(&t).is_ok());
         let dropped = TokenKeys::new(&settings(&"n".repeat(32), &[]), "unused");
         assert_eq!(dropped.verify(&t), Err("invalid token signature"));
+        Ok(())
     }
 
     #[test]
-    fn expired_and_future_tokens_are_refused() {
+    fn expired_and_future_tokens_are_refused() -> TestResult {
         let keys = TokenKeys::new(&settings(&"s".repeat(32), &[]), "unused");
         let now = chrono::Utc::now().timestamp();
-        let expired = keys.issue("u", Role::Clerk, Some("A"), now - 7200).unwrap();
+        let expired = keys.issue("u", Role::Clerk, Some("A"), now - 7200)?;
         assert_eq!(keys.verify(&expired), Err("token expired"));
-        let future = keys.issue("u", Role::Clerk, Some("A"), now + 600).unwrap();
+        let future = keys.issue("u", Role::Clerk, Some("A"), now + 600)?;
         assert_eq!(keys.verify(&future), Err("token not yet valid"));
+        Ok(())
     }
 }

@@ -555,6 +555,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -572,8 +574,8 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_public_contract() {
-        let s = Settings::load_from(Path::new("/nonexistent/default.toml"), None, vec![]).unwrap();
+    fn defaults_match_the_public_contract() -> TestResult {
+        let s = Settings::load_from(Path::new("/nonexistent/default.toml"), None, vec![])?;
         assert_eq!(s.database.url.expose_secret(), "sqlite://data/motcua.db");
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.auth.token_ttl_secs, 3600);
@@ -605,21 +607,18 @@ mod tests {
         assert_eq!(s.public.lookup_per_minute, 30);
         assert!(s.smtp.url.is_none());
         assert_eq!(s.smtp.from, "Bo phan Mot cua <no-reply@localhost>");
+        Ok(())
     }
 
     #[test]
-    fn layers_apply_in_order_file_then_config_then_environment() {
-        let dir = tempfile::tempdir().unwrap();
+    fn layers_apply_in_order_file_then_config_then_environment() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let default = dir.path().join("default.toml");
         let extra = dir.path().join("extra.toml");
-        std::fs::File::create(&default)
-            .unwrap()
-            .write_all(b"[server]\nbind = \"127.0.0.1:9000\"\n[jobs]\nsweep_interval_secs = 5\n")
-            .unwrap();
-        std::fs::File::create(&extra)
-            .unwrap()
-            .write_all(b"[jobs]\nsweep_interval_secs = 7\n[apology.extension]\namount = 3\nunit = \"working_days\"\n")
-            .unwrap();
+        std::fs::File::create(&default)?
+            .write_all(b"[server]\nbind = \"127.0.0.1:9000\"\n[jobs]\nsweep_interval_secs = 5\n")?;
+        std::fs::File::create(&extra)?
+            .write_all(b"[jobs]\nsweep_interval_secs = 7\n[apology.extension]\namount = 3\nunit = \"working_days\"\n")?;
         let s = Settings::load_from(
             &default,
             Some(&extra),
@@ -627,13 +626,13 @@ mod tests {
                 ("MOTCUA__PUBLIC__LOOKUP_PER_MINUTE", "12"),
                 ("MOTCUA__DEADLINES__SUPPLEMENT_POLICY", "pause"),
             ]),
-        )
-        .unwrap();
+        )?;
         assert_eq!(s.server.bind, "127.0.0.1:9000");
         assert_eq!(s.jobs.sweep_interval_secs, 7);
         assert_eq!(s.apology.extension.amount, 3);
         assert_eq!(s.public.lookup_per_minute, 12);
         assert_eq!(s.deadlines.supplement_policy, SupplementPolicy::Pause);
+        Ok(())
     }
 
     #[test]
@@ -674,8 +673,8 @@ mod tests {
     }
 
     #[test]
-    fn security_keys_default_to_closed_and_parse_from_the_environment() {
-        let s = Settings::load_from(Path::new("/nonexistent"), None, vec![]).unwrap();
+    fn security_keys_default_to_closed_and_parse_from_the_environment() -> TestResult {
+        let s = Settings::load_from(Path::new("/nonexistent"), None, vec![])?;
         assert!(s.server.trusted_proxies.is_empty() && s.server.cors_origins.is_empty());
         assert_eq!(
             (
@@ -696,8 +695,7 @@ mod tests {
                 ),
                 ("MOTCUA__AUTH__MAX_FAILURES_PER_USER", "3"),
             ]),
-        )
-        .unwrap();
+        )?;
         assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "192.0.2.1"]);
         assert_eq!(
             s.server.cors_origins,
@@ -736,32 +734,33 @@ mod tests {
                 .unwrap_err();
             assert!(err.to_string().contains(named), "{key}={value}: {err}");
         }
+        Ok(())
     }
 
     #[test]
-    fn office_sessions_are_checked_and_named() {
-        let dir = tempfile::tempdir().unwrap();
+    fn office_sessions_are_checked_and_named() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let f = dir.path().join("c.toml");
         std::fs::write(
             &f,
             "[calendar.office_sessions]\nH41 = [\"07:00-11:00\", \"13:00-16:30\"]\n",
-        )
-        .unwrap();
-        let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap();
-        let setup = s.calendar_setup().unwrap();
+        )?;
+        let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![])?;
+        let setup = s.calendar_setup()?;
         assert_eq!(setup.offices["H41"].sessions.len(), 2);
-        std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"7 to 11\"]\n").unwrap();
+        std::fs::write(&f, "[calendar.office_sessions]\nH41 = [\"7 to 11\"]\n")?;
         let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
         assert!(
             err.to_string().contains("calendar.office_sessions.H41"),
             "{err}"
         );
+        Ok(())
     }
 
     #[test]
-    fn the_shipped_default_file_holds_the_built_in_defaults() {
+    fn the_shipped_default_file_holds_the_built_in_defaults() -> TestResult {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
-        let s = Settings::load_from(&shipped, None, vec![]).unwrap();
+        let s = Settings::load_from(&shipped, None, vec![])?;
         let d = Settings::default();
         assert_eq!(s.server.trusted_proxies, d.server.trusted_proxies);
         assert_eq!(s.server.cors_origins, d.server.cors_origins);
@@ -777,6 +776,7 @@ mod tests {
                 d.auth.failure_window_secs
             )
         );
+        Ok(())
     }
 
     #[test]

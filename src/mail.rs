@@ -266,27 +266,30 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Asia::Ho_Chi_Minh
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> Result<DateTime<Utc>, &'static str> {
+        Ok(chrono_tz::Asia::Ho_Chi_Minh
             .with_ymd_and_hms(y, m, d, h, min, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+            .single()
+            .ok_or("unambiguous local time")?
+            .with_timezone(&Utc))
     }
 
     #[test]
-    fn the_letter_states_what_the_decree_asks_for() {
+    fn the_letter_states_what_the_decree_asks_for() -> TestResult {
         let l = ApologyLetter {
             number: "0001/2026/PXL-H40",
             applicant_name: "Nguyễn Văn An",
             dossier_code: "H40-261116-0001",
             procedure_name: "Cấp giấy phép xây dựng",
-            received_at: vn(2026, 11, 16, 9, 10),
-            original_due_at: vn(2026, 11, 19, 9, 10),
-            new_due_at: vn(2026, 11, 26, 9, 10),
+            received_at: vn(2026, 11, 16, 9, 10)?,
+            original_due_at: vn(2026, 11, 19, 9, 10)?,
+            new_due_at: vn(2026, 11, 26, 9, 10)?,
             reason: "Cần xác minh thực địa <khẩn>",
             agency_name: "UBND huyện A",
             signer_name: Some("Trần Văn Bình"),
-            created_at: vn(2026, 11, 19, 9, 15),
+            created_at: vn(2026, 11, 19, 9, 15)?,
         };
         let e = l.render(chrono_tz::Asia::Ho_Chi_Minh);
         for needle in [
@@ -309,5 +312,6 @@ mod tests {
             "HTML is escaped"
         );
         assert!(e.html.starts_with("<!DOCTYPE html>"));
+        Ok(())
     }
 }

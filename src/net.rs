@@ -129,27 +129,45 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 mod tests {
     use super::*;
 
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn ip(s: &str) -> Result<IpAddr, std::net::AddrParseError> {
+        s.parse()
     }
 
     #[test]
-    fn networks_parse_and_match() {
-        let n = IpNet::parse("10.1.0.0/16").unwrap();
-        assert!(n.contains(ip("10.1.200.3")) && !n.contains(ip("10.2.0.1")));
+    fn networks_parse_and_match() -> TestResult {
+        let n = IpNet::parse("10.1.0.0/16").ok_or("10.1.0.0/16 parses")?;
+        assert!(n.contains(ip("10.1.200.3")?) && !n.contains(ip("10.2.0.1")?));
         assert!(
-            n.contains(ip("::ffff:10.1.0.9")),
+            n.contains(ip("::ffff:10.1.0.9")?),
             "IPv4-mapped addresses are IPv4"
         );
         assert!(
             IpNet::parse("0.0.0.0/0")
-                .unwrap()
-                .contains(ip("203.0.113.9"))
+                .ok_or("0.0.0.0/0 parses")?
+                .contains(ip("203.0.113.9")?)
         );
-        assert!(IpNet::parse("127.0.0.1").unwrap().contains(ip("127.0.0.1")));
-        assert!(!IpNet::parse("127.0.0.1").unwrap().contains(ip("127.0.0.2")));
-        assert!(IpNet::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
-        assert!(!IpNet::parse("fd00::/8").unwrap().contains(ip("10.0.0.1")));
+        assert!(
+            IpNet::parse("127.0.0.1")
+                .ok_or("127.0.0.1 parses")?
+                .contains(ip("127.0.0.1")?)
+        );
+        assert!(
+            !IpNet::parse("127.0.0.1")
+                .ok_or("127.0.0.1 parses")?
+                .contains(ip("127.0.0.2")?)
+        );
+        assert!(
+            IpNet::parse("fd00::/8")
+                .ok_or("fd00::/8 parses")?
+                .contains(ip("fd12::1")?)
+        );
+        assert!(
+            !IpNet::parse("fd00::/8")
+                .ok_or("fd00::/8 parses")?
+                .contains(ip("10.0.0.1")?)
+        );
         for bad in [
             "",
             "10.0.0.0/33",
@@ -161,43 +179,45 @@ mod tests {
         ] {
             assert_eq!(IpNet::parse(bad), None, "{bad:?}");
         }
+        Ok(())
     }
 
     #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    fn forwarded_for_is_believed_only_from_trusted_proxies() -> TestResult {
         let proxies = TrustedProxies::new(&["10.0.0.0/8", "192.0.2.1"]);
         // An untrusted peer: its header is ignored.
         assert_eq!(
-            proxies.client(ip("198.51.100.7"), &["203.0.113.5"]),
-            ip("198.51.100.7")
+            proxies.client(ip("198.51.100.7")?, &["203.0.113.5"]),
+            ip("198.51.100.7")?
         );
         // A trusted peer: the right-most untrusted hop, whatever the client put before it.
         assert_eq!(
-            proxies.client(ip("10.0.0.2"), &["1.1.1.1, 203.0.113.5"]),
-            ip("203.0.113.5")
+            proxies.client(ip("10.0.0.2")?, &["1.1.1.1, 203.0.113.5"]),
+            ip("203.0.113.5")?
         );
         assert_eq!(
-            proxies.client(ip("10.0.0.2"), &["1.1.1.1", "203.0.113.5, 192.0.2.1"]),
-            ip("203.0.113.5")
+            proxies.client(ip("10.0.0.2")?, &["1.1.1.1", "203.0.113.5, 192.0.2.1"]),
+            ip("203.0.113.5")?
         );
         assert_eq!(
-            proxies.client(ip("10.0.0.2"), &["garbage, 203.0.113.5:4711"]),
-            ip("203.0.113.5")
+            proxies.client(ip("10.0.0.2")?, &["garbage, 203.0.113.5:4711"]),
+            ip("203.0.113.5")?
         );
         // Missing, all-proxy and unreadable headers.
-        assert_eq!(proxies.client(ip("10.0.0.2"), &[]), ip("10.0.0.2"));
+        assert_eq!(proxies.client(ip("10.0.0.2")?, &[]), ip("10.0.0.2")?);
         assert_eq!(
-            proxies.client(ip("10.0.0.2"), &["10.9.9.9, 192.0.2.1"]),
-            ip("10.9.9.9")
+            proxies.client(ip("10.0.0.2")?, &["10.9.9.9, 192.0.2.1"]),
+            ip("10.9.9.9")?
         );
         assert_eq!(
-            proxies.client(ip("10.0.0.2"), &["203.0.113.5, nonsense"]),
-            ip("10.0.0.2")
+            proxies.client(ip("10.0.0.2")?, &["203.0.113.5, nonsense"]),
+            ip("10.0.0.2")?
         );
         // No proxies configured: always the peer.
         assert_eq!(
-            TrustedProxies::default().client(ip("10.0.0.2"), &["203.0.113.5"]),
-            ip("10.0.0.2")
+            TrustedProxies::default().client(ip("10.0.0.2")?, &["203.0.113.5"]),
+            ip("10.0.0.2")?
         );
+        Ok(())
     }
 }

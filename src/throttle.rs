@@ -193,86 +193,93 @@ mod tests {
         })
     }
 
-    fn ip(s: &str) -> Option<IpAddr> {
-        Some(s.parse().unwrap())
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn ip(s: &str) -> Result<Option<IpAddr>, std::net::AddrParseError> {
+        s.parse().map(Some)
+    }
+
+    /// The attempt, or an error naming the wait it was refused with.
+    fn admitted(begun: Result<Attempt, u64>) -> Result<Attempt, String> {
+        begun.map_err(|wait| format!("refused, wait {wait} s"))
     }
 
     #[test]
-    fn a_user_is_throttled_after_its_failures_until_the_oldest_expires() {
+    fn a_user_is_throttled_after_its_failures_until_the_oldest_expires() -> TestResult {
         let t = throttle(3, 100, 60);
         let t0 = Instant::now();
         for i in 0..3 {
-            t.begin_at(Some("an"), ip("192.0.2.1"), t0 + Duration::from_secs(i))
-                .unwrap();
+            admitted(t.begin_at(Some("an"), ip("192.0.2.1")?, t0 + Duration::from_secs(i)))?;
         }
         // From any address: the limit is the user's.
         let wait = t
-            .begin_at(Some("an"), ip("192.0.2.99"), t0 + Duration::from_secs(10))
+            .begin_at(Some("an"), ip("192.0.2.99")?, t0 + Duration::from_secs(10))
             .unwrap_err();
         assert_eq!(wait, 50);
         assert!(
-            t.begin_at(Some("binh"), ip("192.0.2.1"), t0 + Duration::from_secs(10))
+            t.begin_at(Some("binh"), ip("192.0.2.1")?, t0 + Duration::from_secs(10))
                 .is_ok(),
             "other users are not affected"
         );
         assert!(
-            t.begin_at(Some("an"), ip("192.0.2.1"), t0 + Duration::from_secs(60))
+            t.begin_at(Some("an"), ip("192.0.2.1")?, t0 + Duration::from_secs(60))
                 .is_ok(),
             "the first failure has expired"
         );
+        Ok(())
     }
 
     #[test]
-    fn an_address_is_throttled_across_usernames() {
+    fn an_address_is_throttled_across_usernames() -> TestResult {
         let t = throttle(100, 4, 60);
         let t0 = Instant::now();
         for i in 0..4 {
-            t.begin_at(Some(&format!("user{i}")), ip("203.0.113.7"), t0)
-                .unwrap();
+            admitted(t.begin_at(Some(&format!("user{i}")), ip("203.0.113.7")?, t0))?;
         }
         assert_eq!(
-            t.begin_at(Some("someone-else"), ip("203.0.113.7"), t0)
+            t.begin_at(Some("someone-else"), ip("203.0.113.7")?, t0)
                 .unwrap_err(),
             60
         );
         assert!(
-            t.begin_at(Some("someone-else"), ip("203.0.113.8"), t0)
+            t.begin_at(Some("someone-else"), ip("203.0.113.8")?, t0)
                 .is_ok()
         );
         // An IPv6 subscriber's /64 counts as one address.
         for i in 0..4 {
-            t.begin_at(None, ip(&format!("2001:db8:1:2::{i}")), t0)
-                .unwrap();
+            admitted(t.begin_at(None, ip(&format!("2001:db8:1:2::{i}"))?, t0))?;
         }
-        assert!(t.begin_at(None, ip("2001:db8:1:2:ffff::1"), t0).is_err());
-        assert!(t.begin_at(None, ip("2001:db8:1:3::1"), t0).is_ok());
+        assert!(t.begin_at(None, ip("2001:db8:1:2:ffff::1")?, t0).is_err());
+        assert!(t.begin_at(None, ip("2001:db8:1:3::1")?, t0).is_ok());
+        Ok(())
     }
 
     #[test]
-    fn a_success_forgets_the_users_failures_but_not_the_addresss() {
+    fn a_success_forgets_the_users_failures_but_not_the_addresss() -> TestResult {
         let t = throttle(3, 5, 60);
         let t0 = Instant::now();
         for _ in 0..2 {
-            t.begin_at(Some("an"), ip("192.0.2.1"), t0).unwrap();
+            admitted(t.begin_at(Some("an"), ip("192.0.2.1")?, t0))?;
         }
-        let ok = t.begin_at(Some("an"), ip("192.0.2.1"), t0).unwrap();
+        let ok = admitted(t.begin_at(Some("an"), ip("192.0.2.1")?, t0))?;
         t.succeeded(ok);
         for _ in 0..3 {
-            t.begin_at(Some("an"), ip("192.0.2.1"), t0).unwrap();
+            admitted(t.begin_at(Some("an"), ip("192.0.2.1")?, t0))?;
         }
         assert!(
-            t.begin_at(Some("an"), ip("192.0.2.2"), t0).is_err(),
+            t.begin_at(Some("an"), ip("192.0.2.2")?, t0).is_err(),
             "three new failures"
         );
         // The address has 2 + 3 failures (the success was taken back): it is at its limit.
-        assert!(t.begin_at(Some("binh"), ip("192.0.2.1"), t0).is_err());
+        assert!(t.begin_at(Some("binh"), ip("192.0.2.1")?, t0).is_err());
+        Ok(())
     }
 
     #[test]
-    fn refused_attempts_do_not_extend_the_wait_and_sweeping_forgets() {
+    fn refused_attempts_do_not_extend_the_wait_and_sweeping_forgets() -> TestResult {
         let t = throttle(1, 100, 60);
         let t0 = Instant::now();
-        t.begin_at(Some("an"), None, t0).unwrap();
+        admitted(t.begin_at(Some("an"), None, t0))?;
         for s in 1..30 {
             assert!(
                 t.begin_at(Some("an"), None, t0 + Duration::from_secs(s))
@@ -286,5 +293,6 @@ mod tests {
         let mut inner = t.inner();
         inner.users.sweep(t0 + Duration::from_secs(500), t.window);
         assert!(inner.users.map.is_empty());
+        Ok(())
     }
 }

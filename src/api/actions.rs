@@ -417,7 +417,7 @@ mod tests {
 
     /// The documented outcomes are the store's, and a new one in the store fails to compile here.
     #[test]
-    fn outcome_names_match_the_store() {
+    fn outcome_names_match_the_store() -> Result<(), Box<dyn std::error::Error>> {
         fn documented(o: Outcome) -> ResolveOutcome {
             match o {
                 Outcome::Approved => ResolveOutcome::Approved,
@@ -426,10 +426,11 @@ mod tests {
         }
         for o in [Outcome::Approved, Outcome::Refused] {
             assert_eq!(
-                serde_json::to_value(o).unwrap(),
-                serde_json::to_value(documented(o)).unwrap()
+                serde_json::to_value(o)?,
+                serde_json::to_value(documented(o))?
             );
         }
+        Ok(())
     }
 
     /// Every action of the lifecycle has its documented operation.

@@ -669,7 +669,7 @@ mod tests {
 
     /// The documented groupings are the store's, and a new one in the store fails to compile here.
     #[test]
-    fn group_by_names_match_the_store() {
+    fn group_by_names_match_the_store() -> Result<(), Box<dyn std::error::Error>> {
         fn documented(g: GroupBy) -> SummaryGroupBy {
             match g {
                 GroupBy::Office => SummaryGroupBy::Office,
@@ -685,10 +685,11 @@ mod tests {
             GroupBy::Channel,
         ] {
             assert_eq!(
-                serde_json::to_value(g).unwrap(),
-                serde_json::to_value(documented(g)).unwrap()
+                serde_json::to_value(g)?,
+                serde_json::to_value(documented(g))?
             );
         }
+        Ok(())
     }
 
     #[test]

@@ -344,24 +344,25 @@ pub fn is_foreign_key_violation(e: &diesel::result::Error) -> bool {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     /// The bundled SQLite keeps one plan per statement (`.cargo/config.toml`); without it every
     /// point read is parsed and planned again at each execution.
     #[test]
-    fn sqlite_is_built_with_the_planner_stability_guarantee() {
+    fn sqlite_is_built_with_the_planner_stability_guarantee() -> TestResult {
         #[derive(QueryableByName)]
         struct Opt {
             #[diesel(sql_type = diesel::sql_types::Text)]
             compile_options: String,
         }
-        let mut c = diesel::SqliteConnection::establish(":memory:").unwrap();
-        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options")
-            .load(&mut c)
-            .unwrap();
+        let mut c = diesel::SqliteConnection::establish(":memory:")?;
+        let opts: Vec<Opt> = diesel::sql_query("PRAGMA compile_options").load(&mut c)?;
         assert!(
             opts.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
             "{:?}",
             opts.iter().map(|o| &o.compile_options).collect::<Vec<_>>()
         );
+        Ok(())
     }
 
     #[test]
@@ -376,47 +377,47 @@ mod tests {
     }
 
     #[test]
-    fn an_unreachable_postgres_names_the_url_but_not_the_password() {
+    fn an_unreachable_postgres_names_the_url_but_not_the_password() -> TestResult {
         let err = connect(
             "postgres://app:hunter2@127.0.0.1:1/motcua",
             1,
             Duration::from_secs(2),
         )
         .err()
-        .expect("nothing listens on port 1")
+        .ok_or("nothing listens on port 1")?
         .to_string();
         assert!(
             err.contains("127.0.0.1:1") && !err.contains("hunter2"),
             "{err}"
         );
+        Ok(())
     }
 
     #[test]
-    fn sqlite_creates_the_file_and_its_folder_and_migrates_twice_idempotently() {
-        let dir = tempfile::tempdir().unwrap();
+    fn sqlite_creates_the_file_and_its_folder_and_migrates_twice_idempotently() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("nested/deeper/motcua.db");
         let pool = connect(
             &format!("sqlite://{}", path.display()),
             2,
             Duration::from_secs(5),
-        )
-        .unwrap();
-        assert!(pool.migrate().unwrap() > 0);
-        assert_eq!(pool.migrate().unwrap(), 0);
+        )?;
+        assert!(pool.migrate()? > 0);
+        assert_eq!(pool.migrate()?, 0);
         assert!(path.is_file());
+        Ok(())
     }
 
     #[test]
-    fn sqlite_write_transactions_commit_and_roll_back() {
-        let dir = tempfile::tempdir().unwrap();
+    fn sqlite_write_transactions_commit_and_roll_back() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let pool = connect(
             &format!("sqlite://{}/t.db", dir.path().display()),
             2,
             Duration::from_secs(5),
-        )
-        .unwrap();
-        pool.migrate().unwrap();
-        let mut conn = pool.conn().unwrap();
+        )?;
+        pool.migrate()?;
+        let mut conn = pool.conn()?;
         let insert = |conn: &mut DbConn, code: &str| {
             diesel::insert_into(schema::offices::table)
                 .values((
@@ -426,7 +427,7 @@ mod tests {
                 ))
                 .execute(conn)
         };
-        write_tx(&mut conn, |c| insert(c, "A")).unwrap();
+        write_tx(&mut conn, |c| insert(c, "A"))?;
         let failed: Result<(), diesel::result::Error> = write_tx(&mut conn, |c| {
             insert(c, "B")?;
             Err(diesel::result::Error::RollbackTransaction)
@@ -434,8 +435,8 @@ mod tests {
         assert!(failed.is_err());
         let codes: Vec<String> = schema::offices::table
             .select(schema::offices::code)
-            .load(&mut *conn)
-            .unwrap();
+            .load(&mut *conn)?;
         assert_eq!(codes, ["A"]);
+        Ok(())
     }
 }

@@ -61,18 +61,18 @@ mod tests {
     use chrono::{NaiveTime, TimeZone, Utc};
 
     #[test]
-    fn an_office_with_its_own_hours_counts_in_them() {
-        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    fn an_office_with_its_own_hours_counts_in_them() -> Result<(), Box<dyn std::error::Error>> {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).ok_or("valid test time");
         let mut setup = CalendarSetup::default();
         let early = CalendarSettings {
             sessions: vec![
                 Session {
-                    start: t(7, 0),
-                    end: t(11, 0),
+                    start: t(7, 0)?,
+                    end: t(11, 0)?,
                 },
                 Session {
-                    start: t(13, 0),
-                    end: t(16, 30),
+                    start: t(13, 0)?,
+                    end: t(16, 30)?,
                 },
             ],
             ..CalendarSettings::default()
@@ -81,7 +81,8 @@ mod tests {
         let cals = Calendars::new(&setup, vec![]);
         let at = chrono_tz::Asia::Ho_Chi_Minh
             .with_ymd_and_hms(2027, 3, 8, 7, 0, 0)
-            .unwrap()
+            .single()
+            .ok_or("unambiguous local time")?
             .with_timezone(&Utc);
         let four_hours = ProcessingTime::working_hours(4);
         let due = |office: &str| {
@@ -98,5 +99,6 @@ mod tests {
         );
         assert_eq!(due("H40"), "11:30", "the default hours start at 07:30");
         assert_eq!(cals.all().count(), 2);
+        Ok(())
     }
 }

@@ -100,42 +100,48 @@ impl fmt::Display for DossierCode {
 mod tests {
     use super::*;
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn d(y: i32, m: u32, day: u32) -> Result<NaiveDate, &'static str> {
+        NaiveDate::from_ymd_opt(y, m, day).ok_or("valid test date")
     }
 
     #[test]
-    fn formats_like_the_circular_example() {
-        let code = DossierCode::new(
-            OfficeCode::parse("000.00.24.H40").unwrap(),
-            d(2023, 7, 3),
-            1,
-        );
+    fn formats_like_the_circular_example() -> TestResult {
+        let code = DossierCode::new(OfficeCode::parse("000.00.24.H40")?, d(2023, 7, 3)?, 1);
         assert_eq!(code.to_string(), "000.00.24.H40-230703-0001");
+        Ok(())
     }
 
     #[test]
-    fn the_sequence_grows_past_four_digits() {
-        let office = OfficeCode::parse("H40").unwrap();
+    fn the_sequence_grows_past_four_digits() -> TestResult {
+        let office = OfficeCode::parse("H40")?;
         assert_eq!(
-            DossierCode::new(office.clone(), d(2027, 2, 3), 9999).to_string(),
+            DossierCode::new(office.clone(), d(2027, 2, 3)?, 9999).to_string(),
             "H40-270203-9999"
         );
         assert_eq!(
-            DossierCode::new(office, d(2027, 2, 3), 10000).to_string(),
+            DossierCode::new(office, d(2027, 2, 3)?, 10000).to_string(),
             "H40-270203-10000"
         );
+        Ok(())
     }
 
     #[test]
-    fn parse_round_trips() {
+    fn parse_round_trips() -> TestResult {
         for s in [
             "000.00.24.H40-230703-0001",
             "H40-270203-10000",
             "1.2.3-991231-0042",
         ] {
-            assert_eq!(DossierCode::parse(s).unwrap().to_string(), s);
+            assert_eq!(
+                DossierCode::parse(s)
+                    .ok_or("round-trip code parses")?
+                    .to_string(),
+                s
+            );
         }
+        Ok(())
     }
 
     #[test]

@@ -52,49 +52,53 @@ mod tests {
     use crate::domain::calendar::CalendarSettings;
     use chrono::TimeZone;
 
-    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Asia::Ho_Chi_Minh
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> Result<DateTime<Utc>, &'static str> {
+        Ok(chrono_tz::Asia::Ho_Chi_Minh
             .with_ymd_and_hms(y, m, d, h, min, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+            .single()
+            .ok_or("unambiguous local time")?
+            .with_timezone(&Utc))
     }
 
     #[test]
-    fn pauses_push_the_deadline_back_by_working_time() {
+    fn pauses_push_the_deadline_back_by_working_time() -> TestResult {
         let cal = WorkingCalendar::new(CalendarSettings::default(), vec![]);
         let time = ProcessingTime::working_days(3);
         let plain = compute(
             &cal,
             DeadlineBasis {
-                counting_from: vn(2027, 3, 8, 9, 10),
+                counting_from: vn(2027, 3, 8, 9, 10)?,
                 time,
                 paused_secs: 0,
             },
         );
-        assert_eq!(plain.due_at, vn(2027, 3, 11, 9, 10));
+        assert_eq!(plain.due_at, vn(2027, 3, 11, 9, 10)?);
         // Two working hours of pause: Thursday 09:10 → 11:10.
         let paused = compute(
             &cal,
             DeadlineBasis {
-                counting_from: vn(2027, 3, 8, 9, 10),
+                counting_from: vn(2027, 3, 8, 9, 10)?,
                 time,
                 paused_secs: 7200,
             },
         );
-        assert_eq!(paused.due_at, vn(2027, 3, 11, 11, 10));
+        assert_eq!(paused.due_at, vn(2027, 3, 11, 11, 10)?);
         // 3 h 30 of pause from Thursday 09:10: 2 h 20 until 11:30, the rest after lunch → 14:40.
         let longer = compute(
             &cal,
             DeadlineBasis {
-                counting_from: vn(2027, 3, 8, 9, 10),
+                counting_from: vn(2027, 3, 8, 9, 10)?,
                 time,
                 paused_secs: 12600,
             },
         );
-        assert_eq!(longer.due_at, vn(2027, 3, 11, 14, 40));
+        assert_eq!(longer.due_at, vn(2027, 3, 11, 14, 40)?);
         assert_ne!(
             longer.trace, plain.trace,
             "the pause is explained in the trace"
         );
+        Ok(())
     }
 }

@@ -179,10 +179,10 @@ mod tests {
     }
 
     #[test]
-    fn names_round_trip() {
+    fn names_round_trip() -> Result<(), Box<dyn std::error::Error>> {
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
-            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(serde_json::to_value(s)?, s.as_str());
         }
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
@@ -191,6 +191,7 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Status::parse("done"), None);
+        Ok(())
     }
 
     #[test]

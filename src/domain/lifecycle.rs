@@ -288,11 +288,12 @@ mod tests {
     }
 
     #[test]
-    fn names_round_trip() {
+    fn names_round_trip() -> Result<(), Box<dyn std::error::Error>> {
         for a in Action::ALL {
             assert_eq!(Action::parse(a.as_str()), Some(a));
-            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+            assert_eq!(serde_json::to_value(a)?, a.as_str());
         }
         assert_eq!(Action::parse("approve"), None);
+        Ok(())
     }
 }

@@ -100,24 +100,27 @@ mod tests {
         WorkingCalendar::new(CalendarSettings::default(), vec![])
     }
 
-    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        chrono_tz::Asia::Ho_Chi_Minh
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> Result<DateTime<Utc>, &'static str> {
+        Ok(chrono_tz::Asia::Ho_Chi_Minh
             .with_ymd_and_hms(y, m, d, h, min, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+            .single()
+            .ok_or("unambiguous local time")?
+            .with_timezone(&Utc))
     }
 
     #[test]
-    fn finished_verdicts_at_the_boundaries() {
+    fn finished_verdicts_at_the_boundaries() -> TestResult {
         let c = cal();
         // Due Thursday 2027-03-11 09:10 local.
-        let due = vn(2027, 3, 11, 9, 10);
+        let due = vn(2027, 3, 11, 9, 10)?;
         assert_eq!(
-            finished(&c, due, vn(2027, 3, 10, 16, 59)),
+            finished(&c, due, vn(2027, 3, 10, 16, 59)?),
             Timeliness::Early
         );
         assert_eq!(
-            finished(&c, due, vn(2027, 3, 11, 0, 0)),
+            finished(&c, due, vn(2027, 3, 11, 0, 0)?),
             Timeliness::OnTime,
             "the due day's start"
         );
@@ -130,34 +133,36 @@ mod tests {
             finished(&c, due, due + Duration::minutes(1)),
             Timeliness::Late
         );
+        Ok(())
     }
 
     #[test]
-    fn the_day_boundary_is_local_not_utc() {
+    fn the_day_boundary_is_local_not_utc() -> TestResult {
         let c = cal();
-        let due = vn(2027, 3, 11, 9, 10);
+        let due = vn(2027, 3, 11, 9, 10)?;
         // 06:30 local on the due day is 23:30 UTC the day before: still on time, not early.
         assert_eq!(
-            finished(&c, due, vn(2027, 3, 11, 6, 30)),
+            finished(&c, due, vn(2027, 3, 11, 6, 30)?),
             Timeliness::OnTime
         );
+        Ok(())
     }
 
     #[test]
-    fn open_verdicts() {
+    fn open_verdicts() -> TestResult {
         let c = cal();
         let one_day = ProcessingTime {
             amount: 1,
             unit: TimeUnit::WorkingDays,
         };
         // Due Thursday 09:10.
-        let due = vn(2027, 3, 11, 9, 10);
+        let due = vn(2027, 3, 11, 9, 10)?;
         assert_eq!(
-            open(&c, due, vn(2027, 3, 9, 9, 0), false, one_day),
+            open(&c, due, vn(2027, 3, 9, 9, 0)?, false, one_day),
             Timeliness::OnTrack
         );
         assert_eq!(
-            open(&c, due, vn(2027, 3, 10, 9, 10), false, one_day),
+            open(&c, due, vn(2027, 3, 10, 9, 10)?, false, one_day),
             Timeliness::DueSoon
         );
         assert_eq!(open(&c, due, due, false, one_day), Timeliness::DueSoon);
@@ -169,5 +174,6 @@ mod tests {
             open(&c, due, due + Duration::days(3), true, one_day),
             Timeliness::Paused
         );
+        Ok(())
     }
 }

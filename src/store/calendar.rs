@@ -340,8 +340,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_shipped_arrangements_parse_and_name_their_source() {
-        let entries = parse_arrangements(SHIPPED_ARRANGEMENTS).unwrap();
+    fn the_shipped_arrangements_parse_and_name_their_source()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let entries = parse_arrangements(SHIPPED_ARRANGEMENTS)?;
         assert!(!entries.is_empty());
         for e in &entries {
             assert!(
@@ -349,5 +350,6 @@ mod tests {
                 "{e:?}"
             );
         }
+        Ok(())
     }
 }

@@ -229,8 +229,10 @@ mod tests {
 
     const WEEKEND: [Weekday; 2] = [Weekday::Sat, Weekday::Sun];
 
-    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, &'static str> {
+        NaiveDate::from_ymd_opt(y, m, d).ok_or("valid test date")
     }
 
     fn names_on(year: i32, date: NaiveDate) -> Vec<&'static str> {
@@ -242,16 +244,17 @@ mod tests {
     }
 
     #[test]
-    fn fixed_holidays_are_generated_with_their_names() {
-        assert_eq!(names_on(2025, ymd(2025, 1, 1)), ["Tết Dương lịch"]);
-        assert_eq!(names_on(2025, ymd(2025, 4, 30)), ["Ngày Chiến thắng"]);
-        assert_eq!(names_on(2025, ymd(2025, 5, 1)), ["Ngày Quốc tế lao động"]);
-        assert_eq!(names_on(2025, ymd(2025, 9, 2)), ["Quốc khánh"]);
-        assert_eq!(names_on(2025, ymd(2025, 4, 7)), ["Giỗ Tổ Hùng Vương"]);
+    fn fixed_holidays_are_generated_with_their_names() -> TestResult {
+        assert_eq!(names_on(2025, ymd(2025, 1, 1)?), ["Tết Dương lịch"]);
+        assert_eq!(names_on(2025, ymd(2025, 4, 30)?), ["Ngày Chiến thắng"]);
+        assert_eq!(names_on(2025, ymd(2025, 5, 1)?), ["Ngày Quốc tế lao động"]);
+        assert_eq!(names_on(2025, ymd(2025, 9, 2)?), ["Quốc khánh"]);
+        assert_eq!(names_on(2025, ymd(2025, 4, 7)?), ["Giỗ Tổ Hùng Vương"]);
+        Ok(())
     }
 
     #[test]
-    fn tet_is_the_eve_and_the_first_four_days_of_the_lunar_year() {
+    fn tet_is_the_eve_and_the_first_four_days_of_the_lunar_year() -> TestResult {
         // Tết Đinh Mùi: 6 February 2027 (a Saturday).
         let tet: Vec<NaiveDate> = statutory_holidays(2027, &WEEKEND)
             .iter()
@@ -261,28 +264,35 @@ mod tests {
         assert_eq!(
             tet,
             [
-                ymd(2027, 2, 5),
-                ymd(2027, 2, 6),
-                ymd(2027, 2, 7),
-                ymd(2027, 2, 8),
-                ymd(2027, 2, 9)
+                ymd(2027, 2, 5)?,
+                ymd(2027, 2, 6)?,
+                ymd(2027, 2, 7)?,
+                ymd(2027, 2, 8)?,
+                ymd(2027, 2, 9)?
             ]
         );
         // Saturday 6 and Sunday 7 fall on rest days: two days off after the run.
-        assert_eq!(names_on(2027, ymd(2027, 2, 10)), ["Nghỉ bù Tết Nguyên đán"]);
-        assert_eq!(names_on(2027, ymd(2027, 2, 11)), ["Nghỉ bù Tết Nguyên đán"]);
-        assert!(names_on(2027, ymd(2027, 2, 12)).is_empty());
+        assert_eq!(
+            names_on(2027, ymd(2027, 2, 10)?),
+            ["Nghỉ bù Tết Nguyên đán"]
+        );
+        assert_eq!(
+            names_on(2027, ymd(2027, 2, 11)?),
+            ["Nghỉ bù Tết Nguyên đán"]
+        );
+        assert!(names_on(2027, ymd(2027, 2, 12)?).is_empty());
+        Ok(())
     }
 
     #[test]
-    fn national_day_adjacent_follows_recent_government_decisions() {
+    fn national_day_adjacent_follows_recent_government_decisions() -> TestResult {
         let cases = [
-            (2021, ymd(2021, 9, 3)), // Thursday 2/9 → Friday 3/9
-            (2022, ymd(2022, 9, 1)), // Friday → Thursday 1/9
-            (2023, ymd(2023, 9, 1)), // Saturday → Friday 1/9
-            (2024, ymd(2024, 9, 3)), // Monday → Tuesday 3/9
-            (2025, ymd(2025, 9, 1)), // Tuesday → Monday 1/9
-            (2026, ymd(2026, 9, 1)), // Wednesday: tie → 1/9
+            (2021, ymd(2021, 9, 3)?), // Thursday 2/9 → Friday 3/9
+            (2022, ymd(2022, 9, 1)?), // Friday → Thursday 1/9
+            (2023, ymd(2023, 9, 1)?), // Saturday → Friday 1/9
+            (2024, ymd(2024, 9, 3)?), // Monday → Tuesday 3/9
+            (2025, ymd(2025, 9, 1)?), // Tuesday → Monday 1/9
+            (2026, ymd(2026, 9, 1)?), // Wednesday: tie → 1/9
         ];
         for (year, expected) in cases {
             assert_eq!(
@@ -291,50 +301,55 @@ mod tests {
                 "{year}"
             );
         }
+        Ok(())
     }
 
     #[test]
-    fn national_day_on_saturday_gives_monday_off() {
+    fn national_day_on_saturday_gives_monday_off() -> TestResult {
         // 2023: Fri 1/9 + Sat 2/9, Sunday rest, compensatory Monday 4/9 (as decided that year).
-        assert_eq!(names_on(2023, ymd(2023, 9, 4)), ["Nghỉ bù Quốc khánh"]);
+        assert_eq!(names_on(2023, ymd(2023, 9, 4)?), ["Nghỉ bù Quốc khánh"]);
+        Ok(())
     }
 
     #[test]
-    fn compensation_for_a_run_of_holidays_comes_after_the_whole_run() {
+    fn compensation_for_a_run_of_holidays_comes_after_the_whole_run() -> TestResult {
         // 2022: 30/4 Saturday, 1/5 Sunday → Monday 2/5 and Tuesday 3/5 off.
         assert_eq!(
-            names_on(2022, ymd(2022, 5, 2)),
+            names_on(2022, ymd(2022, 5, 2)?),
             ["Nghỉ bù Ngày Chiến thắng"]
         );
         assert_eq!(
-            names_on(2022, ymd(2022, 5, 3)),
+            names_on(2022, ymd(2022, 5, 3)?),
             ["Nghỉ bù Ngày Quốc tế lao động"]
         );
         // 2021: 1/5 Saturday → Monday 3/5 (Sunday is a rest day itself).
         assert_eq!(
-            names_on(2021, ymd(2021, 5, 3)),
+            names_on(2021, ymd(2021, 5, 3)?),
             ["Nghỉ bù Ngày Quốc tế lao động"]
         );
         // 2023: 1/1 Sunday → Monday 2/1.
-        assert_eq!(names_on(2023, ymd(2023, 1, 2)), ["Nghỉ bù Tết Dương lịch"]);
+        assert_eq!(names_on(2023, ymd(2023, 1, 2)?), ["Nghỉ bù Tết Dương lịch"]);
+        Ok(())
     }
 
     #[test]
-    fn hung_kings_on_a_rest_day_is_compensated() {
+    fn hung_kings_on_a_rest_day_is_compensated() -> TestResult {
         // 2026: Giỗ Tổ on Sunday 26/4 → Monday 27/4 off.
-        assert_eq!(names_on(2026, ymd(2026, 4, 26)), ["Giỗ Tổ Hùng Vương"]);
+        assert_eq!(names_on(2026, ymd(2026, 4, 26)?), ["Giỗ Tổ Hùng Vương"]);
         assert_eq!(
-            names_on(2026, ymd(2026, 4, 27)),
+            names_on(2026, ymd(2026, 4, 27)?),
             ["Nghỉ bù Giỗ Tổ Hùng Vương"]
         );
+        Ok(())
     }
 
     #[test]
-    fn coinciding_holidays_count_once() {
+    fn coinciding_holidays_count_once() -> TestResult {
         // 1947: Giỗ Tổ fell on 30 April (a Wednesday); one day off, two names.
-        let on = names_on(1947, ymd(1947, 4, 30));
+        let on = names_on(1947, ymd(1947, 4, 30)?);
         assert_eq!(on.len(), 2);
         assert!(on.contains(&"Giỗ Tổ Hùng Vương") && on.contains(&"Ngày Chiến thắng"));
+        Ok(())
     }
 
     #[test]

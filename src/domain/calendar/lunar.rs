@@ -371,8 +371,10 @@ fn date_of_jdn(jdn: i64) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
-    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn ymd(y: i32, m: u32, d: u32) -> Result<NaiveDate, &'static str> {
+        NaiveDate::from_ymd_opt(y, m, d).ok_or("valid test date")
     }
 
     #[test]
@@ -390,16 +392,17 @@ mod tests {
     }
 
     #[test]
-    fn jdn_conversion_round_trips() {
-        assert_eq!(jdn_of(ymd(2000, 1, 1)), 2_451_545);
-        assert_eq!(date_of_jdn(2_451_545), Some(ymd(2000, 1, 1)));
+    fn jdn_conversion_round_trips() -> TestResult {
+        assert_eq!(jdn_of(ymd(2000, 1, 1)?), 2_451_545);
+        assert_eq!(date_of_jdn(2_451_545), Some(ymd(2000, 1, 1)?));
+        Ok(())
     }
 
     /// Tết dates as published and celebrated, including the years where the UTC+7 calendar
     /// differs from China's (UTC+8): 1968 (the North's first Tết on the new calendar, a day
     /// before the South's), 1985 (a month earlier), 2007, 2030 and 2053 (a day earlier).
     #[test]
-    fn tet_matches_published_dates() {
+    fn tet_matches_published_dates() -> TestResult {
         let published = [
             (1900, 1, 31),
             (1910, 2, 10),
@@ -440,14 +443,15 @@ mod tests {
             (2100, 2, 9),
         ];
         for (y, m, d) in published {
-            assert_eq!(lunar_new_year(y), ymd(y, m, d), "Tết {y}");
+            assert_eq!(lunar_new_year(y), ymd(y, m, d)?, "Tết {y}");
         }
+        Ok(())
     }
 
     /// Giỗ Tổ Hùng Vương as observed since it became a paid holiday (2007). 2009 is a year
     /// where Vietnam (4 April) and China (5 April) disagree on the start of month 3.
     #[test]
-    fn hung_kings_day_matches_official_holidays() {
+    fn hung_kings_day_matches_official_holidays() -> TestResult {
         let observed = [
             (2007, 4, 26),
             (2008, 4, 15),
@@ -473,47 +477,56 @@ mod tests {
         for (y, m, d) in observed {
             assert_eq!(
                 lunar_to_solar(y, 3, 10, false),
-                Some(ymd(y, m, d)),
+                Some(ymd(y, m, d)?),
                 "Giỗ Tổ {y}"
             );
         }
+        Ok(())
     }
 
     /// Tết, Giỗ Tổ and the leap month of every year 1900–2100, computed independently with
     /// PyEphem (VSOP87 Sun, ELP Moon: a different and more precise theory than the one above)
     /// under the same calendar rules at UTC+7. Columns: year, Tết, Giỗ Tổ, leap month or "-".
     #[test]
-    fn agrees_with_an_independent_ephemeris_1900_to_2100() {
+    fn agrees_with_an_independent_ephemeris_1900_to_2100() -> TestResult {
         let table = include_str!("lunar_reference_1900_2100.txt");
         let mut years = 0;
         for line in table.lines().filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            let year: i32 = cols[0].parse().expect("year");
-            let md = |s: &str| {
-                let (m, d) = s.split_once('-').expect("MM-DD");
-                ymd(year, m.parse().expect("month"), d.parse().expect("day"))
+            let year: i32 = cols[0].parse::<i32>().map_err(|e| format!("year: {e}"))?;
+            let md = |s: &str| -> Result<NaiveDate, Box<dyn std::error::Error>> {
+                let (m, d) = s.split_once('-').ok_or("MM-DD")?;
+                Ok(ymd(
+                    year,
+                    m.parse::<u32>().map_err(|e| format!("month: {e}"))?,
+                    d.parse::<u32>().map_err(|e| format!("day: {e}"))?,
+                )?)
             };
-            assert_eq!(lunar_new_year(year), md(cols[1]), "Tết {year}");
+            assert_eq!(lunar_new_year(year), md(cols[1])?, "Tết {year}");
             assert_eq!(
                 lunar_to_solar(year, 3, 10, false),
-                Some(md(cols[2])),
+                Some(md(cols[2])?),
                 "Giỗ Tổ {year}"
             );
-            let leap = (cols[3] != "-").then(|| cols[3].parse::<u32>().expect("leap month"));
+            let leap = (cols[3] != "-")
+                .then(|| cols[3].parse::<u32>())
+                .transpose()
+                .map_err(|e| format!("leap month: {e}"))?;
             assert_eq!(leap_month(year), leap, "leap month {year}");
             years += 1;
         }
         assert_eq!(years, 201);
+        Ok(())
     }
 
     #[test]
-    fn leap_months_including_a_leap_eleventh_month() {
+    fn leap_months_including_a_leap_eleventh_month() -> TestResult {
         assert_eq!(leap_month(2023), Some(2));
         assert_eq!(leap_month(2025), Some(6));
         assert_eq!(leap_month(2024), None);
         // 2033 has a leap 11th month; its days are lunar year 2033.
         assert_eq!(leap_month(2033), Some(11));
-        let first = lunar_to_solar(2033, 11, 1, true).expect("leap month 11 of 2033 exists");
+        let first = lunar_to_solar(2033, 11, 1, true).ok_or("leap month 11 of 2033 exists")?;
         assert_eq!(
             solar_to_lunar(first),
             LunarDate {
@@ -525,16 +538,17 @@ mod tests {
         );
         // A leap month that year does not have.
         assert_eq!(lunar_to_solar(2024, 3, 1, true), None);
+        Ok(())
     }
 
     #[test]
-    fn eve_of_tet_is_the_last_day_of_the_old_year() {
-        let eve = lunar_new_year(2027).pred_opt().expect("a day before");
+    fn eve_of_tet_is_the_last_day_of_the_old_year() -> TestResult {
+        let eve = lunar_new_year(2027).pred_opt().ok_or("a day before")?;
         let lunar = solar_to_lunar(eve);
         assert_eq!((lunar.year, lunar.month, lunar.leap), (2026, 12, false));
         assert_eq!(Some(lunar.day), month_length(2026, 12, false));
         assert_eq!(
-            solar_to_lunar(ymd(2027, 2, 6)),
+            solar_to_lunar(ymd(2027, 2, 6)?),
             LunarDate {
                 year: 2027,
                 month: 1,
@@ -542,28 +556,30 @@ mod tests {
                 leap: false
             }
         );
+        Ok(())
     }
 
     #[test]
-    fn invalid_lunar_dates_are_none() {
+    fn invalid_lunar_dates_are_none() -> TestResult {
         assert_eq!(lunar_to_solar(2025, 0, 1, false), None);
         assert_eq!(lunar_to_solar(2025, 13, 1, false), None);
         assert_eq!(lunar_to_solar(2025, 1, 0, false), None);
         assert_eq!(lunar_to_solar(2025, 1, 31, false), None);
         // Every month has 29 or 30 days; a 29-day month has no day 30.
         for month in 1..=12 {
-            let len = month_length(2025, month, false).expect("month exists");
+            let len = month_length(2025, month, false).ok_or("month exists")?;
             assert!(len == 29 || len == 30);
             assert_eq!(lunar_to_solar(2025, month, 30, false).is_some(), len == 30);
         }
+        Ok(())
     }
 
     /// Every day of 1900–2100 converts to a lunar date and back to itself, and consecutive
     /// days are consecutive lunar days (or day 1 of the next month).
     #[test]
-    fn solar_lunar_round_trip_1900_to_2100() {
-        let mut d = ymd(1900, 1, 1);
-        let end = ymd(2100, 12, 31);
+    fn solar_lunar_round_trip_1900_to_2100() -> TestResult {
+        let mut d = ymd(1900, 1, 1)?;
+        let end = ymd(2100, 12, 31)?;
         let mut previous: Option<LunarDate> = None;
         while d <= end {
             let l = solar_to_lunar(d);
@@ -579,7 +595,8 @@ mod tests {
                 );
             }
             previous = Some(l);
-            d = d.succ_opt().expect("next day");
+            d = d.succ_opt().ok_or("next day")?;
         }
+        Ok(())
     }
 }
