@@ -155,7 +155,8 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .wrap(actix_web::middleware::from_fn(access_log))
             .service(web::resource("/metrics").route(web::get().to(crate::metrics::metrics)))
             .configure(api::routes)
-            .default_service(web::to(api::not_found))
+            .configure(crate::web::routes)
+            .default_service(web::to(crate::web::fallback))
     })
     .shutdown_timeout(30);
     if workers > 0 {
@@ -221,7 +222,14 @@ async fn refuse_control_characters(
         let refusal = crate::error::AppError::BadRequest(
             "the path or query contains control characters".into(),
         );
-        let resp = actix_web::ResponseError::error_response(&refusal);
+        // The pages' side answers with a page, the API with problem+json.
+        let page = if crate::web::is_api_path(uri.path()) {
+            None
+        } else {
+            crate::web::error_response(req.request(), &refusal)
+        };
+        let resp =
+            page.unwrap_or_else(|| actix_web::ResponseError::error_response(&refusal));
         return Ok(req.into_response(resp).map_into_right_body());
     }
     next.call(req)

@@ -129,6 +129,9 @@ pub struct OutboxSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct PublicSettings {
     pub lookup_per_minute: u32,
+    /// Shown under "where to get help" on the citizen's pages (a hotline, an address); unset:
+    /// the pages send the citizen to the office where the dossier was filed.
+    pub help_contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -261,6 +264,7 @@ impl Default for PublicSettings {
     fn default() -> Self {
         Self {
             lookup_per_minute: 30,
+            help_contact: None,
         }
     }
 }

@@ -21,3 +21,4 @@ pub mod openapi;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod web;

@@ -123,20 +123,7 @@ pub fn current_timeliness(
     d: &Dossier,
     now: DateTime<Utc>,
 ) -> AppResult<Option<Timeliness>> {
-    let status = d.status()?;
-    Ok(if status.is_open() {
-        Some(timeliness::open(
-            cal,
-            from_db(d.due_at),
-            now,
-            status.is_paused(),
-            state.settings.deadlines.due_soon,
-        ))
-    } else if status.is_finished() {
-        d.final_timeliness.as_deref().and_then(Timeliness::parse)
-    } else {
-        None
-    })
+    dossiers::timeliness_now(cal, d, now, state.settings.deadlines.due_soon)
 }
 
 pub fn view(

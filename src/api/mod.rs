@@ -152,6 +152,41 @@ impl AppState {
         self.db(f).await
     }
 
+    /// The citizen's lookup as the JSON endpoint and the citizen's pages both make it: one
+    /// budget of `public.lookup_per_minute` per client address for the two together, then the
+    /// view `store::public::lookup` computes (one 404 for a wrong code or ID number alike).
+    pub async fn citizen_lookup(
+        &self,
+        req: &HttpRequest,
+        code: String,
+        id_number: String,
+    ) -> AppResult<crate::store::public::CitizenView> {
+        if let Some(ip) = self.client_ip(req)
+            && let Err(not_until) = self.lookup_limiter.check_key(&ip)
+        {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            // Round up: a client that waits this long finds a cell free again.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs.max(1),
+            });
+        }
+        let st = self.clone();
+        self.read(move |conn| {
+            crate::store::public::lookup(
+                conn,
+                &st.catalog,
+                &st.calendars(),
+                st.settings.deadlines.due_soon,
+                &code,
+                &id_number,
+                crate::db::now(),
+            )
+        })
+        .await
+    }
+
     /// The client's address: the peer's, or behind a trusted proxy the one it forwarded.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         self.trusted_proxies.client_of(req)

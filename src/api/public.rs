@@ -4,17 +4,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AppState, Query};
-use crate::db::{self, from_db};
 use crate::domain::dossier::Status;
 use crate::domain::timeliness::Timeliness;
-use crate::domain::validation;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::openapi as problem;
-use crate::store::dossiers;
+use crate::store::public::CitizenView;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,8 +25,7 @@ pub struct LookupQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PublicHistoryEntry)]
 pub struct HistoryEntry {
-    #[schema(value_type = Status)]
-    pub status: String,
+    pub status: Status,
     pub at: DateTime<FixedOffset>,
 }
 
@@ -42,13 +38,25 @@ pub struct SupplementRequestView {
     pub requested_at: DateTime<FixedOffset>,
 }
 
-/// An apology with its new appointment.
+/// One processing step: the agency, when it took the dossier, its deadline, when it finished.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicStep {
+    pub office_name: String,
+    pub received_at: DateTime<FixedOffset>,
+    pub deadline_at: DateTime<FixedOffset>,
+    pub completed_at: Option<DateTime<FixedOffset>>,
+}
+
+/// An apology (Mẫu 04) with its new appointment, the agency that apologised and who signed.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = PublicApologyLetter)]
 pub struct PublicLetterView {
     pub created_at: DateTime<FixedOffset>,
     pub reason: String,
     pub new_due_at: DateTime<FixedOffset>,
+    pub original_due_at: DateTime<FixedOffset>,
+    pub agency_name: String,
+    pub signer_name: Option<String>,
 }
 
 /// What a citizen sees: no personal data beyond a masked name, no internal notes.
@@ -66,13 +74,65 @@ pub struct PublicDossier {
     pub timeliness: Option<Timeliness>,
     pub applicant_name_masked: String,
     pub supplement_request: Option<SupplementRequestView>,
+    /// The processing steps so far, in order.
+    pub steps: Vec<PublicStep>,
     pub history: Vec<HistoryEntry>,
     pub apology_letters: Vec<PublicLetterView>,
 }
 
-fn not_found() -> AppError {
-    // One answer for a wrong code and a wrong ID number alike.
-    AppError::NotFound("no dossier matches this code and ID number".into())
+impl PublicDossier {
+    /// The view with its instants in the office time zone.
+    pub fn new(state: &AppState, v: CitizenView) -> Self {
+        let local = |t| state.local(t);
+        Self {
+            status: v.status,
+            status_code: v.status.national_code(),
+            procedure_name: v.procedure_name,
+            office_name: v.office_name,
+            current_office_name: v.current_office_name,
+            received_at: local(v.received_at),
+            due_at: local(v.due_at),
+            rescheduled_due_at: v.rescheduled_due_at.map(local),
+            timeliness: v.timeliness,
+            applicant_name_masked: v.applicant_name_masked,
+            supplement_request: v.supplement_request.map(|r| SupplementRequestView {
+                items: r.items,
+                reason: r.reason,
+                requested_at: local(r.requested_at),
+            }),
+            steps: v
+                .steps
+                .into_iter()
+                .map(|s| PublicStep {
+                    office_name: s.office_name,
+                    received_at: local(s.received_at),
+                    deadline_at: local(s.deadline_at),
+                    completed_at: s.completed_at.map(local),
+                })
+                .collect(),
+            history: v
+                .history
+                .into_iter()
+                .map(|(status, at)| HistoryEntry {
+                    status,
+                    at: local(at),
+                })
+                .collect(),
+            apology_letters: v
+                .apology_letters
+                .into_iter()
+                .map(|l| PublicLetterView {
+                    created_at: local(l.created_at),
+                    reason: l.reason,
+                    new_due_at: local(l.new_due_at),
+                    original_due_at: local(l.original_due_at),
+                    agency_name: l.agency_name,
+                    signer_name: l.signer_name,
+                })
+                .collect(),
+            code: v.code,
+        }
+    }
 }
 
 /// `GET /api/v1/public/dossiers/{code}?id_number=`.
@@ -104,109 +164,11 @@ pub async fn lookup(
     code: web::Path<String>,
     q: Query<LookupQuery>,
 ) -> AppResult<HttpResponse> {
-    if let Some(ip) = state.client_ip(&req)
-        && let Err(not_until) = state.lookup_limiter.check_key(&ip)
-    {
-        use governor::clock::{Clock, DefaultClock};
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        return Err(AppError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
-    let code = code.into_inner();
-    let given = q
-        .into_inner()
-        .id_number
-        .as_deref()
-        .and_then(validation::id_number)
-        .unwrap_or_default();
-    let st = state.clone();
+    let id_number = q.into_inner().id_number.unwrap_or_default();
     let view = state
-        .read(move |conn| {
-            let found = if code.len() <= 80 {
-                dossiers::find(conn, &code)?
-            } else {
-                None
-            };
-            // Compare even when there is no dossier, so both failures take the same path.
-            let stored = found
-                .as_ref()
-                .map(|d| d.applicant_id_number.as_bytes())
-                .unwrap_or(b"\0no-dossier\0");
-            let matches: bool = stored.ct_eq(given.as_bytes()).into();
-            let d = match found {
-                Some(d) if matches && !given.is_empty() => d,
-                _ => return Err(not_found()),
-            };
-            let (procedure_name, office_name, current_office_name) =
-                st.catalog.names_for(conn, &d)?;
-            let events = dossiers::all_events(conn, d.id)?;
-            let cals = st.calendars();
-            let cal = cals.for_office(&d.office_code);
-            let timeliness = super::dossiers::current_timeliness(&st, cal, &d, db::now())?;
-            let status = d.status()?;
-            let history = events
-                .iter()
-                .filter(|e| e.from_status.as_deref() != Some(e.to_status.as_str()))
-                .map(|e| HistoryEntry {
-                    status: e.to_status.clone(),
-                    at: st.local(from_db(e.at)),
-                })
-                .collect();
-            let supplement_request = if status == Status::AwaitingSupplement {
-                events
-                    .iter()
-                    .rev()
-                    .find(|e| e.action == "request-supplement")
-                    .map(|e| {
-                        let data: serde_json::Value = e
-                            .data
-                            .as_deref()
-                            .and_then(|s| serde_json::from_str(s).ok())
-                            .unwrap_or_default();
-                        SupplementRequestView {
-                            items: data
-                                .get("items")
-                                .and_then(|v| serde_json::from_value(v.clone()).ok())
-                                .unwrap_or_default(),
-                            reason: data
-                                .get("reason")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or_default()
-                                .to_owned(),
-                            requested_at: st.local(from_db(e.at)),
-                        }
-                    })
-            } else {
-                None
-            };
-            let apology_letters = crate::store::letters::for_dossier(conn, &d)?
-                .into_iter()
-                .map(|(l, _)| PublicLetterView {
-                    created_at: st.local(from_db(l.created_at)),
-                    reason: l.reason,
-                    new_due_at: st.local(from_db(l.new_due_at)),
-                })
-                .collect();
-            Ok(PublicDossier {
-                status,
-                status_code: status.national_code(),
-                procedure_name,
-                office_name,
-                current_office_name,
-                received_at: st.local(from_db(d.received_at)),
-                due_at: st.local(from_db(d.due_at)),
-                rescheduled_due_at: d.rescheduled_due_at.map(|t| st.local(from_db(t))),
-                timeliness,
-                applicant_name_masked: validation::mask_name(&d.applicant_full_name),
-                supplement_request,
-                history,
-                apology_letters,
-                code: d.code,
-            })
-        })
+        .citizen_lookup(&req, code.into_inner(), id_number)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(view))
+        .json(PublicDossier::new(&state, view)))
 }

@@ -7,11 +7,11 @@ use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
 use crate::db::schema::{dossier_events, dossier_steps, dossiers};
 use crate::db::{self, DbConn};
-use crate::domain::calendar::WorkingCalendar;
+use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::codes::{DossierCode, OfficeCode};
 use crate::domain::deadline::{self, DeadlineBasis};
 use crate::domain::dossier::{Channel, Status};
-use crate::domain::timeliness::Timeliness;
+use crate::domain::timeliness::{self, Timeliness};
 use crate::error::{AppError, AppResult};
 use crate::store::catalog::Catalog;
 
@@ -284,6 +284,30 @@ pub fn is_visible(d: &Dossier, steps: &[Step], scope: &Scope) -> bool {
                 || steps.iter().any(|s| list.contains(&s.office_code))
         }
     }
+}
+
+/// The dossier's timeliness now: the open verdict against the current deadline (paused while it
+/// waits on the citizen), the stored final verdict once finished, none when it ended otherwise.
+pub fn timeliness_now(
+    cal: &WorkingCalendar,
+    d: &Dossier,
+    now: DateTime<Utc>,
+    due_soon: ProcessingTime,
+) -> AppResult<Option<Timeliness>> {
+    let status = d.status()?;
+    Ok(if status.is_open() {
+        Some(timeliness::open(
+            cal,
+            db::from_db(d.due_at),
+            now,
+            status.is_paused(),
+            due_soon,
+        ))
+    } else if status.is_finished() {
+        d.final_timeliness.as_deref().and_then(Timeliness::parse)
+    } else {
+        None
+    })
 }
 
 /// The dossier with its steps in order, in one query.

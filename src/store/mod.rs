@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod offices;
 pub mod outbox;
 pub mod procedures;
+pub mod public;
 pub mod reports;
 pub mod sweep;
 pub mod users;

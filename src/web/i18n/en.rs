@@ -1,0 +1,139 @@
+//! English: for readers who ask for it (`?lang=en`, `Accept-Language: en`).
+
+use super::Text;
+use crate::domain::dossier::Status;
+use crate::domain::timeliness::Timeliness;
+
+pub const TEXT: Text = Text {
+    service_name: "Administrative dossier lookup",
+    service_owner: "One-stop-shop office (Bộ phận Một cửa)",
+    skip_link: "Skip to main content",
+    language_name: "English",
+    help_title: "Need help?",
+    help_text: "The dossier code is printed on the receipt you were given when you filed the \
+        dossier (its QR code opens this page). If the lookup does not work, contact the \
+        one-stop-shop office where you filed the dossier and bring the receipt.",
+    help_contact_label: "Contact",
+
+    lookup_title: "Check the status of your dossier",
+    lookup_intro: "Enter the dossier code and the ID number of the person who filed the \
+        dossier to see where it is, when the result is due and whether anything is missing.",
+    code_label: "Dossier code",
+    code_hint: "Printed on the receipt, for example 000.00.24.H40-261125-0001",
+    id_label: "Citizen ID card or passport number",
+    id_hint: "Of the person who filed the dossier, as given then: 9 or 12 digits, or a passport \
+        number.",
+    submit: "Look up",
+    privacy_note: "The ID number only confirms that you filed the dossier; the result page does \
+        not show it.",
+    errors_title: "Please check",
+    code_missing: "Enter the dossier code.",
+    code_invalid: "A dossier code looks like 000.00.24.H40-261125-0001: the office's code, the \
+        date of receipt (year, month, day) and a number.",
+    id_missing: "Enter the ID card or passport number.",
+    id_invalid: "An ID number has 9 or 12 digits; a passport number has 6 to 12 letters and \
+        digits.",
+    not_found_title: "No dossier found",
+    not_found_text: "No dossier matches the code and ID number you entered.",
+    not_found_hints: [
+        "Check the code on the receipt, including its dots and dashes.",
+        "Enter the ID number of the person in whose name the dossier was filed, as given then.",
+    ],
+    rate_limited_title: "Please wait a moment",
+    rate_limited_text: |secs, at| {
+        format!(
+            "There were too many lookups from this network address in one minute. Please try \
+             again in {secs} seconds (from {at})."
+        )
+    },
+    back_to_lookup: "Back to the lookup",
+
+    dossier_heading: "Dossier",
+    status_label: "Status",
+    applicant_label: "Filed by",
+    procedure_label: "Procedure",
+    received_office_label: "Received at",
+    received_at_label: "Received on",
+    due_label: "Result due",
+    new_due_label: "New result date",
+    current_office_label: "Agency handling it now",
+    finished_office_label: "Agency that handled it",
+    timeliness_label: "Deadline",
+    supplement_title: "Documents to add",
+    supplement_intro: "The agency asks you to add or complete the following:",
+    supplement_reason_label: "Reason",
+    supplement_requested_label: "Requested on",
+    supplement_how: "Bring or send them to the office where you filed the dossier. Work on the \
+        dossier continues once everything has arrived.",
+    apology_title: "Letter of apology with a new result date",
+    apology_agency_label: "Agency",
+    apology_date_label: "Sent on",
+    apology_reason_label: "Reason",
+    apology_old_due_label: "Previous result date",
+    apology_new_due_label: "New result date",
+    apology_signer_label: "Signed by",
+    apology_signer_unnamed: "The head of the agency",
+    steps_title: "Processing steps",
+    step_heading: |n| format!("Step {n}"),
+    step_received_label: "Received",
+    step_deadline_label: "Due",
+    step_completed_label: "Completed",
+    step_open: "In progress",
+    no_steps: "The dossier has not yet been passed to the agency that decides on it.",
+    history_title: "History",
+    as_of: |at| format!("As of {at}."),
+    print_hint: "To print or save this page, use your browser's Print command.",
+    another_lookup: "Look up another dossier",
+
+    page_not_found_title: "Page not found",
+    page_not_found_text: "There is no page at this address.",
+    bad_request_title: "The request could not be read",
+    bad_request_text: "Your browser sent a request this site could not read. Please start again \
+        from the lookup page.",
+    unavailable_title: "Temporarily unavailable",
+    unavailable_text: "The lookup does not work at the moment. Please try again in a few \
+        minutes.",
+    home_link: "Go to the lookup",
+
+    status: |s| match s {
+        Status::Received => "Received",
+        Status::Processing => "Being processed",
+        Status::AwaitingSupplement => "Documents missing",
+        Status::AwaitingPayment => "Waiting for payment",
+        Status::Resolved => "Result ready",
+        Status::Returned => "Result handed over",
+        Status::Rejected => "Not accepted",
+        Status::Withdrawn => "Withdrawn",
+        Status::Stopped => "Processing stopped",
+    },
+    status_explanation: |s| match s {
+        Status::Received => {
+            "The dossier has been received and will be passed to the agency that decides on it."
+        }
+        Status::Processing => "The competent agency is examining the dossier.",
+        Status::AwaitingSupplement => {
+            "The agency asks you to add or complete documents (see below)."
+        }
+        Status::AwaitingPayment => {
+            "Fees or other financial obligations must be paid before work on the dossier goes on."
+        }
+        Status::Resolved => {
+            "The dossier has been decided. Please collect the result where you filed it."
+        }
+        Status::Returned => "The result has been handed over to you.",
+        Status::Rejected => "The dossier was not accepted for processing.",
+        Status::Withdrawn => "The dossier was withdrawn at the applicant's request.",
+        Status::Stopped => "The competent agency has stopped processing the dossier.",
+    },
+    timeliness: |t| match t {
+        Timeliness::OnTrack => "On track",
+        Timeliness::DueSoon => "Due soon",
+        Timeliness::Overdue => "Overdue",
+        Timeliness::Paused => "Paused while the agency waits for you",
+        Timeliness::Early => "Decided early",
+        Timeliness::OnTime => "Decided on time",
+        Timeliness::Late => "Decided late",
+    },
+    datetime: |t| t.format("%-d %B %Y, %H:%M").to_string(),
+    appointment: |t| t.format("%A %-d %B %Y, %H:%M").to_string(),
+};

@@ -1,0 +1,528 @@
+//! The citizen's pages (API.md "The citizen's pages"): server-rendered HTML beside the JSON API,
+//! sharing its storage, its lookup and its rate limit. No JavaScript; one stylesheet served
+//! from the binary.
+
+pub mod i18n;
+mod pages;
+
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{AppState, RawBody};
+use crate::domain::codes::DossierCode;
+use crate::error::AppError;
+use crate::store::public;
+use i18n::Lang;
+use pages::{Form, Layout, LookupPage, MessagePage, Notice, StatusPage, StatusView};
+
+/// The pages load their stylesheet from here and nothing else; forms post here only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Longest dossier code the form takes (longer than any an office issues).
+const CODE_MAX: usize = 80;
+/// Longest ID number the form takes, spaces included.
+const ID_MAX: usize = 20;
+
+static CSS: &str = include_str!("site.css");
+
+/// The stylesheet's address names its content, so browsers may keep it for a year: a new
+/// release has a new address.
+static CSS_PATH: LazyLock<String> = LazyLock::new(|| {
+    let digest = hex::encode(Sha256::digest(CSS.as_bytes()));
+    format!("/assets/site-{}.css", &digest[..12])
+});
+
+/// The stylesheet's path, as the pages link it.
+pub fn stylesheet_path() -> &'static str {
+    &CSS_PATH
+}
+
+/// Registers the pages. Each is described in the OpenAPI document (`crate::openapi`), which
+/// `tests/openapi.rs` checks against this list.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(web::get().to(home)))
+        .service(
+            web::resource("/tra-cuu")
+                .route(web::get().to(lookup_form))
+                .route(web::post().to(lookup)),
+        )
+        .service(web::resource("/assets/{file}").route(web::get().to(asset)));
+}
+
+/// Whether a path belongs to the JSON API (its errors stay problem+json) rather than to the
+/// pages' side of the service.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api")
+}
+
+/// `?lang=` on the pages.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LangQuery {
+    /// `vi` (the default) or `en`; anything else is ignored and `Accept-Language` decides.
+    pub lang: Option<String>,
+}
+
+/// `GET /tra-cuu?code=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LookupFormQuery {
+    /// The dossier code to fill in (the receipt's QR code carries it).
+    #[param(example = "000.00.24.H40-261125-0001")]
+    pub code: Option<String>,
+    /// `vi` (the default) or `en`; anything else is ignored and `Accept-Language` decides.
+    pub lang: Option<String>,
+}
+
+/// The lookup form's fields, urlencoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct LookupForm {
+    /// The code on the receipt.
+    #[schema(example = "000.00.24.H40-261125-0001", min_length = 1, max_length = 80)]
+    pub code: String,
+    /// The applicant's ID number (9 or 12 digits) or passport number, as on the dossier.
+    #[schema(example = "079123456789", min_length = 1, max_length = 20)]
+    pub id_number: String,
+    /// `vi` or `en`: the language the form was shown in; `?lang=` and `Accept-Language` decide
+    /// otherwise.
+    pub lang: Option<String>,
+}
+
+/// The language of a response: `?lang=`, then the form's choice, then `Accept-Language`.
+fn language(req: &HttpRequest, chosen: Option<&str>) -> Lang {
+    query_value(req, "lang")
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| chosen.and_then(Lang::parse))
+        .unwrap_or_else(|| {
+            Lang::negotiate(
+                req.headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+}
+
+/// The first value of a query parameter. The pages read their query leniently: a QR code or a
+/// link may carry parameters of its own.
+fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// How long a page may be kept: pages that show a dossier (and every answer to the lookup)
+/// never; the others are revalidated each time.
+#[derive(Clone, Copy)]
+enum Caching {
+    NoStore,
+    Revalidate,
+}
+
+fn html(status: StatusCode, lang: Lang, caching: Caching, body: String) -> HttpResponse {
+    let cache = match caching {
+        Caching::NoStore => "no-store",
+        Caching::Revalidate => "no-cache",
+    };
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .insert_header((header::VARY, "Accept-Language"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.code()))
+        .body(body)
+}
+
+/// A template's text. Rendering only fails when writing to a string does, which it does not;
+/// should it ever, the reader gets a bare page rather than a broken one.
+fn render(t: &impl Template) -> String {
+    t.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a page did not render");
+        String::from("<!DOCTYPE html><title>motcua</title><p>Error.</p>")
+    })
+}
+
+fn layout<'a>(state: &'a AppState, lang: Lang, title: &'a str, code: Option<&str>) -> Layout<'a> {
+    Layout::new(
+        lang,
+        title,
+        code,
+        stylesheet_path(),
+        state.settings.public.help_contact.as_deref(),
+    )
+}
+
+fn lookup_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    caching: Caching,
+    notice: Notice,
+    form: Form,
+) -> HttpResponse {
+    let t = lang.text();
+    let title = match notice {
+        Notice::NotFound => t.not_found_title,
+        Notice::Intro | Notice::Errors => t.lookup_title,
+    };
+    let code = (!form.code.is_empty()).then(|| form.code.clone());
+    let page = LookupPage {
+        page: layout(state, lang, title, code.as_deref()),
+        notice,
+        form,
+    };
+    html(status, lang, caching, render(&page))
+}
+
+fn message_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> HttpResponse {
+    let t = lang.text();
+    let page = MessagePage {
+        page: layout(state, lang, heading, None),
+        heading,
+        text,
+        link: t.home_link,
+        alert: status.is_client_error() || status.is_server_error(),
+    };
+    html(status, lang, Caching::NoStore, render(&page))
+}
+
+/// An error as a page: the status `error.rs` gives it, in words for the citizen. Causes are
+/// logged, never shown.
+fn error_page(state: &AppState, lang: Lang, e: &AppError) -> HttpResponse {
+    let t = lang.text();
+    let status = actix_web::ResponseError::status_code(e);
+    match e {
+        AppError::RateLimited { retry_after_secs } => {
+            let at = (Utc::now() + chrono::Duration::seconds(*retry_after_secs as i64))
+                .with_timezone(&state.calendar().timezone())
+                .format("%H:%M:%S")
+                .to_string();
+            let text = (t.rate_limited_text)(*retry_after_secs, &at);
+            let page = MessagePage {
+                page: layout(state, lang, t.rate_limited_title, None),
+                heading: t.rate_limited_title,
+                text: &text,
+                link: t.back_to_lookup,
+                alert: true,
+            };
+            let mut resp = html(status, lang, Caching::NoStore, render(&page));
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            resp
+        }
+        AppError::NotFound(_) => message_page(
+            state,
+            lang,
+            status,
+            t.page_not_found_title,
+            t.page_not_found_text,
+        ),
+        AppError::Internal(cause) | AppError::Unavailable(cause) => {
+            tracing::error!(code = e.code(), cause = %cause, "page failed");
+            message_page(state, lang, status, t.unavailable_title, t.unavailable_text)
+        }
+        _ => message_page(state, lang, status, t.bad_request_title, t.bad_request_text),
+    }
+}
+
+/// An error on a path of the pages' side, as a page (for the middleware that refuses a request
+/// before it is routed).
+pub fn error_response(req: &HttpRequest, e: &AppError) -> Option<HttpResponse> {
+    let state = req.app_data::<web::Data<AppState>>()?;
+    Some(error_page(state, language(req, None), e))
+}
+
+/// Anything unrouted: a page for browsers, problem+json under `/api`.
+pub async fn fallback(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if is_api_path(req.path()) {
+        return crate::api::not_found().await;
+    }
+    error_page(
+        &state,
+        language(&req, None),
+        &AppError::NotFound("no such page".into()),
+    )
+}
+
+/// `GET /`.
+#[utoipa::path(
+    get,
+    path = "/",
+    operation_id = "page_home",
+    tag = "pages",
+    summary = "The citizen's lookup page: what the service is, the form, where to get help",
+    description = "HTML, no JavaScript. Vietnamese by default; English with `?lang=en` or \
+        `Accept-Language: en`.",
+    params(LangQuery),
+    responses(
+        (status = 200, description = "The lookup page", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req, None);
+    lookup_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        Caching::Revalidate,
+        Notice::Intro,
+        Form::default(),
+    )
+}
+
+/// `GET /tra-cuu?code=` — the receipt's QR code opens this.
+#[utoipa::path(
+    get,
+    path = "/tra-cuu",
+    operation_id = "page_lookup_form",
+    tag = "pages",
+    summary = "The lookup form with the dossier code filled in (the receipt's QR code opens it)",
+    description = "HTML. The citizen types the ID number and submits the form to \
+        `POST /tra-cuu`; the ID number never appears in a URL.",
+    params(LookupFormQuery),
+    responses(
+        (status = 200, description = "The lookup form", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn lookup_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let lang = language(&req, None);
+    let code = query_value(&req, "code")
+        .map(|c| c.trim().to_owned())
+        .filter(|c| c.chars().count() <= CODE_MAX)
+        .unwrap_or_default();
+    lookup_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        Caching::Revalidate,
+        Notice::Intro,
+        Form {
+            code,
+            ..Form::default()
+        },
+    )
+}
+
+/// The form as posted: the first value of each field (browsers send each once).
+struct Posted {
+    code: String,
+    id_number: String,
+    lang: Option<String>,
+}
+
+fn posted(body: &[u8]) -> Posted {
+    let (mut code, mut id_number, mut lang) = (None, None, None);
+    for (k, v) in form_urlencoded::parse(body) {
+        let slot = match k.as_ref() {
+            "code" => &mut code,
+            "id_number" => &mut id_number,
+            "lang" => &mut lang,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(v.into_owned());
+        }
+    }
+    Posted {
+        code: code.unwrap_or_default(),
+        id_number: id_number.unwrap_or_default(),
+        lang,
+    }
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
+/// `POST /tra-cuu`.
+#[utoipa::path(
+    post,
+    path = "/tra-cuu",
+    operation_id = "page_lookup",
+    tag = "pages",
+    summary = "The status page of a dossier: its code and the applicant's ID number",
+    description = "HTML. Shows what `GET /api/v1/public/dossiers/{code}` shows, never the ID \
+        number, phone, email, address or unmasked name. A wrong code and a wrong ID number \
+        answer the same 404 page. Lookups here and through the JSON endpoint share one budget of \
+        `public.lookup_per_minute` per client address. A form that cannot be a lookup (a field \
+        missing, a code or ID number of the wrong shape) is shown again with what to correct \
+        (422) and spends nothing of the budget.",
+    params(LangQuery),
+    request_body(content = LookupForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The status page", body = String, content_type = "text/html",
+            headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "The body could not be read", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "No dossier has this code and ID number", body = String,
+            content_type = "text/html"),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`",
+            body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a urlencoded form", body = String,
+            content_type = "text/html"),
+        (status = 422, description = "The form again, saying what to correct", body = String,
+            content_type = "text/html"),
+        (status = 429, description = "Too many lookups from this address; the page says when \
+            to try again", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is unavailable", body = String,
+            content_type = "text/html"),
+    )
+)]
+pub async fn lookup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Result<RawBody, AppError>,
+) -> HttpResponse {
+    if !is_form(&req) {
+        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+    }
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return error_page(&state, language(&req, None), &e),
+    };
+    let form = posted(&body);
+    let lang = language(&req, form.lang.as_deref());
+    let t = lang.text();
+
+    let code = public::normalise_code(&form.code);
+    let code_error = if code.is_empty() {
+        Some(t.code_missing)
+    } else if code.chars().count() > CODE_MAX || DossierCode::parse(&code).is_none() {
+        Some(t.code_invalid)
+    } else {
+        None
+    };
+    let id_error = if form.id_number.trim().is_empty() {
+        Some(t.id_missing)
+    } else if form.id_number.chars().count() > ID_MAX
+        || public::normalise_id_number(&form.id_number).is_none()
+    {
+        Some(t.id_invalid)
+    } else {
+        None
+    };
+    if code_error.is_some() || id_error.is_some() {
+        let shown = if code.chars().count() <= CODE_MAX {
+            code
+        } else {
+            String::new()
+        };
+        return lookup_page(
+            &state,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Caching::NoStore,
+            Notice::Errors,
+            Form {
+                code: shown,
+                code_error,
+                id_error,
+            },
+        );
+    }
+
+    match state.citizen_lookup(&req, code, form.id_number).await {
+        Ok(view) => {
+            let tz = state.calendar().timezone();
+            let code = view.code.clone();
+            let v = StatusView::new(view, lang, tz, Utc::now());
+            let title = format!("{} {code}", t.dossier_heading);
+            let page = StatusPage {
+                page: layout(&state, lang, &title, Some(&code)),
+                v,
+            };
+            html(StatusCode::OK, lang, Caching::NoStore, render(&page))
+        }
+        // The same page for a wrong code and a wrong ID number: it repeats neither.
+        Err(AppError::NotFound(_)) => lookup_page(
+            &state,
+            lang,
+            StatusCode::NOT_FOUND,
+            Caching::NoStore,
+            Notice::NotFound,
+            Form::default(),
+        ),
+        Err(e) => error_page(&state, lang, &e),
+    }
+}
+
+/// `GET /assets/{file}` — the stylesheet.
+#[utoipa::path(
+    get,
+    path = "/assets/{file}",
+    operation_id = "page_asset",
+    tag = "pages",
+    summary = "The pages' stylesheet, named by its content and cacheable for a year",
+    params(("file" = String, Path, description = "The file the pages link",
+        example = "site-0123456789ab.css")),
+    responses(
+        (status = 200, description = "The stylesheet", body = String, content_type = "text/css",
+            headers(("Cache-Control" = String,
+                description = "`public, max-age=31536000, immutable`"))),
+        (status = 404, description = "No such file", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn asset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let file = req.match_info().get("file").unwrap_or_default();
+    if format!("/assets/{file}") != stylesheet_path() {
+        return error_page(
+            &state,
+            language(&req, None),
+            &AppError::NotFound("no such file".into()),
+        );
+    }
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(CSS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_posted_form_keeps_the_first_value_of_each_field() {
+        let p = posted(b"code=H-270101-0001&id_number=079+123&code=OTHER&lang=en&submit=1");
+        assert_eq!(p.code, "H-270101-0001");
+        assert_eq!(p.id_number, "079 123");
+        assert_eq!(p.lang.as_deref(), Some("en"));
+        let empty = posted(b"");
+        assert!(empty.code.is_empty() && empty.id_number.is_empty() && empty.lang.is_none());
+    }
+
+    #[test]
+    fn the_stylesheet_is_named_by_its_content() {
+        let path = stylesheet_path();
+        assert!(path.starts_with("/assets/site-") && path.ends_with(".css"), "{path}");
+        assert_eq!(path.len(), "/assets/site-".len() + 12 + ".css".len());
+        assert!(!CSS.contains("url("), "the stylesheet loads nothing");
+    }
+}
