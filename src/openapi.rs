@@ -38,7 +38,8 @@ supervisors' reports.
 
 **Authentication.** `POST /api/v1/auth/token` exchanges a username and password for a bearer \
 token (JWT, HS256); send it as `Authorization: Bearer <token>` on every endpoint but sign-in, \
-the citizen's lookup (`/api/v1/public/…`), health, metrics and these docs.
+the citizen's lookup (`/api/v1/public/…`) and pages (`/`, `/tra-cuu`), health, metrics and \
+these docs.
 
 **Errors** are RFC 9457 `application/problem+json` with a stable snake_case `code` and, for \
 validation, the fields at fault in `errors`. Any endpoint that reads the database may answer \
@@ -99,6 +100,10 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::public::lookup,
+        crate::web::home,
+        crate::web::lookup_form,
+        crate::web::lookup,
+        crate::web::asset,
     ),
     components(
         // Referenced from query parameters only, which do not register their schemas.
@@ -130,6 +135,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
         (name = "reports", description = "Supervisors' reports, as JSON or CSV"),
         (name = "public", description = "The citizen's lookup, without an account"),
+        (name = "pages", description = "The citizen's pages: server-rendered HTML without \
+            JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
         (name = "health", description = "Liveness, readiness and metrics for operators"),
     )
 )]

@@ -56,6 +56,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/summary"),
     ("GET", "/api/v1/reports/steps"),
     ("GET", "/api/v1/public/dossiers/{code}"),
+    // The citizen's pages, registered by web::routes.
+    ("GET", "/"),
+    ("GET", "/tra-cuu"),
+    ("POST", "/tra-cuu"),
+    ("GET", "/assets/{file}"),
 ];
 
 async fn served_document(app: &TestApp) -> Value {
@@ -112,16 +117,13 @@ async fn the_served_document_is_the_committed_one() {
     }
 }
 
-/// The (method, path) pairs `api::routes` registers, read from its source, with the actions'
-/// route spelled out per action. A route added there must be added to `OPERATIONS` too, which
-/// must be in the document.
-fn registered_routes() -> BTreeSet<(String, String)> {
-    let source = include_str!("../src/api/mod.rs");
+/// The (method, path) pairs a `routes` function registers, read from its source.
+fn routes_in(source: &str, file: &str) -> BTreeSet<(String, String)> {
     let body = source
         .split("pub fn routes(")
         .nth(1)
         .and_then(|s| s.split("\n}\n").next())
-        .expect("fn routes in src/api/mod.rs");
+        .unwrap_or_else(|| panic!("fn routes in {file}"));
     let quoted = |piece: &str, call: &str| -> Option<String> {
         let rest = piece.strip_prefix(call)?.strip_prefix('"')?;
         Some(rest.split('"').next()?.to_owned())
@@ -141,7 +143,18 @@ fn registered_routes() -> BTreeSet<(String, String)> {
             routes.insert((method.to_uppercase(), path));
         }
     }
+    routes
+}
+
+/// The (method, path) pairs `api::routes` and `web::routes` register, with the actions' route
+/// spelled out per action. A route added there must be added to `OPERATIONS` too, which must be
+/// in the document.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let mut routes = routes_in(include_str!("../src/api/mod.rs"), "src/api/mod.rs");
     assert!(routes.len() > 20, "could not read routes(): {routes:?}");
+    let pages = routes_in(include_str!("../src/web/mod.rs"), "src/web/mod.rs");
+    assert!(pages.len() >= 4, "could not read web::routes(): {pages:?}");
+    routes.extend(pages);
     let actions = (
         "POST".to_owned(),
         "/api/v1/dossiers/{code}/{action}".to_owned(),

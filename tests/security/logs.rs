@@ -269,6 +269,22 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
         assert_eq!(status, 404, "{text}");
         bodies.push(text);
     }
+    // The citizen's pages: the ID number travels in the form's body only.
+    for (id, expected) in [(ID_NUMBER, 200), (WRONG_ID_NUMBER, 404), (BAD_ID_NUMBER, 422)] {
+        let r = client
+            .post(format!("{base}/tra-cuu"))
+            .form(&[("code", code.as_str()), ("id_number", id)])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), expected);
+        let text = r.text().await.unwrap_or_default();
+        if expected == 200 {
+            assert!(!text.contains(ID_NUMBER), "the status page shows the ID number");
+        } else {
+            bodies.push(text);
+        }
+    }
     let (status, text) = call(
         &client,
         M::GET,
@@ -289,6 +305,7 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
     for expected in [
         "/api/v1/auth/token",
         "/api/v1/public/dossiers/",
+        "/tra-cuu",
         "/api/v1/dossiers",
         "status=401",
         "status=404",
