@@ -278,6 +278,8 @@ pub async fn fallback(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
     params(LangQuery),
     responses(
         (status = 200, description = "The lookup page", body = String, content_type = "text/html"),
+        (status = 400, description = "A control character in the path or query", body = String,
+            content_type = "text/html"),
     )
 )]
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -304,6 +306,8 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     params(LookupFormQuery),
     responses(
         (status = 200, description = "The lookup form", body = String, content_type = "text/html"),
+        (status = 400, description = "A control character in the path or query", body = String,
+            content_type = "text/html"),
     )
 )]
 pub async fn lookup_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -378,8 +382,8 @@ fn is_form(req: &HttpRequest) -> bool {
     responses(
         (status = 200, description = "The status page", body = String, content_type = "text/html",
             headers(("Cache-Control" = String, description = "`no-store`"))),
-        (status = 400, description = "The body could not be read", body = String,
-            content_type = "text/html"),
+        (status = 400, description = "The body could not be read, or a control character in \
+            the query", body = String, content_type = "text/html"),
         (status = 404, description = "No dossier has this code and ID number", body = String,
             content_type = "text/html"),
         (status = 413, description = "The body is larger than `server.max_body_bytes`",
@@ -487,6 +491,8 @@ pub async fn lookup(
             headers(("Cache-Control" = String,
                 description = "`public, max-age=31536000, immutable`"))),
         (status = 404, description = "No such file", body = String, content_type = "text/html"),
+        (status = 400, description = "A control character in the path or query", body = String,
+            content_type = "text/html"),
     )
 )]
 pub async fn asset(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
