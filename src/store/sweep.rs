@@ -8,12 +8,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::dossiers::{self, Dossier, EventInput, RUNNING};
-use super::lifecycle::{LetterInput, create_letter};
+use super::lifecycle::create_letter;
 use super::outbox::{self, NewMessage};
 use crate::db::schema::{dossier_alerts as da, dossiers as d, offices, procedures, users};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::calendars::Calendars;
+use crate::domain::lifecycle;
 use crate::error::AppResult;
 use crate::mail::{self, DigestLine};
 
@@ -95,19 +96,10 @@ fn apologise_for_overdue(
         .load(conn)?;
     for dossier in &overdue {
         let cal = cals.for_office(&dossier.office_code);
-        let new_due_at = cal.due_at(now, s.apology_extension);
-        let number = create_letter(
-            conn,
-            cal,
-            dossier,
-            LetterInput {
-                reason: mail::DEFAULT_REASON,
-                new_due_at,
-                automatic: true,
-                missed_duty: true,
-                at: now,
-            },
-        )?;
+        let apology =
+            lifecycle::automatic_apology(cal, mail::DEFAULT_REASON, s.apology_extension, now);
+        let new_due_at = apology.new_due_at;
+        let number = create_letter(conn, cal, dossier, &apology)?;
         diesel::update(d::table.filter(d::id.eq(dossier.id)))
             .set(d::version.eq(d::version + 1))
             .execute(conn)?;
@@ -129,6 +121,7 @@ fn apologise_for_overdue(
                     "missed_duty": true,
                     "new_due_at": new_due_at,
                 })),
+                office_code: &dossier.responsible_office_code,
             },
         )?;
     }
