@@ -2,11 +2,13 @@
 # The citizen's status page beside the JSON lookup, on the same server: requests per second and
 # latency (median, p99) of `POST /tra-cuu` (the form, rendered as HTML) and of
 # `GET /api/v1/public/dossiers/{code}?id_number=` for the same dossiers, at 1, 8 and 64
-# connections, on SQLite and PostgreSQL, over `motcua demo` data. Prints one table with the page's
-# rate as a share of the JSON lookup's (target: at least 80%).
+# connections, on SQLite and PostgreSQL, over `motcua demo` data. The two take turns, several
+# rounds each (the order alternating), so that whatever else runs on the machine weighs on both
+# alike; the figures are the rounds' means. Prints one table with the page's rate as a share of
+# the JSON lookup's (target: at least 80%), and the machine's load average beside it.
 #
-#   bench/pages.sh                                  # both backends, 20,000 dossiers, 10 s per cell
-#   MOTCUA_BENCH_DOSSIERS=5000 MOTCUA_BENCH_SECONDS=5 MOTCUA_BENCH_BACKENDS=sqlite bench/pages.sh
+#   bench/pages.sh                                  # both backends, 20,000 dossiers, 3 rounds of 5 s
+#   MOTCUA_BENCH_DOSSIERS=5000 MOTCUA_BENCH_SECONDS=3 MOTCUA_BENCH_ROUNDS=5 MOTCUA_BENCH_BACKENDS=sqlite bench/pages.sh
 #   MOTCUA_BENCH_PG=postgres://user@host/postgres bench/pages.sh   # an admin URL (creates a database)
 #
 # Needs wrk (Debian: apt-get install wrk), psql (postgresql-client), python3 and curl. The load
@@ -15,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dossiers=${MOTCUA_BENCH_DOSSIERS:-20000}
-seconds=${MOTCUA_BENCH_SECONDS:-10}
+seconds=${MOTCUA_BENCH_SECONDS:-5}
+rounds=${MOTCUA_BENCH_ROUNDS:-3}
 backends=${MOTCUA_BENCH_BACKENDS:-sqlite postgres}
 port=${MOTCUA_BENCH_PORT:-18091}
 admin_url=${MOTCUA_BENCH_PG:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -59,6 +62,10 @@ m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 if m: errors += int(m.group(1))
 m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 if m: errors += sum(int(x) for x in m.groups())
+if errors:
+    # Which kind: answers other than 2xx, or wrk's own socket errors and 2 s timeouts.
+    print(f"  {backend} {endpoint} {conns}: " + "; ".join(
+        l.strip() for l in text.splitlines() if "Non-2xx" in l or "Socket errors" in l), file=sys.stderr)
 print(f"{backend}\t{endpoint}\t{conns}\t{rps:.1f}\t{p50:.2f}\t{p99:.2f}\t{errors}")
 PY
 }
@@ -135,12 +142,23 @@ EOF
   curl -fs "localhost:$port/tra-cuu" --data-urlencode "code=$first_code" \
     --data-urlencode "id_number=$first_id" | grep -q "$first_code"
 
-  echo "[$backend] $(wc -l < "$work/dossiers.txt") dossiers, $seconds s per cell"
-  local c
+  echo "[$backend] $(wc -l < "$work/dossiers.txt") dossiers, $rounds rounds of $seconds s per cell"
+  local c r
   for c in $connections; do
-    run_wrk "$backend" json-lookup "$work/json.lua" "$c"
-    run_wrk "$backend" status-page "$work/page.lua" "$c"
+    for r in $(seq 1 "$rounds"); do
+      if [ $((r % 2)) -eq 1 ]; then
+        run_wrk "$backend" json-lookup "$work/json.lua" "$c"
+        run_wrk "$backend" status-page "$work/page.lua" "$c"
+      else
+        run_wrk "$backend" status-page "$work/page.lua" "$c"
+        run_wrk "$backend" json-lookup "$work/json.lua" "$c"
+      fi
+    done
   done
+  if grep -q "ERROR\|WARN" "$work/server-$backend.log"; then
+    echo "[$backend] the server logged warnings or errors:" >&2
+    grep "ERROR\|WARN" "$work/server-$backend.log" | tail -n 5 >&2
+  fi
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
@@ -148,23 +166,32 @@ for backend in $backends; do
   bench_backend "$backend"
 done
 
-python3 - "$results" <<'PY'
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$results" "$load" <<'PY'
 import sys
+from collections import defaultdict
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-json = {(r[0], r[2]): r for r in rows if r[1] == "json-lookup"}
+cells = defaultdict(list)
+for r in rows:
+    cells[(r[0], r[2], r[1])].append(r)
+def mean(rs, i):
+    return sum(float(r[i]) for r in rs) / len(rs)
 print()
-print("| backend | conns | JSON lookup req/s (p50 / p99 ms) | status page req/s (p50 / p99 ms) | page ÷ JSON |")
+print("| backend | conns | JSON lookup req/s (p50 / p99 ms) | status page req/s (p50 / p99 ms) | page ÷ JSON (rounds) |")
 print("|---|---:|---:|---:|---:|")
 worst = None
-for r in rows:
-    if r[1] != "status-page":
+for (backend, conns, endpoint), page in cells.items():
+    if endpoint != "status-page":
         continue
-    j = json[(r[0], r[2])]
-    share = float(r[3]) / float(j[3]) if float(j[3]) else 0
+    js = cells[(backend, conns, "json-lookup")]
+    share = mean(page, 3) / mean(js, 3)
     worst = share if worst is None else min(worst, share)
-    errors = int(r[6]) + int(j[6])
-    note = f" ({errors} errors)" if errors else ""
-    print(f"| {r[0]} | {r[2]} | {float(j[3]):,.0f} ({j[4]} / {j[5]}) | {float(r[3]):,.0f} ({r[4]} / {r[5]}) | {share:.0%}{note} |")
+    per_round = ", ".join(f"{float(p[3]) / float(j[3]):.0%}" for p, j in zip(page, js))
+    errors = sum(int(r[6]) for r in page + js)
+    note = f"; {errors} errors" if errors else ""
+    print(f"| {backend} | {conns} | {mean(js, 3):,.0f} ({mean(js, 4):.2f} / {mean(js, 5):.2f}) | "
+          f"{mean(page, 3):,.0f} ({mean(page, 4):.2f} / {mean(page, 5):.2f}) | "
+          f"{share:.0%} ({per_round}{note}) |")
 if worst is not None:
-    print(f"\nlowest share: {worst:.0%} (target: at least 80%)")
+    print(f"\nlowest share: {worst:.0%} (target: at least 80%); load average at the end: {sys.argv[2]}")
 PY
