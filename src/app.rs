@@ -150,6 +150,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(problem_for_wrong_methods))
             .wrap(actix_web::middleware::from_fn(refuse_control_characters))
             .wrap(cors(&cors_origins))
             .wrap(actix_web::middleware::from_fn(access_log))
@@ -227,6 +228,31 @@ async fn refuse_control_characters(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// A method a route does not have answers 405 as problem+json with an `Allow` header (the
+/// router itself answers with an empty body): the methods come from the OpenAPI document, which
+/// lists every operation of every route.
+async fn problem_for_wrong_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    if res.status() != actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return Ok(res.map_into_left_body());
+    }
+    let method = res.request().method().to_string();
+    let allow = res
+        .request()
+        .match_pattern()
+        .map(|p| crate::openapi::allowed_methods(&p))
+        .unwrap_or_default();
+    let refusal = crate::error::AppError::MethodNotAllowed { method, allow };
+    let (req, _) = res.into_parts();
+    let resp = actix_web::ResponseError::error_response(&refusal);
+    Ok(ServiceResponse::new(req, resp).map_into_right_body())
 }
 
 /// One log line per request (method, path without query, status, duration, request id), the
