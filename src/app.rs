@@ -125,6 +125,7 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let jobs = tokio::spawn(self.worker.run_forever(stop_rx));
         let housekeeping = tokio::spawn(maintenance(self.state.clone()));
+        let feed = tokio::spawn(feed_positions(self.state.clone()));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if tokio::time::timeout(Duration::from_secs(30), jobs)
@@ -134,6 +135,7 @@ impl Application {
             tracing::warn!("background job did not stop within 30 s");
         }
         housekeeping.abort();
+        feed.abort();
         tracing::info!("stopped");
         result
     }
@@ -305,6 +307,19 @@ async fn access_log(
     let ms = elapsed * 1000.0;
     tracing::info!(%method, %path, status, ms = format_args!("{ms:.1}"), request_id = %request_id, "request");
     Ok(res)
+}
+
+/// Every second, positions the events committed since the last pass in the feed
+/// (`store::feed`), so that the feed's readers find them without waiting on a pass of their own.
+async fn feed_positions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.db(store::feed::assign_positions).await {
+            tracing::warn!(error = %e, "feed positions: retrying in a second");
+        }
+    }
 }
 
 /// Housekeeping inside `serve`: forget old idempotency keys, refresh the calendar (an admin's

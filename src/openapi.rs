@@ -98,6 +98,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::overdue,
         api::reports::summary,
         api::reports::steps,
+        api::events::feed,
         api::public::lookup,
     ),
     components(
@@ -130,6 +131,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
         (name = "reports", description = "Supervisors' reports, as JSON or CSV"),
         (name = "public", description = "The citizen's lookup, without an account"),
+        (name = "integration",
+            description = "For other systems: the event feed in commit order"),
         (name = "health", description = "Liveness, readiness and metrics for operators"),
     )
 )]

@@ -55,6 +55,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/overdue"),
     ("GET", "/api/v1/reports/summary"),
     ("GET", "/api/v1/reports/steps"),
+    ("GET", "/api/v1/events"),
     ("GET", "/api/v1/public/dossiers/{code}"),
 ];
 

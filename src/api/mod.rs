@@ -4,6 +4,7 @@ pub mod actions;
 pub mod auth;
 pub mod calendar;
 pub mod dossiers;
+pub mod events;
 pub mod health;
 pub mod offices;
 pub mod procedures;
@@ -544,6 +545,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/overdue").route(web::get().to(reports::overdue)))
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
+                .service(web::resource("/events").route(web::get().to(events::feed)))
                 .service(
                     web::resource("/apology-letters/{id}/document")
                         .route(web::get().to(dossiers::letter_document)),
