@@ -125,6 +125,7 @@ impl Application {
         let (stop_tx, stop_rx) = watch::channel(false);
         let jobs = tokio::spawn(self.worker.run_forever(stop_rx));
         let housekeeping = tokio::spawn(maintenance(self.state.clone()));
+        let feed = tokio::spawn(feed_positions(self.state.clone()));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         if tokio::time::timeout(Duration::from_secs(30), jobs)
@@ -134,6 +135,7 @@ impl Application {
             tracing::warn!("background job did not stop within 30 s");
         }
         housekeeping.abort();
+        feed.abort();
         tracing::info!("stopped");
         result
     }
@@ -150,6 +152,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(api::path_config())
+            .wrap(actix_web::middleware::from_fn(problem_for_wrong_methods))
             .wrap(actix_web::middleware::from_fn(refuse_control_characters))
             .wrap(cors(&cors_origins))
             .wrap(actix_web::middleware::from_fn(access_log))
@@ -237,6 +240,31 @@ async fn refuse_control_characters(
         .map(ServiceResponse::map_into_left_body)
 }
 
+/// A method a route does not have answers 405 as problem+json with an `Allow` header (the
+/// router itself answers with an empty body): the methods come from the OpenAPI document, which
+/// lists every operation of every route.
+async fn problem_for_wrong_methods(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    if res.status() != actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return Ok(res.map_into_left_body());
+    }
+    let method = res.request().method().to_string();
+    let allow = res
+        .request()
+        .match_pattern()
+        .map(|p| crate::openapi::allowed_methods(&p))
+        .unwrap_or_default();
+    let refusal = crate::error::AppError::MethodNotAllowed { method, allow };
+    let (req, _) = res.into_parts();
+    let resp = actix_web::ResponseError::error_response(&refusal);
+    Ok(ServiceResponse::new(req, resp).map_into_right_body())
+}
+
 /// One log line per request (method, path without query, status, duration, request id), the
 /// `X-Request-Id` header and the security headers. Query strings are never logged: the public
 /// lookup carries the citizen's ID number there.
@@ -287,6 +315,19 @@ async fn access_log(
     let ms = elapsed * 1000.0;
     tracing::info!(%method, %path, status, ms = format_args!("{ms:.1}"), request_id = %request_id, "request");
     Ok(res)
+}
+
+/// Every second, positions the events committed since the last pass in the feed
+/// (`store::feed`), so that the feed's readers find them without waiting on a pass of their own.
+async fn feed_positions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.db(store::feed::assign_positions).await {
+            tracing::warn!(error = %e, "feed positions: retrying in a second");
+        }
+    }
 }
 
 /// Housekeeping inside `serve`: forget old idempotency keys, refresh the calendar (an admin's

@@ -21,6 +21,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not with this method; `allow` lists the methods it has.
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
     #[error("{0}")]
@@ -75,6 +78,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
             AppError::PreconditionFailed(_) => "precondition_failed",
             AppError::IdempotencyMismatch => "idempotency_key_reused",
@@ -94,6 +98,7 @@ impl AppError {
             AppError::Unauthorized(_) => "Unauthorized",
             AppError::Forbidden(_) => "Forbidden",
             AppError::NotFound(_) => "Not found",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::Conflict { .. } => "Conflict",
             AppError::PreconditionFailed(_) => "Precondition failed",
             AppError::IdempotencyMismatch => "Idempotency key reused",
@@ -129,6 +134,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -178,6 +184,11 @@ impl ResponseError for AppError {
             }
             AppError::RateLimited { retry_after_secs } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::MethodNotAllowed { allow, .. } if !allow.is_empty() => {
+                if let Ok(v) = HeaderValue::from_str(allow) {
+                    resp.insert_header((header::ALLOW, v));
+                }
             }
             _ => {}
         }

@@ -99,6 +99,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::overdue,
         api::reports::summary,
         api::reports::steps,
+        api::events::feed,
         api::public::lookup,
         crate::web::home,
         crate::web::lookup_form,
@@ -122,7 +123,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
             ServiceUnavailable,
         )
     ),
-    modifiers(&BearerScheme, &OptionalBodies),
+    modifiers(&BearerScheme, &OptionalBodies, &ListItemRefs, &DossierLinks),
     tags(
         (name = "auth", description = "Sign-in, the caller, staff accounts"),
         (name = "offices", description = "Offices and agencies"),
@@ -137,6 +138,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "public", description = "The citizen's lookup, without an account"),
         (name = "pages", description = "The citizen's pages: server-rendered HTML without \
             JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
+        (name = "integration",
+            description = "For other systems: the event feed in commit order"),
         (name = "health", description = "Liveness, readiness and metrics for operators"),
     )
 )]
@@ -205,6 +208,77 @@ impl Modify for OptionalBodies {
     }
 }
 
+/// `ListResponse<T>` comes out with `T` copied inline, so a generated client gets a second type
+/// beside `T`'s own: each list's items refer to the item's schema instead.
+struct ListItemRefs;
+
+impl Modify for ListItemRefs {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for name in &names {
+            let Some(item) = name.strip_prefix("ListResponse_") else {
+                continue;
+            };
+            if !components.schemas.contains_key(item) {
+                continue;
+            }
+            if let Some(RefOr::T(Schema::Object(list))) = components.schemas.get_mut(name)
+                && let Some(RefOr::T(Schema::Array(items))) = list.properties.get_mut("items")
+            {
+                items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
+            }
+        }
+    }
+}
+
+/// OpenAPI links from a receipt (201) and from every action's answer (200) to the reads and
+/// actions on the dossier's code, so that clients and fuzzers can follow a dossier from its
+/// receipt through its lifecycle.
+struct DossierLinks;
+
+impl Modify for DossierLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::link::LinkBuilder;
+        const BASE: &str = "/api/v1/dossiers/{code}";
+        let mut targets: Vec<String> = Vec::new();
+        for (path, item) in &openapi.paths.paths {
+            if path == BASE || path.starts_with(&format!("{BASE}/")) {
+                for op in [&item.get, &item.post].into_iter().flatten() {
+                    if let Some(id) = &op.operation_id {
+                        targets.push(id.clone());
+                    }
+                }
+            }
+        }
+        let link = |id: &str| {
+            LinkBuilder::new()
+                .operation_id(id)
+                .parameter("code", "$response.body#/code")
+                .description(format!("`{id}` on the dossier just answered"))
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let (op, status) = if path == "/api/v1/dossiers" {
+                (item.post.as_mut(), "201")
+            } else if path.starts_with(&format!("{BASE}/")) {
+                (item.post.as_mut(), "200")
+            } else {
+                continue;
+            };
+            let Some(op) = op else { continue };
+            if let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) {
+                for id in &targets {
+                    response.links.insert(id.clone(), link(id).into());
+                }
+            }
+        }
+    }
+}
+
 /// An error as RFC 9457 problem details (written by `error.rs`; this type only describes it).
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({
@@ -237,6 +311,10 @@ pub struct Problem {
     #[schema(nullable = false)]
     errors: Option<Vec<FieldError>>,
 }
+
+/// What a single-line text field accepts (`Errors::line`): something besides spaces, and no
+/// control characters. The attributes of the request types repeat it as a literal.
+pub const TEXT_LINE_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
 
 /// The schema of an office code (`domain::codes::OfficeCode::parse` says which are valid),
 /// shared by every field and parameter that names an office.
@@ -397,9 +475,67 @@ response_sets! {
 #[allow(dead_code)]
 fn metrics() {}
 
+/// The methods of a route pattern (`/api/v1/dossiers/{code}`) as an `Allow` header lists them;
+/// empty for a pattern the document does not name.
+pub fn allowed_methods(pattern: &str) -> String {
+    static METHODS: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
+        let doc = document();
+        let mut map = BTreeMap::new();
+        for (path, item) in &doc.paths.paths {
+            let mut methods = Vec::new();
+            for (name, op) in [
+                ("GET", &item.get),
+                ("PUT", &item.put),
+                ("POST", &item.post),
+                ("DELETE", &item.delete),
+                ("PATCH", &item.patch),
+            ] {
+                if op.is_some() {
+                    methods.push(name);
+                }
+            }
+            map.insert(path.clone(), methods.join(", "));
+        }
+        // The actions share one route: every one of them is a POST.
+        map.insert("/api/v1/dossiers/{code}/{action}".into(), "POST".into());
+        map
+    });
+    METHODS.get(pattern).cloned().unwrap_or_default()
+}
+
 /// The document as JSON, built once per process.
-static DOCUMENT_JSON: LazyLock<Result<String, String>> =
-    LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
+static DOCUMENT_JSON: LazyLock<Result<String, String>> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(document()).map_err(|e| e.to_string())?;
+    camel_case_links(&mut doc);
+    serde_json::to_string(&doc).map_err(|e| e.to_string())
+});
+
+/// utoipa 5 writes a link's fields in snake case (`operation_id`); the specification spells
+/// them `operationId`, `operationRef`, `requestBody`.
+fn camel_case_links(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(fields) = link {
+                        for (from, to) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                            ("request_body", "requestBody"),
+                        ] {
+                            if let Some(value) = fields.remove(from) {
+                                fields.insert(to.to_owned(), value);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(camel_case_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_links),
+        _ => {}
+    }
+}
 
 async fn document_json() -> Result<HttpResponse, AppError> {
     match &*DOCUMENT_JSON {

@@ -55,6 +55,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/overdue"),
     ("GET", "/api/v1/reports/summary"),
     ("GET", "/api/v1/reports/steps"),
+    ("GET", "/api/v1/events"),
     ("GET", "/api/v1/public/dossiers/{code}"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
@@ -334,4 +335,71 @@ async fn the_interactive_docs_are_served_from_the_binary() {
         .await;
     assert_eq!(r.status, 404);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
+}
+
+/// A method a route does not have answers 405 as problem+json, with an `Allow` header listing
+/// the methods the document gives the route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_route_lacks_is_a_problem_naming_the_allowed_ones() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = served_document(&app).await;
+    let methods = ["GET", "PUT", "POST", "DELETE", "PATCH"];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if path.starts_with("/docs") || path.contains("{action}") {
+            continue;
+        }
+        let has: Vec<&str> = methods
+            .iter()
+            .copied()
+            .filter(|m| item.get(m.to_lowercase()).is_some())
+            .collect();
+        let Some(missing) = methods.iter().find(|m| !has.contains(m)) else {
+            continue;
+        };
+        let concrete = path
+            .replace("{code}", "000.00.24.H40-261201-0001")
+            .replace("{date}", "2026-12-01")
+            .replace("{id}", "1");
+        let method = Method::from_bytes(missing.as_bytes()).expect("a method");
+        let r = app.request_with(method, &concrete, None, None, &[]).await;
+        assert_eq!(r.status, 405, "{missing} {path}: {}", r.text);
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/problem+json"),
+            "{missing} {path}"
+        );
+        assert_eq!(r.body["code"], "method_not_allowed", "{missing} {path}");
+        // Routes that share one resource share its methods; a path of its own lists its own.
+        let allow = r.header("allow").unwrap_or_default().to_owned();
+        for m in &has {
+            assert!(
+                allow.contains(m),
+                "{missing} {path}: Allow {allow:?} lacks {m}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} routes checked");
+}
+
+/// A generated client gets one type per resource: every list's items refer to the item schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_refer_to_their_item_schema() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = served_document(&app).await;
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let lists: Vec<&String> = schemas
+        .keys()
+        .filter(|k| k.starts_with("ListResponse_"))
+        .collect();
+    assert!(lists.len() >= 6, "{lists:?}");
+    for name in lists {
+        let item = name.trim_start_matches("ListResponse_");
+        assert_eq!(
+            schemas[name]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{name}"
+        );
+    }
 }

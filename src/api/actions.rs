@@ -34,6 +34,10 @@ pub(crate) struct TransferBody {
     to_office_code: String,
     /// The step's own deadline at that agency.
     deadline: Option<ProcessingTimeInput>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     note: Option<String>,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
@@ -42,10 +46,16 @@ pub(crate) struct TransferBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SupplementRequestBody {
-    /// Every missing item at once (1–50).
-    #[schema(min_items = 1, max_items = 50, example = json!(["Bản sao sổ đỏ có chứng thực"]))]
+    /// Every missing item at once (1–50), each once.
+    #[schema(min_items = 1, max_items = 50,
+        value_type = Vec<SupplementItemSchema>, example = json!(["Bản sao sổ đỏ có chứng thực"]))]
     items: Vec<String>,
     #[schema(example = "Thiếu giấy tờ")]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
@@ -54,6 +64,10 @@ pub(crate) struct SupplementRequestBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NoteBody {
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     note: Option<String>,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
@@ -65,6 +79,10 @@ pub(crate) struct PaymentBody {
     /// In đồng.
     #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     amount: Option<i64>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     note: Option<String>,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
@@ -74,6 +92,11 @@ pub(crate) struct PaymentBody {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RescheduleBody {
     #[schema(example = "Cần xác minh thực địa")]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
     /// The new appointment, after the current deadline.
     new_due_at: DateTime<FixedOffset>,
@@ -86,6 +109,10 @@ pub(crate) struct RescheduleBody {
 pub(crate) struct ResolveBody {
     #[schema(value_type = ResolveOutcome)]
     outcome: Outcome,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     note: Option<String>,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
@@ -94,9 +121,34 @@ pub(crate) struct ResolveBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonBody {
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
     /// When it happened, if earlier: not in the future, not before the previous event.
     at: Option<DateTime<FixedOffset>>,
+}
+
+/// One missing item of a supplement request: a line of at most 300 characters.
+pub(crate) struct SupplementItemSchema;
+
+impl utoipa::PartialSchema for SupplementItemSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(ITEM_MAX))
+            .pattern(Some(crate::openapi::TEXT_LINE_PATTERN))
+            .into()
+    }
+}
+
+impl ToSchema for SupplementItemSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "SupplementItem".into()
+    }
 }
 
 /// Resolve's outcome: the result, or a reasoned refusal after processing. (The domain's

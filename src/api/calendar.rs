@@ -102,8 +102,17 @@ pub async fn days(
 pub struct OverrideRequest {
     pub kind: OverrideKind,
     #[schema(example = "Làm bù cho ngày 12/02/2027")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// The document the change comes from (e.g. the Prime Minister's decision).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub source: Option<String>,
 }
 

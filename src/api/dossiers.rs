@@ -28,15 +28,34 @@ use crate::store::{PageRequest, offices};
 #[serde(deny_unknown_fields)]
 pub struct ApplicantInput {
     #[schema(example = "Nguyễn Văn An")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub full_name: String,
     /// 9 or 12 digits, or a passport number of 6–12 letters and digits: what the citizen gives,
     /// with the dossier code, to look the dossier up.
-    #[schema(example = "079123456789")]
+    #[schema(example = "079123456789", pattern = r"^[0-9A-Za-z]{6,12}$")]
     pub id_number: String,
-    #[schema(example = "0901234567")]
+    /// 8–15 digits, optionally after `+`, in groups separated by a space, dot or dash.
+    #[schema(
+        example = "0901234567",
+        max_length = 20,
+        pattern = r"^\+?[0-9](?:[ .-]?[0-9]){7,14}$"
+    )]
     pub phone: Option<String>,
-    #[schema(example = "an@example.vn")]
+    #[schema(
+        example = "an@example.vn",
+        max_length = 254,
+        pattern = r"^[^\s@<>,;]+@[^\s@<>,;.][^\s@<>,;]*\.[^\s@<>,;]*[^\s@<>,;.]$"
+    )]
     pub email: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub address: Option<String>,
 }
 
@@ -44,6 +63,11 @@ pub struct ApplicantInput {
 #[serde(deny_unknown_fields)]
 pub struct ReceiveRequest {
     #[schema(example = "1.001234")]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub procedure_code: String,
     pub channel: Channel,
     pub applicant: ApplicantInput,
@@ -53,6 +77,10 @@ pub struct ReceiveRequest {
     /// When it was received, if earlier (paper backlog, outage); now by default, never in the
     /// future.
     pub received_at: Option<DateTime<FixedOffset>>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -441,6 +469,7 @@ pub struct ListQuery {
     #[param(value_type = Option<OfficeCodeSchema>)]
     pub office: Option<String>,
     /// Of this procedure (a procedure code).
+    #[param(max_length = 50)]
     pub procedure: Option<String>,
     pub channel: Option<Channel>,
     /// Received on or after this day (office time).
@@ -448,6 +477,7 @@ pub struct ListQuery {
     /// Received on or before this day (office time).
     pub received_to: Option<NaiveDate>,
     /// Text in the code or the applicant's name or ID number.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -463,7 +493,11 @@ pub struct ListQuery {
 #[allow(dead_code)]
 pub struct DossierCodePath {
     /// The dossier code, `<office>-<YYMMDD>-<NNNN>`.
-    #[param(example = "000.00.24.H40-261125-0001")]
+    #[param(
+        example = "000.00.24.H40-261125-0001",
+        max_length = 64,
+        pattern = r"^[0-9A-Z]+(\.[0-9A-Z]+)*-[0-9]{6}-[0-9]{4,}$"
+    )]
     code: String,
 }
 

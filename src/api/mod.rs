@@ -4,6 +4,7 @@ pub mod actions;
 pub mod auth;
 pub mod calendar;
 pub mod dossiers;
+pub mod events;
 pub mod health;
 pub mod offices;
 pub mod procedures;
@@ -269,6 +270,10 @@ impl FromRequest for RawBody {
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> AppResult<StrictJson<T>> {
     let UniqueKeys(value) =
         serde_json::from_slice(body).map_err(|e| AppError::MalformedJson(e.to_string()))?;
+    // Every body is an object; serde would also fill a struct from an array of its fields.
+    if !value.is_object() {
+        return Err(AppError::field("body", "must be a JSON object"));
+    }
     // serde_json's Map keeps keys sorted, so this is canonical: key order and spacing don't matter.
     let hash = hex::encode(Sha256::digest(value.to_string().as_bytes()));
     let value = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -575,6 +580,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/overdue").route(web::get().to(reports::overdue)))
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
+                .service(web::resource("/events").route(web::get().to(events::feed)))
                 .service(
                     web::resource("/apology-letters/{id}/document")
                         .route(web::get().to(dossiers::letter_document)),
@@ -613,6 +619,18 @@ mod tests {
         match parse_json::<Body>(json.as_bytes()) {
             Ok(b) => panic!("{json} accepted as {:?}", b.value),
             Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_body_is_an_object_never_an_array_of_its_fields() {
+        for json in [r#"["a", 1, null]"#, "[null, null]", "null", "\"a\"", "1"] {
+            let e = refusal(json);
+            assert_eq!(e.code(), "validation_failed", "{json}");
+            let AppError::Validation(fields) = e else {
+                unreachable!()
+            };
+            assert_eq!(fields[0].field, "body", "{json}");
         }
     }
 

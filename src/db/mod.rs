@@ -296,6 +296,7 @@ fn unreachable_backend() -> ! {
 pub mod locks {
     pub const SWEEP: i64 = 7420003;
     pub const CALENDAR_IMPORT: i64 = 7420004;
+    pub const FEED: i64 = 7420005;
 }
 
 /// Inside a write transaction: wait until no other process holds `key`, until commit. On

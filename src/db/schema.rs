@@ -92,6 +92,7 @@ diesel::table! {
         note -> Nullable<Text>,
         data -> Nullable<Text>,
         office_code -> Nullable<Text>,
+        feed_position -> Nullable<BigInt>,
     }
 }
 

@@ -162,13 +162,7 @@ fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
     if list.is_empty() {
         return Ok("1 = 0".into());
     }
-    let mut quoted = Vec::with_capacity(list.len());
-    for code in list {
-        let code = OfficeCode::parse(code)
-            .map_err(|_| AppError::Internal(format!("bad office code in scope: {code}")))?;
-        quoted.push(format!("'{}'", code.as_str()));
-    }
-    let set = quoted.join(", ");
+    let set = office_set(list)?;
     Ok(format!(
         "({})",
         columns
@@ -177,6 +171,21 @@ fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
             .collect::<Vec<_>>()
             .join(" OR ")
     ))
+}
+
+/// Office codes as an SQL list of literals (`'A', 'B'`; `NULL` for none, which matches nothing).
+/// Office codes are digits, capitals and dots only, checked again here.
+pub fn office_set(list: &[String]) -> AppResult<String> {
+    if list.is_empty() {
+        return Ok("NULL".into());
+    }
+    let mut quoted = Vec::with_capacity(list.len());
+    for code in list {
+        let code = OfficeCode::parse(code)
+            .map_err(|_| AppError::Internal(format!("bad office code in scope: {code}")))?;
+        quoted.push(format!("'{}'", code.as_str()));
+    }
+    Ok(quoted.join(", "))
 }
 
 /// The status of dossier `d` just before the instant `prm.t` (the end of the period).
