@@ -26,6 +26,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod counters;
 pub mod dossiers;
+pub mod forms;
 pub mod gauges;
 pub mod idempotency;
 pub mod letters;

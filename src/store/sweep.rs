@@ -36,6 +36,8 @@ pub struct SweepReport {
 pub struct SweepSettings {
     pub apology_extension: ProcessingTime,
     pub due_soon: ProcessingTime,
+    /// The reason an automatic letter gives (`forms.apology.default_reason`).
+    pub default_reason: String,
 }
 
 /// Only one process sweeps at a time.
@@ -101,7 +103,7 @@ fn apologise_for_overdue(
             cal,
             dossier,
             LetterInput {
-                reason: mail::DEFAULT_REASON,
+                reason: &s.default_reason,
                 new_due_at,
                 automatic: true,
                 missed_duty: true,
@@ -323,7 +325,7 @@ fn send_digests(
                     letter_id: None,
                     recipient: &to,
                     message_id: &format!("<{kind}.{run}.{}@motcua>", uuid::Uuid::new_v4().simple()),
-                    email: &email,
+                    email: Some(&email),
                 },
                 now,
             )?;
