@@ -17,8 +17,9 @@ body{margin:0;color:#000;font-family:'Times New Roman','Liberation Serif','DejaV
 .heading p{margin:0}\
 .issuer .name,.nation .state,.nation .motto{font-weight:bold}\
 .nation .motto{font-size:13pt}\
+.nation .motto span{display:inline-block;padding-bottom:.6mm;border-bottom:.6pt solid #000}\
 .rule{width:30%;margin:1mm auto 1.5mm;border:0;border-top:.6pt solid #000}\
-.place-date{font-style:italic;margin-top:1.5mm!important}\
+.place-date{font-style:italic;margin-top:2.5mm!important}\
 h1{font-size:14pt;text-align:center;margin:7mm 0 1mm}\
 .subtitle{text-align:center;margin:0 0 2mm}\
 .body p{margin:1.2mm 0}\
@@ -79,7 +80,7 @@ pub fn render(d: &Document) -> String {
     }
     let _ = write!(
         out,
-        "</div><div class=\"nation\"><p class=\"state\">{}</p><p class=\"motto\">{}</p><hr class=\"rule\">",
+        "</div><div class=\"nation\"><p class=\"state\">{}</p><p class=\"motto\"><span>{}</span></p>",
         escape(&d.national_heading),
         escape(&d.motto)
     );
@@ -151,7 +152,15 @@ fn runs(out: &mut String, p: &Paragraph) {
 fn block(out: &mut String, b: &Block) {
     match b {
         Block::Paragraph(p) => {
-            let _ = write!(out, "<p class=\"{}\">", align_class(p.align));
+            // A browser justifies the line before a value that moved to the next line whole,
+            // stretching it across the page: lines with values are set flush left.
+            let align =
+                if p.align == Align::Justify && p.runs.iter().any(|r| r.style == Style::Bold) {
+                    Align::Left
+                } else {
+                    p.align
+                };
+            let _ = write!(out, "<p class=\"{}\">", align_class(align));
             runs(out, p);
             out.push_str("</p>\n");
         }

@@ -185,8 +185,8 @@ impl Shaped {
         &self.runs[at.run].glyphs[at.glyph]
     }
 
-    /// Greedy line breaking at spaces (and after "-" and a URL's "/"); a word wider than the
-    /// line is broken where it overflows. A filled-in value (a bold run) that fits on a line is
+    /// Greedy line breaking at spaces; a word wider than the line breaks after a "-" or a URL's
+    /// "/", or else where it overflows. A filled-in value (a bold run) that fits on a line is
     /// kept on one: "09 giờ 10 phút, ngày 05 tháng 03 năm 2026" moves to the next line whole
     /// rather than split.
     fn lines(&self, size: f32, max: f32) -> Vec<Line> {
@@ -204,8 +204,11 @@ impl Shaped {
         let mut start = 0;
         while start < n {
             let mut width = 0.0;
-            // (end of this line, start of the next)
-            let mut brk: Option<(usize, usize)> = None;
+            // (end of this line, start of the next) at the last space, and after the last "-"
+            // or "/": those only for a word too long for a line of its own (a text extractor
+            // takes a hyphen ending a line for a soft one and drops it).
+            let mut at_space: Option<(usize, usize)> = None;
+            let mut in_word: Option<(usize, usize)> = None;
             let mut cut = (n, n);
             let mut j = start;
             while j < n {
@@ -215,15 +218,15 @@ impl Shaped {
                     cut = if g.space && breakable(j) {
                         (j, j + 1)
                     } else {
-                        brk.unwrap_or((j, j))
+                        at_space.or(in_word).unwrap_or((j, j))
                     };
                     break;
                 }
                 width += w;
                 if g.space && breakable(j) {
-                    brk = Some((j, j + 1));
+                    at_space = Some((j, j + 1));
                 } else if g.break_after && breakable(j) {
-                    brk = Some((j + 1, j + 1));
+                    in_word = Some((j + 1, j + 1));
                 }
                 j += 1;
             }

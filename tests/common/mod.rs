@@ -2,6 +2,7 @@
 //! database (cloned from a migrated template), and an HTTP client that talks to it.
 #![allow(dead_code)]
 
+pub mod pdf;
 pub mod smtp;
 
 use std::sync::OnceLock;
