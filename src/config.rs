@@ -1,5 +1,6 @@
 //! Layered configuration: built-in defaults ← config/default.toml ← $MOTCUA_CONFIG ← MOTCUA__SECTION__KEY.
 
+pub use crate::domain::deadline::SupplementPolicy;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -95,15 +96,6 @@ pub struct CalendarConfig {
     /// Offices with hours of their own: office code → sessions ("HH:MM-HH:MM"). Their
     /// dossiers' deadlines count those hours; every other office uses `sessions`.
     pub office_sessions: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SupplementPolicy {
-    /// The processing time restarts from zero when the supplement arrives (Decree 61 Art. 19.4).
-    Restart,
-    /// The deadline is pushed back by the working time spent waiting.
-    Pause,
 }
 
 #[derive(Debug, Clone, Deserialize)]

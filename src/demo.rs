@@ -9,14 +9,16 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::db::schema::{dossier_counters as dc, dossier_events as ev, dossiers as d};
+use crate::db::schema::{
+    dossier_counters as dc, dossier_events as ev, dossier_steps as ds, dossiers as d,
+};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, TimeUnit};
 use crate::domain::calendars::Calendars;
 use crate::domain::codes::{DossierCode, OfficeCode};
-use crate::domain::deadline::{self, DeadlineBasis};
+use crate::domain::deadline::{self, DeadlineBasis, SupplementPolicy};
 use crate::domain::dossier::{Role, Status};
-use crate::domain::timeliness;
+use crate::domain::lifecycle::{self, ActionInput, DossierFacts, Outcome, Rules};
 use crate::error::{AppError, AppResult};
 use crate::store::{offices, procedures, users};
 
@@ -291,16 +293,20 @@ struct Row {
     name: String,
     id_number: String,
     email: Option<String>,
-    status: Status,
-    received_at: DateTime<Utc>,
-    due_at: DateTime<Utc>,
-    resolved_at: Option<DateTime<Utc>>,
-    returned_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    final_timeliness: Option<&'static str>,
-    paused_at: Option<DateTime<Utc>>,
+    /// The dossier as the lifecycle left it.
+    facts: DossierFacts,
+    outcome: Option<Outcome>,
     trace: String,
-    events: Vec<(&'static str, Option<Status>, Status, DateTime<Utc>)>,
+    events: Vec<DemoEvent>,
+}
+
+struct DemoEvent {
+    action: &'static str,
+    from: Option<Status>,
+    to: Status,
+    at: DateTime<Utc>,
+    data: Option<String>,
+    office_code: String,
 }
 
 /// Builds `n` dossiers with a fixed seed (the same data every run) and inserts them in
@@ -367,6 +373,16 @@ fn dossiers_in_bulk(
             MIDDLE[rng.gen_range(0..MIDDLE.len())],
             GIVEN[rng.gen_range(0..GIVEN.len())]
         );
+        let facts = DossierFacts::received(
+            office,
+            received_at,
+            DeadlineBasis {
+                counting_from: received_at,
+                time,
+                paused_secs: 0,
+            },
+            dl.due_at,
+        );
         let mut row = Row {
             code,
             office,
@@ -385,19 +401,20 @@ fn dossiers_in_bulk(
             email: rng
                 .gen_bool(0.4)
                 .then(|| format!("congdan{}@example.vn", total)),
-            status: Status::Received,
-            received_at,
-            due_at: dl.due_at,
-            resolved_at: None,
-            returned_at: None,
-            closed_at: None,
-            final_timeliness: None,
-            paused_at: None,
+            facts,
+            outcome: None,
             trace: serde_json::to_string(&dl.trace)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
-            events: vec![("received", None, Status::Received, received_at)],
+            events: vec![DemoEvent {
+                action: "received",
+                from: None,
+                to: Status::Received,
+                at: received_at,
+                data: None,
+                office_code: office.to_owned(),
+            }],
         };
-        outcome(&mut rng, cal, &mut row, now);
+        outcome(&mut rng, cal, &mut row, now)?;
         events += row.events.len();
         batch.push(row);
         total += 1;
@@ -421,95 +438,267 @@ fn dossiers_in_bulk(
     Ok((total, events))
 }
 
-/// Decides what happened to a dossier, as of `now`.
+/// Where a procedure is processed from a counter: communes process civil registration and
+/// certification themselves; otherwise the procedure's resolving office, which is the counter
+/// itself at the district that resolves it (in-house, the most common case).
+fn processing_office(counter: &'static str, procedure: &str) -> &'static str {
+    let (_, _, field, resolving, _, _) = PROCEDURES
+        .iter()
+        .find(|p| p.0 == procedure)
+        .copied()
+        .unwrap_or(PROCEDURES[0]);
+    let commune = !counter.starts_with("000.00.");
+    if commune && matches!(field, "Hộ tịch" | "Chứng thực") {
+        counter
+    } else {
+        resolving
+    }
+}
+
+/// A second agency for the inter-agency chains (liên thông): another department.
+fn second_agency(first: &str) -> &'static str {
+    if first == "000.03.00.H57" {
+        "000.02.00.H57"
+    } else {
+        "000.03.00.H57"
+    }
+}
+
+/// Plays one action through the domain at `at` and records its event; false if the lifecycle
+/// refused it (the dossier then stays as it was).
+fn play(
+    r: &mut Row,
+    cal: &crate::domain::calendar::WorkingCalendar,
+    input: ActionInput,
+    at: DateTime<Utc>,
+) -> AppResult<bool> {
+    let rules = Rules {
+        calendar: cal,
+        supplement_policy: SupplementPolicy::Restart,
+    };
+    let Ok(decision) = lifecycle::decide(&r.facts, &input, rules, Some(at), at) else {
+        return Ok(false);
+    };
+    if let Some(n) = &decision.deadline {
+        r.trace = serde_json::to_string(&n.trace).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    if let Some(res) = decision.resolution {
+        r.outcome = Some(res.outcome);
+    }
+    r.facts.apply(&decision);
+    r.events.push(DemoEvent {
+        action: decision.event.action,
+        from: Some(decision.from),
+        to: decision.to,
+        at: decision.at,
+        data: Some(serde_json::Value::Object(decision.event.data).to_string()),
+        office_code: decision.event.office_code,
+    });
+    Ok(true)
+}
+
+/// Decides what happened to a dossier, as of `now`, by playing its actions through the
+/// lifecycle: a first step at the processing office (the counter's own specialists, or an
+/// agency), sometimes a hand-over to the agency's head for signature or a second agency, now and
+/// then a supplement request (rarely a second one), then the result.
 fn outcome(
     rng: &mut StdRng,
     cal: &crate::domain::calendar::WorkingCalendar,
     r: &mut Row,
     now: DateTime<Utc>,
-) {
-    let span = (r.due_at - r.received_at).num_seconds().max(3600);
+) -> AppResult<()> {
+    let received_at = r.facts.basis.counting_from;
     let roll = rng.gen_range(0..1000);
-    let at = |frac: f64| r.received_at + Duration::seconds((span as f64 * frac) as i64);
-    let finish = |r: &mut Row, to: Status, when: DateTime<Utc>, action: &'static str| {
-        let from = r.status;
-        r.events.push((action, Some(from), to, when));
-        r.status = to;
-    };
     // Late ones: 0.4 %, like the provincial figures; a few still open and overdue.
-    let (kind, when) = match roll {
-        0..=549 => ("early", at(rng.gen_range(0.1..0.8))),
-        550..=899 => ("on_time", at(rng.gen_range(0.8..1.0))),
-        900..=903 => ("late", r.due_at + Duration::hours(rng.gen_range(2..200))),
-        904..=919 => ("withdraw", at(rng.gen_range(0.1..0.5))),
-        920..=934 => ("reject", r.received_at + Duration::minutes(30)),
-        935..=939 => ("stop", at(0.5)),
-        940..=954 => ("supplement", at(0.3)),
+    let kind = match roll {
+        0..=549 => "early",
+        550..=899 => "on_time",
+        900..=903 => "late",
+        904..=919 => "withdraw",
+        920..=934 => "reject",
+        935..=939 => "stop",
+        940..=954 => "supplement",
         // Forgotten dossiers: a handful, still open and long overdue.
-        955..=956 => ("open", r.received_at),
-        _ => ("early", at(rng.gen_range(0.2..0.9))),
+        955..=956 => "open",
+        _ => "early",
     };
-    // A supplement asked for long ago has come back and the dossier was resolved since.
-    let kind = if kind == "supplement" && when + Duration::days(45) < now {
-        "early"
-    } else {
-        kind
+    let reason = |s: &str| s.to_owned();
+    if kind == "reject" {
+        let at = received_at + Duration::minutes(30);
+        if at <= now {
+            play(
+                r,
+                cal,
+                ActionInput::Reject {
+                    reason: reason("Hồ sơ không thuộc thẩm quyền"),
+                },
+                at,
+            )?;
+        }
+        return Ok(());
+    }
+    let office = processing_office(r.office, r.procedure);
+    let step_time = |r: &Row, share: f64| ProcessingTime {
+        amount: ((f64::from(r.amount) * share).round() as u32).max(1),
+        unit: r.unit,
     };
-    if when > now || kind == "open" {
-        return; // still with the administration
+    let first = received_at + Duration::minutes(20);
+    if first > now {
+        return Ok(());
+    }
+    // Before the result: a hand-over inside the agency (to its head for signature) for four
+    // dossiers in ten, or a second agency in the chain for one in ten; each step gets its share
+    // of the processing time.
+    let route = rng.gen_range(0..10);
+    let two_steps = matches!(kind, "early" | "on_time" | "late") && route < 5;
+    let deadline = Some(step_time(r, if two_steps { 0.7 } else { 1.0 }));
+    play(
+        r,
+        cal,
+        ActionInput::Transfer {
+            to_office_code: office.into(),
+            deadline,
+            note: None,
+        },
+        first,
+    )?;
+    if kind == "open" {
+        return Ok(());
+    }
+    let span = |r: &Row| (r.facts.due_at - received_at).num_seconds().max(3600);
+    let at = |r: &Row, frac: f64| received_at + Duration::seconds((span(r) as f64 * frac) as i64);
+    // A supplement round for one dossier in twelve; a second request for one in a hundred.
+    let rounds = match (kind, rng.gen_range(0..100)) {
+        ("supplement", _) => 0,
+        (_, 0) => 2,
+        (_, 1..=7) => 1,
+        _ => 0,
+    };
+    let items = vec!["Bản sao giấy tờ tùy thân có chứng thực".to_owned()];
+    for i in 0..rounds {
+        let (asked, back) = (
+            at(r, 0.1 + 0.1 * f64::from(i)),
+            at(r, 0.15 + 0.1 * f64::from(i)),
+        );
+        if back > now {
+            return Ok(());
+        }
+        play(
+            r,
+            cal,
+            ActionInput::RequestSupplement {
+                items: items.clone(),
+                reason: reason("Thiếu giấy tờ"),
+            },
+            asked,
+        )?;
+        play(r, cal, ActionInput::SupplementReceived { note: None }, back)?;
+    }
+    let when = match kind {
+        "early" => at(r, rng.gen_range(0.3..0.8)),
+        "on_time" => {
+            // On the due day, at or before the due instant.
+            let tz = cal.timezone();
+            let day = r.facts.due_at.with_timezone(&tz).date_naive();
+            let midnight = tz
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+                .earliest()
+                .map(|m| m.with_timezone(&Utc))
+                .unwrap_or(r.facts.due_at);
+            let room = (r.facts.due_at - midnight).num_seconds().max(1);
+            midnight + Duration::seconds(rng.gen_range(0..room))
+        }
+        "late" => r.facts.due_at + Duration::hours(rng.gen_range(2..200)),
+        "withdraw" => at(r, rng.gen_range(0.3..0.5)),
+        "stop" | "supplement" => at(r, 0.5),
+        _ => at(r, 0.6),
+    }
+    .max(r.facts.last_event_at.unwrap_or(received_at));
+    let last = r.facts.last_event_at.unwrap_or(received_at);
+    let mid = last + (when - last) * 4 / 5;
+    if two_steps && mid <= now {
+        let next = if route == 4 && office != r.office {
+            second_agency(office)
+        } else {
+            office
+        };
+        let deadline = Some(step_time(r, 0.3));
+        play(
+            r,
+            cal,
+            ActionInput::Transfer {
+                to_office_code: next.into(),
+                deadline,
+                note: None,
+            },
+            mid,
+        )?;
+    }
+    if when > now {
+        return Ok(()); // still with the administration
     }
     match kind {
         "early" | "on_time" | "late" => {
-            let when = if kind == "on_time" {
-                // On the due day, at or before the due instant.
-                let tz = cal.timezone();
-                let day = r.due_at.with_timezone(&tz).date_naive();
-                let midnight = tz
-                    .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-                    .earliest()
-                    .map(|m| m.with_timezone(&Utc))
-                    .unwrap_or(r.due_at);
-                let room = (r.due_at - midnight).num_seconds().max(1);
-                (midnight + Duration::seconds(rng.gen_range(0..room))).max(r.received_at)
-            } else {
-                when
-            };
-            if when > now {
-                return;
-            }
-            finish(
+            play(
                 r,
-                Status::Processing,
-                r.received_at + Duration::minutes(20),
-                "transfer",
-            );
-            finish(r, Status::Resolved, when, "resolve");
-            r.resolved_at = Some(when);
-            r.closed_at = Some(when);
-            r.final_timeliness = Some(timeliness::finished(cal, r.due_at, when).as_str());
+                cal,
+                ActionInput::Resolve {
+                    outcome: Outcome::Approved,
+                    note: None,
+                },
+                when,
+            )?;
             let back = when + Duration::hours(rng.gen_range(1..72));
             if back < now {
-                finish(r, Status::Returned, back, "return-result");
-                r.returned_at = Some(back);
+                play(r, cal, ActionInput::ReturnResult { note: None }, back)?;
             }
         }
         "withdraw" => {
-            finish(r, Status::Withdrawn, when, "withdraw");
-            r.closed_at = Some(when);
-        }
-        "reject" => {
-            finish(r, Status::Rejected, when, "reject");
-            r.closed_at = Some(when);
+            play(
+                r,
+                cal,
+                ActionInput::Withdraw {
+                    reason: reason("Công dân xin rút hồ sơ"),
+                },
+                when,
+            )?;
         }
         "stop" => {
-            finish(r, Status::Stopped, when, "stop");
-            r.closed_at = Some(when);
+            play(
+                r,
+                cal,
+                ActionInput::Stop {
+                    reason: reason("Công dân không bổ sung hồ sơ"),
+                },
+                when,
+            )?;
         }
         _ => {
-            finish(r, Status::AwaitingSupplement, when, "request-supplement");
-            r.paused_at = Some(when);
+            let asked = ActionInput::RequestSupplement {
+                items,
+                reason: reason("Thiếu giấy tờ"),
+            };
+            play(r, cal, asked, when)?;
+            // A supplement asked for long ago has come back and the dossier was resolved since.
+            let back = when + Duration::days(3);
+            if back + Duration::days(45) < now {
+                play(r, cal, ActionInput::SupplementReceived { note: None }, back)?;
+                let done = back + Duration::hours(rng.gen_range(4..48));
+                let resolve = ActionInput::Resolve {
+                    outcome: Outcome::Approved,
+                    note: None,
+                };
+                play(r, cal, resolve, done)?;
+                play(
+                    r,
+                    cal,
+                    ActionInput::ReturnResult { note: None },
+                    done + Duration::hours(24),
+                )?;
+            }
         }
     }
+    Ok(())
 }
 
 /// Inserts a batch: multi-row statements on PostgreSQL (one round trip per table), row by row
@@ -521,6 +710,7 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
     let dossiers: Vec<_> = batch
         .iter()
         .map(|r| {
+            let f = &r.facts;
             (
                 (
                     d::code.eq(r.code.clone()),
@@ -532,26 +722,29 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                     d::applicant_full_name.eq(r.name.clone()),
                     d::applicant_id_number.eq(r.id_number.clone()),
                     d::applicant_email.eq(r.email.clone()),
-                    d::status.eq(r.status.as_str()),
-                    d::status_before_pause.eq(r.paused_at.map(|_| "received")),
-                    d::paused_at.eq(r.paused_at.map(db::to_db)),
+                    d::status.eq(f.status.as_str()),
+                    d::status_before_pause.eq(f.status_before_pause.map(Status::as_str)),
+                    d::paused_at.eq(f.paused_at.map(db::to_db)),
+                    d::received_at.eq(db::to_db(
+                        r.events.first().map_or(f.basis.counting_from, |e| e.at),
+                    )),
+                    d::clock_started_at.eq(db::to_db(f.basis.counting_from)),
                 ),
                 (
-                    d::received_at.eq(db::to_db(r.received_at)),
-                    d::clock_started_at.eq(db::to_db(r.received_at)),
-                    d::due_at.eq(db::to_db(r.due_at)),
-                    d::resolved_at.eq(r.resolved_at.map(db::to_db)),
-                    d::returned_at.eq(r.returned_at.map(db::to_db)),
-                    d::outcome.eq(r.resolved_at.map(|_| "approved")),
-                    d::final_timeliness.eq(r.final_timeliness),
-                    d::responsible_office_code.eq(r.office),
+                    d::due_at.eq(db::to_db(f.due_at)),
+                    d::resolved_at.eq(f.resolved_at.map(db::to_db)),
+                    d::returned_at.eq(f.returned_at.map(db::to_db)),
+                    d::outcome.eq(r.outcome.map(Outcome::as_str)),
+                    d::final_timeliness.eq(f.final_timeliness.map(|t| t.as_str())),
+                    d::responsible_office_code.eq(f.responsible.clone()),
                     d::deadline_trace.eq(r.trace.clone()),
                     d::reappointment_used.eq(false),
                     d::processing_amount.eq(r.amount as i32),
                     d::processing_unit.eq(r.unit.as_str()),
-                    d::paused_secs.eq(0i64),
+                    d::paused_secs.eq(f.basis.paused_secs),
                     d::version.eq(r.events.len() as i32),
-                    d::closed_at.eq(r.closed_at.map(db::to_db)),
+                    d::closed_at.eq(f.closed_at.map(db::to_db)),
+                    d::supplement_requests.eq(f.supplement_requests as i32),
                 ),
             )
         })
@@ -577,32 +770,58 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
             .load::<(String, i64)>(c)?
             .into_iter()
             .collect();
-        let mut events = Vec::with_capacity(batch.len() * 4);
+        let mut events = Vec::with_capacity(batch.len() * 5);
+        let mut steps = Vec::with_capacity(batch.len() * 2);
         for r in batch.iter() {
             let id = ids
                 .get(&r.code)
                 .copied()
                 .ok_or_else(|| AppError::Internal("inserted dossier not found".into()))?;
-            for (i, (action, from, to, at)) in r.events.iter().enumerate() {
+            for (i, e) in r.events.iter().enumerate() {
                 events.push((
                     ev::dossier_id.eq(id),
                     ev::seq.eq(i as i32 + 1),
-                    ev::action.eq(*action),
-                    ev::from_status.eq(from.map(Status::as_str)),
-                    ev::to_status.eq(to.as_str()),
+                    ev::action.eq(e.action),
+                    ev::from_status.eq(e.from.map(Status::as_str)),
+                    ev::to_status.eq(e.to.as_str()),
                     ev::actor.eq("demo"),
-                    ev::at.eq(db::to_db(*at)),
-                    ev::recorded_at.eq(db::to_db(*at)),
+                    ev::at.eq(db::to_db(e.at)),
+                    ev::recorded_at.eq(db::to_db(e.at)),
+                    ev::data.eq(e.data.clone()),
+                    ev::office_code.eq(e.office_code.clone()),
+                ));
+            }
+            for s in &r.facts.steps {
+                let (amount, unit) = crate::store::lifecycle::step_columns(s.time);
+                steps.push((
+                    ds::dossier_id.eq(id),
+                    ds::seq.eq(s.seq as i32),
+                    ds::office_code.eq(s.office_code.clone()),
+                    ds::received_at.eq(db::to_db(s.received_at)),
+                    ds::deadline_amount.eq(amount),
+                    ds::deadline_unit.eq(unit),
+                    ds::deadline_at.eq(db::to_db(s.deadline_at)),
+                    ds::completed_at.eq(s.completed_at.map(db::to_db)),
+                    ds::timeliness.eq(s.timeliness.map(|t| t.as_str())),
                 ));
             }
         }
         match c {
             DbConn::Postgres(pg) => {
-                diesel::insert_into(ev::table).values(&events).execute(pg)?;
+                // PostgreSQL takes at most 65,535 parameters per statement.
+                for chunk in events.chunks(5000) {
+                    diesel::insert_into(ev::table).values(chunk).execute(pg)?;
+                }
+                for chunk in steps.chunks(5000) {
+                    diesel::insert_into(ds::table).values(chunk).execute(pg)?;
+                }
             }
             DbConn::Sqlite(lite) => {
                 for e in &events {
                     diesel::insert_into(ev::table).values(e).execute(lite)?;
+                }
+                for s in &steps {
+                    diesel::insert_into(ds::table).values(s).execute(lite)?;
                 }
             }
         }

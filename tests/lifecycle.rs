@@ -46,6 +46,285 @@ async fn act(app: &TestApp, token: &str, code: &str, action: &str, body: Value) 
         .await
 }
 
+/// The commune's case: the counter hands the dossier to its own specialists, who resolve it.
+async fn a_dossier_processed_where_it_was_received(backend: Backend) {
+    let (app, clerk) = setup(backend, |_| {}).await;
+    let officer = app.staff("officer.counter", "officer", ONE_STOP).await;
+    // Monday 5 Oct 2026 09:00 + 3 working days → Thursday 8 Oct 09:00.
+    let code = receive(&app, &clerk, "P3", "2026-10-05T09:00:00+07:00", None).await;
+    let r = act(
+        &app,
+        &clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": ONE_STOP,
+        "deadline": {"amount": 2, "unit": "working_days"}, "at": "2026-10-05T09:30:00+07:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "processing");
+    assert_eq!(r.body["responsible_office_code"], ONE_STOP);
+    let steps = r.body["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0]["office_code"], ONE_STOP);
+    assert_eq!(steps[0]["deadline_at"], "2026-10-07T09:30:00+07:00");
+    assert_eq!(steps[0]["completed_at"], Value::Null);
+    let r = act(
+        &app,
+        &officer,
+        &code,
+        "resolve",
+        json!({"outcome": "approved",
+        "at": "2026-10-07T11:00:00+07:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "resolved");
+    assert_eq!(
+        r.body["timeliness"], "early",
+        "the dossier is judged by its own deadline"
+    );
+    assert_eq!(
+        r.body["steps"][0]["timeliness"], "late",
+        "the step had until 09:30"
+    );
+    assert_eq!(
+        r.body["steps"][0]["completed_at"],
+        "2026-10-07T11:00:00+07:00"
+    );
+    let ev = app
+        .get(&format!("/api/v1/dossiers/{code}/events"), &clerk)
+        .await;
+    let transfer = &ev.body["items"][1];
+    assert_eq!(transfer["action"], "transfer");
+    assert_eq!(transfer["data"]["in_house"], true);
+    assert_eq!(transfer["data"]["from_office_code"], ONE_STOP);
+    assert_eq!(transfer["office_code"], ONE_STOP);
+    // The steps report counts the receiving office's own step.
+    let report = app
+        .get(
+            "/api/v1/reports/steps?from=2026-10-01&to=2026-10-31",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let row = report.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["office_code"] == ONE_STOP)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (row["completed"].as_i64(), row["late"].as_i64()),
+        (Some(1), Some(1)),
+        "{row}"
+    );
+}
+
+/// A hand-over inside one agency (to its head for signature) closes one step and opens the next.
+async fn a_hand_over_inside_an_agency_is_a_new_step(backend: Backend) {
+    let (app, clerk) = setup(backend, |_| {}).await;
+    let officer = app.staff("officer.a1", "officer", "A1").await;
+    let code = receive(&app, &clerk, "P10", "2026-10-05T09:00:00+07:00", None).await;
+    let r = act(
+        &app,
+        &clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": "A1",
+        "deadline": {"amount": 5, "unit": "working_days"}, "at": "2026-10-05T10:00:00+07:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = act(
+        &app,
+        &officer,
+        &code,
+        "transfer",
+        json!({"to_office_code": "A1",
+        "deadline": {"amount": 1, "unit": "working_days"}, "note": "Trình lãnh đạo ký",
+        "at": "2026-10-08T10:00:00+07:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let steps = r.body["steps"].as_array().unwrap();
+    let rows: Vec<(i64, &str, Option<&str>)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s["seq"].as_i64().unwrap(),
+                s["office_code"].as_str().unwrap(),
+                s["completed_at"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, "A1", Some("2026-10-08T10:00:00+07:00")),
+            (2, "A1", None)
+        ]
+    );
+    assert_eq!(steps[0]["timeliness"], "early");
+    assert_eq!(steps[1]["deadline_at"], "2026-10-09T10:00:00+07:00");
+    assert_eq!(r.body["responsible_office_code"], "A1");
+    let r = act(
+        &app,
+        &officer,
+        &code,
+        "resolve",
+        json!({"outcome": "approved",
+        "at": "2026-10-09T09:00:00+07:00"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["steps"][1]["timeliness"], "on_time");
+    assert_eq!(r.body["timeliness"], "early");
+}
+
+/// The law wants one request listing everything; a second and a third are accepted (the
+/// citizen must not be stuck) and recorded as the agency's breach.
+async fn repeated_supplement_requests_are_allowed_and_counted(backend: Backend) {
+    let (app, clerk) = setup(backend, |_| {}).await;
+    let officer = app.staff("officer.a1", "officer", "A1").await;
+    let code = receive(&app, &clerk, "P10", "2026-10-05T09:00:00+07:00", None).await;
+    act(
+        &app,
+        &clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": "A1", "at": "2026-10-05T10:00:00+07:00"}),
+    )
+    .await;
+    let days = [("06", "07"), ("08", "09"), ("12", "13")];
+    for (n, (asked, back)) in days.iter().enumerate() {
+        let r = act(
+            &app,
+            &officer,
+            &code,
+            "request-supplement",
+            json!({
+            "items": [format!("Giấy tờ thứ {}", n + 1)], "reason": "Thiếu giấy tờ",
+            "at": format!("2026-10-{asked}T09:00:00+07:00")}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["supplement_requests"], n as i64 + 1);
+        let r = act(
+            &app,
+            &officer,
+            &code,
+            "supplement-received",
+            json!({"at": format!("2026-10-{back}T09:00:00+07:00")}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let ev = app
+        .get(&format!("/api/v1/dossiers/{code}/events"), &clerk)
+        .await;
+    let requests: Vec<(bool, i64, &str)> = ev.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "request-supplement")
+        .map(|e| {
+            (
+                e["data"]["repeated"].as_bool().unwrap(),
+                e["data"]["request_number"].as_i64().unwrap(),
+                e["office_code"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        requests,
+        [(false, 1, "A1"), (true, 2, "A1"), (true, 3, "A1")]
+    );
+    // A second dossier with a single request: not counted as repeated.
+    let other = receive(&app, &clerk, "P10", "2026-10-05T09:05:00+07:00", None).await;
+    act(
+        &app,
+        &clerk,
+        &other,
+        "request-supplement",
+        json!({"items": ["Tờ khai"], "reason": "x",
+        "at": "2026-10-06T09:00:00+07:00"}),
+    )
+    .await;
+
+    let summary = app
+        .get(
+            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(summary.status, 200, "{}", summary.text);
+    let total = &summary.body["total"];
+    assert_eq!(total["supplement_repeated"], 1, "{total}");
+    assert_eq!(total["received_total"], 2);
+    let n = |k: &str| total[k].as_i64().unwrap();
+    assert_eq!(
+        n("received_total"),
+        n("resolved_total") + n("open_total") + n("withdrawn") + n("rejected") + n("stopped"),
+        "the row balances"
+    );
+    // Before the second request the dossier was not yet a repeat.
+    let early = app
+        .get(
+            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-07&group_by=office",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(
+        early.body["total"]["supplement_repeated"], 0,
+        "{}",
+        early.text
+    );
+    let csv = app
+        .get(
+            "/api/v1/reports/summary?from=2026-10-01&to=2026-10-31&group_by=office&format=csv",
+            &app.admin_token,
+        )
+        .await;
+    assert!(
+        csv.text
+            .lines()
+            .next()
+            .unwrap()
+            .contains("supplement_repeated"),
+        "{}",
+        csv.text
+    );
+
+    let steps = app
+        .get(
+            "/api/v1/reports/steps?from=2026-10-01&to=2026-10-31",
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(steps.status, 200, "{}", steps.text);
+    let row = |office: &str| {
+        steps.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["office_code"] == office)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(row("A1")["supplement_requests"], 3, "{}", steps.text);
+    assert_eq!(row("A1")["supplement_repeated"], 2, "{}", steps.text);
+    assert_eq!(
+        row("A1")["dossiers_with_repeated_requests"],
+        1,
+        "{}",
+        steps.text
+    );
+    assert_eq!(row(ONE_STOP)["supplement_requests"], 1, "{}", steps.text);
+    assert_eq!(row(ONE_STOP)["supplement_repeated"], 0, "{}", steps.text);
+}
+
 async fn a_three_agency_chain_with_one_late_step(backend: Backend) {
     let (app, clerk) = setup(backend, |_| {}).await;
     let o1 = app.staff("officer.a1", "officer", "A1").await;
@@ -541,10 +820,16 @@ async fn refused_actions_change_nothing(backend: Backend) {
             "to_office_code",
         ),
         (
-            "transfer",
-            json!({"to_office_code": ONE_STOP}),
+            "request-supplement",
+            json!({"items": ["Tờ khai", "tờ khai"], "reason": "x"}),
             422,
-            "to_office_code",
+            "items[1]",
+        ),
+        (
+            "request-supplement",
+            json!({"items": ["x".repeat(301)], "reason": "x"}),
+            422,
+            "items[0]",
         ),
         (
             "transfer",
@@ -765,6 +1050,9 @@ async fn twenty_concurrent_actions_lose_no_update(backend: Backend) {
 }
 
 both_backends!(
+    a_dossier_processed_where_it_was_received,
+    a_hand_over_inside_an_agency_is_a_new_step,
+    repeated_supplement_requests_are_allowed_and_counted,
     a_three_agency_chain_with_one_late_step,
     supplement_restarts_the_clock,
     supplement_pauses_the_clock_under_the_pause_policy,

@@ -198,7 +198,8 @@ async fn form_06_counts_every_dossier_once_by_its_history(backend: Backend) {
     let expected_a = json!({"group": A, "group_name": format!("Văn phòng {A}"), "carried_over": 2, "received_online": 2, "received_offline": 4,
         "received_total": 8, "resolved_total": 2, "resolved_early": 1, "resolved_on_time": 0, "resolved_late": 1,
         "early_pct": 50.0, "on_time_pct": 0.0, "late_pct": 50.0, "open_total": 3, "open_on_track": 2, "open_overdue": 1,
-        "awaiting_supplement": 1, "withdrawn": 1, "rejected": 1, "stopped": 1});
+        "awaiting_supplement": 1, "withdrawn": 1, "rejected": 1, "stopped": 1,
+        "supplement_repeated": 0});
     assert_eq!(a, &expected_a);
     let b = row(&r, B);
     assert_eq!(
@@ -411,14 +412,27 @@ async fn steps_are_judged_per_agency(backend: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let rows = r.body["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 1);
+    // B judged on its step; A appears for the supplement request it made at the counter.
+    let offices: Vec<&str> = rows
+        .iter()
+        .map(|r| r["office_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(offices, [A, B]);
     assert_eq!(
         (
-            rows[0]["office_code"].as_str(),
-            rows[0]["completed"].as_i64(),
-            rows[0]["on_time"].as_i64()
+            rows[1]["office_code"].as_str(),
+            rows[1]["completed"].as_i64(),
+            rows[1]["on_time"].as_i64()
         ),
         (Some(B), Some(1), Some(1))
+    );
+    assert_eq!(
+        (
+            rows[0]["completed"].as_i64(),
+            rows[0]["supplement_requests"].as_i64(),
+            rows[0]["supplement_repeated"].as_i64()
+        ),
+        (Some(0), Some(1), Some(0))
     );
     for q in [
         "from=2026-10-31&to=2026-10-01",

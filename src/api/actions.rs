@@ -15,12 +15,12 @@ use super::{AppState, RawBody, idempotency_key, parse_json};
 use crate::authz::{Caller, Permission};
 use crate::db;
 use crate::domain::codes::OfficeCode;
-use crate::domain::lifecycle::Action;
+use crate::domain::lifecycle::{Action, ActionInput, Outcome};
 use crate::domain::validation::{Errors, NOTE_MAX};
 use crate::error::{AppError, AppResult};
 use crate::openapi::{self as problem, OfficeCodeSchema};
 use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
-use crate::store::lifecycle::{self, ActionContext, ActionInput, Outcome};
+use crate::store::lifecycle::{self, ActionContext};
 
 const REASON_MAX: usize = 1000;
 const ITEM_MAX: usize = 300;
@@ -99,8 +99,8 @@ pub(crate) struct ReasonBody {
     at: Option<DateTime<FixedOffset>>,
 }
 
-/// Resolve's outcome: the result, or a reasoned refusal after processing. (The store's
-/// `Outcome` carries no schema; `outcome_names_match_the_store` keeps the two in step.)
+/// Resolve's outcome: the result, or a reasoned refusal after processing. (The domain's
+/// `Outcome` carries no schema; `outcome_names_match_the_domain` keeps the two in step.)
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -166,6 +166,16 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
                 .enumerate()
                 .map(|(i, it)| e.line(&format!("items[{i}]"), it, ITEM_MAX))
                 .collect();
+            // One list of distinct items: a repeated line would be asked for twice.
+            for (i, it) in items.iter().enumerate() {
+                let key = it.to_lowercase();
+                if let Some(first) = items[..i].iter().position(|o| o.to_lowercase() == key) {
+                    e.add(
+                        format!("items[{i}]"),
+                        format!("repeats items[{first}]; list each missing item once"),
+                    );
+                }
+            }
             let reason = e.line("reason", &b.reason, REASON_MAX);
             (ActionInput::RequestSupplement { items, reason }, b.at, h)
         }
@@ -415,9 +425,9 @@ pub async fn act(
 mod tests {
     use super::*;
 
-    /// The documented outcomes are the store's, and a new one in the store fails to compile here.
+    /// The documented outcomes are the domain's, and a new one there fails to compile here.
     #[test]
-    fn outcome_names_match_the_store() -> Result<(), Box<dyn std::error::Error>> {
+    fn outcome_names_match_the_domain() -> Result<(), Box<dyn std::error::Error>> {
         fn documented(o: Outcome) -> ResolveOutcome {
             match o {
                 Outcome::Approved => ResolveOutcome::Approved,

@@ -23,9 +23,6 @@ use crate::store::idempotency::{self, IdempotencyKey, StoredResponse};
 use crate::store::letters::{self, Letter, LetterFilter};
 use crate::store::{PageRequest, offices};
 
-/// How far ahead of the server's clock a client's `received_at` may be before it counts as "in the future".
-const CLOCK_SKEW_SECS: i64 = 5;
-
 /// The citizen who files the dossier.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +103,9 @@ pub struct DossierView {
     pub timeliness: Option<Timeliness>,
     pub responsible_office_code: String,
     pub reappointment_used: bool,
+    /// How many supplement requests were made; more than one is the agency's breach of the
+    /// single, complete request the law wants (Decision 766 scores such a dossier not on time).
+    pub supplement_requests: i32,
     pub steps: Vec<StepView>,
     pub apology_letters: Vec<LetterView>,
     /// How `due_at` was counted: the days and hours counted or skipped, and why.
@@ -179,6 +179,7 @@ pub fn view(
         timeliness,
         responsible_office_code: d.responsible_office_code,
         reappointment_used: d.reappointment_used,
+        supplement_requests: d.supplement_requests,
         steps: steps
             .into_iter()
             .map(|s| StepView {
@@ -280,7 +281,9 @@ fn validate_receipt(
     let note = e.opt_note("note", req.note.as_deref(), NOTE_MAX);
     let received_at = match req.received_at.map(|t| t.with_timezone(&Utc)) {
         None => now,
-        Some(t) if t > now + chrono::Duration::seconds(CLOCK_SKEW_SECS) => {
+        Some(t)
+            if t > now + chrono::Duration::seconds(crate::domain::lifecycle::CLOCK_SKEW_SECS) =>
+        {
             e.add("received_at", "must not be in the future");
             now
         }
@@ -621,6 +624,9 @@ pub struct EventView {
     /// What the action carried (items, reasons, deadlines, …).
     #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
+    /// The agency on whose behalf it was recorded: the one responsible for the dossier when it
+    /// happened (absent on events recorded before this was kept).
+    pub office_code: Option<String>,
 }
 
 pub fn event_view(state: &AppState, e: Event) -> EventView {
@@ -634,6 +640,7 @@ pub fn event_view(state: &AppState, e: Event) -> EventView {
         recorded_at: state.local(from_db(e.recorded_at)),
         note: e.note,
         data: e.data.and_then(|d| serde_json::from_str(&d).ok()),
+        office_code: e.office_code,
     }
 }
 

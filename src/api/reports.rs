@@ -348,6 +348,9 @@ pub struct SummaryRow {
     pub withdrawn: i64,
     pub rejected: i64,
     pub stopped: i64,
+    /// Dossiers of the row with more than one supplement request by the period's end (the
+    /// agency's breach of the single, complete request; Decision 766 scores them not on time).
+    pub supplement_repeated: i64,
 }
 
 impl SummaryRow {
@@ -368,6 +371,7 @@ impl SummaryRow {
             withdrawn: c.withdrawn,
             rejected: c.rejected,
             stopped: c.stopped,
+            supplement_repeated: c.supplement_repeated,
             ..SummaryRow::default()
         };
         r.derive();
@@ -397,9 +401,10 @@ impl SummaryRow {
         self.withdrawn += o.withdrawn;
         self.rejected += o.rejected;
         self.stopped += o.stopped;
+        self.supplement_repeated += o.supplement_repeated;
     }
 
-    const COLUMNS: [&'static str; 20] = [
+    const COLUMNS: [&'static str; 21] = [
         "group",
         "group_name",
         "carried_over",
@@ -420,6 +425,7 @@ impl SummaryRow {
         "withdrawn",
         "rejected",
         "stopped",
+        "supplement_repeated",
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -446,6 +452,7 @@ impl SummaryRow {
             n(self.withdrawn),
             n(self.rejected),
             n(self.stopped),
+            n(self.supplement_repeated),
         ]
     }
 }
@@ -536,7 +543,8 @@ pub struct StepsQuery {
     pub format: Option<Format>,
 }
 
-/// One agency's steps completed in the period, by verdict; percentages of `completed`.
+/// One agency's steps completed in the period, by verdict (percentages of `completed`), and
+/// the supplement requests it made in the period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepRow {
     pub office_code: String,
@@ -549,6 +557,12 @@ pub struct StepRow {
     pub on_time_pct: f64,
     pub late_pct: f64,
     pub open_overdue: i64,
+    /// Supplement requests the agency made in the period.
+    pub supplement_requests: i64,
+    /// Of those, the ones made to a dossier that had had a request already (the breach).
+    pub supplement_repeated: i64,
+    /// The dossiers those repeated requests went to.
+    pub dossiers_with_repeated_requests: i64,
 }
 
 /// Each agency's step timeliness for a period.
@@ -604,6 +618,9 @@ pub async fn steps(
             on_time: c.on_time,
             late: c.late,
             open_overdue: c.open_overdue,
+            supplement_requests: c.supplement_requests,
+            supplement_repeated: c.supplement_repeated,
+            dossiers_with_repeated_requests: c.dossiers_with_repeated_requests,
         })
         .collect();
     if wants_csv(&req, q.format) {
@@ -621,6 +638,9 @@ pub async fn steps(
                     format!("{:.2}", r.on_time_pct),
                     format!("{:.2}", r.late_pct),
                     r.open_overdue.to_string(),
+                    r.supplement_requests.to_string(),
+                    r.supplement_repeated.to_string(),
+                    r.dossiers_with_repeated_requests.to_string(),
                 ]
             })
             .collect();
@@ -635,6 +655,9 @@ pub async fn steps(
             "on_time_pct",
             "late_pct",
             "open_overdue",
+            "supplement_requests",
+            "supplement_repeated",
+            "dossiers_with_repeated_requests",
         ];
         return Ok(csv_response(
             &format!("steps-{}-{}", q.from, q.to),

@@ -74,6 +74,7 @@ diesel::table! {
         paused_secs -> BigInt,
         version -> Integer,
         closed_at -> Nullable<Timestamp>,
+        supplement_requests -> Integer,
     }
 }
 
@@ -90,6 +91,7 @@ diesel::table! {
         recorded_at -> Timestamp,
         note -> Nullable<Text>,
         data -> Nullable<Text>,
+        office_code -> Nullable<Text>,
     }
 }
 

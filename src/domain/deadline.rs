@@ -5,6 +5,25 @@ use chrono::{DateTime, Utc};
 
 use super::calendar::{Deadline, ProcessingTime, WorkingCalendar};
 
+/// What happens to the deadline when a requested supplement arrives (Decree 61 Art. 19.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupplementPolicy {
+    /// The processing time restarts from zero when the supplement arrives.
+    Restart,
+    /// The deadline is pushed back by the working time spent waiting.
+    Pause,
+}
+
+impl SupplementPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupplementPolicy::Restart => "restart",
+            SupplementPolicy::Pause => "pause",
+        }
+    }
+}
+
 /// What the deadline is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeadlineBasis {

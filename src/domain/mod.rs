@@ -6,5 +6,6 @@ pub mod codes;
 pub mod deadline;
 pub mod dossier;
 pub mod lifecycle;
+pub mod notice;
 pub mod timeliness;
 pub mod validation;

@@ -239,6 +239,7 @@ fn recompute_affected(
                     "old_due_at": old_due,
                     "new_due_at": new.due_at,
                 })),
+                office_code: &dossier.responsible_office_code,
             },
         )?;
         changed += 1;

@@ -50,6 +50,7 @@ pub struct Dossier {
     pub paused_secs: i64,
     pub version: i32,
     pub closed_at: Option<NaiveDateTime>,
+    pub supplement_requests: i32,
 }
 
 impl Dossier {
@@ -87,6 +88,8 @@ pub struct Event {
     pub recorded_at: NaiveDateTime,
     pub note: Option<String>,
     pub data: Option<String>,
+    /// The agency on whose behalf the event was recorded (null for events before it was kept).
+    pub office_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -212,6 +215,7 @@ pub fn receive(
             recorded_at: now,
             note: new.note.as_deref(),
             data: Some(data),
+            office_code: office.as_str(),
         },
     )?;
     Ok(dossier)
@@ -226,6 +230,8 @@ pub struct EventInput<'a> {
     pub recorded_at: DateTime<Utc>,
     pub note: Option<&'a str>,
     pub data: Option<serde_json::Value>,
+    /// The agency responsible for the dossier when it happened.
+    pub office_code: &'a str,
 }
 
 /// Appends to the dossier's history; `(dossier_id, seq)` is unique, so two writers cannot
@@ -260,6 +266,7 @@ pub fn insert_event(
             dossier_events::recorded_at.eq(db::to_db(e.recorded_at)),
             dossier_events::note.eq(e.note),
             dossier_events::data.eq(e.data.map(|d| d.to_string())),
+            dossier_events::office_code.eq(e.office_code),
         ))
         .execute(conn)?;
     Ok(())

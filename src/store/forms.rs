@@ -166,14 +166,27 @@ fn facts_of(
             }
         })
         .collect();
-    // The transfer that opened a step: to its office, at the instant it was received there.
-    let transfers: Vec<&Event> = events.iter().filter(|e| e.action == "transfer").collect();
+    // The transfer that opened a step: the one naming the step's number, or (events recorded
+    // before they did) the one to its office at the instant it was received there.
+    let transfers: Vec<(&Event, serde_json::Value)> = events
+        .iter()
+        .filter(|e| e.action == "transfer")
+        .map(|e| (e, data(e)))
+        .collect();
     let steps = steps
         .into_iter()
         .map(|s| {
-            let opened_by = transfers.iter().find(|e| {
-                e.at == s.received_at && text_of(&data(e), "to_office_code") == s.office_code
-            });
+            let opened_by = transfers
+                .iter()
+                .find(|(_, d)| {
+                    d.get("step").and_then(serde_json::Value::as_i64) == Some(i64::from(s.seq))
+                })
+                .or_else(|| {
+                    transfers.iter().find(|(e, d)| {
+                        e.at == s.received_at && text_of(d, "to_office_code") == s.office_code
+                    })
+                })
+                .map(|(e, _)| *e);
             StepFacts {
                 seq: s.seq,
                 agency: agency(&s.office_code),

@@ -1,97 +1,25 @@
-//! Lifecycle actions applied to a stored dossier: one locked read, the state machine's verdict,
-//! the effects (steps, pauses, deadlines, the apology letter), one version bump and one event.
+//! Lifecycle actions applied to a stored dossier: one locked read of its facts, the domain's
+//! decision (`domain::lifecycle::decide`), and the writes that record it — the steps closed and
+//! opened, the apology letter, one update of the dossier with its version bump, one event.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::catalog::Catalog;
 use super::dossiers::{self, Dossier, EventInput, Step};
 use crate::authz::{Caller, Scope};
-use crate::config::SupplementPolicy;
 use crate::db::schema::{
     apology_letters as al, dossier_events as ev, dossier_steps as ds, dossiers as d, offices,
 };
 use crate::db::{self, DbConn};
-use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
-use crate::domain::deadline::{self, DeadlineBasis};
+use crate::domain::calendar::{ProcessingTime, TimeUnit, WorkingCalendar};
+use crate::domain::deadline::SupplementPolicy;
 use crate::domain::dossier::Status;
-use crate::domain::lifecycle::{self, Action, Facts, Refusal};
-use crate::domain::timeliness;
+use crate::domain::lifecycle::{
+    self, ActionInput, Apology, Decision, DossierFacts, PauseChange, Refusal, Rules, StepFacts,
+};
+use crate::domain::timeliness::Timeliness;
 use crate::error::{AppError, AppResult};
-
-/// How far ahead of the server's clock an action's `at` may be (client clock skew).
-pub const CLOCK_SKEW_SECS: i64 = 5;
-
-/// Resolve's outcome: the result, or a reasoned refusal after processing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Approved,
-    Refused,
-}
-
-/// The validated body of an action.
-#[derive(Debug, Clone)]
-pub enum ActionInput {
-    Transfer {
-        to_office_code: String,
-        deadline: Option<ProcessingTime>,
-        note: Option<String>,
-    },
-    RequestSupplement {
-        items: Vec<String>,
-        reason: String,
-    },
-    SupplementReceived {
-        note: Option<String>,
-    },
-    RequestPayment {
-        amount: Option<i64>,
-        note: Option<String>,
-    },
-    PaymentReceived {
-        amount: Option<i64>,
-        note: Option<String>,
-    },
-    Reschedule {
-        reason: String,
-        new_due_at: DateTime<Utc>,
-    },
-    Resolve {
-        outcome: Outcome,
-        note: Option<String>,
-    },
-    ReturnResult {
-        note: Option<String>,
-    },
-    Reject {
-        reason: String,
-    },
-    Withdraw {
-        reason: String,
-    },
-    Stop {
-        reason: String,
-    },
-}
-
-impl ActionInput {
-    pub fn action(&self) -> Action {
-        match self {
-            ActionInput::Transfer { .. } => Action::Transfer,
-            ActionInput::RequestSupplement { .. } => Action::RequestSupplement,
-            ActionInput::SupplementReceived { .. } => Action::SupplementReceived,
-            ActionInput::RequestPayment { .. } => Action::RequestPayment,
-            ActionInput::PaymentReceived { .. } => Action::PaymentReceived,
-            ActionInput::Reschedule { .. } => Action::Reschedule,
-            ActionInput::Resolve { .. } => Action::Resolve,
-            ActionInput::ReturnResult { .. } => Action::ReturnResult,
-            ActionInput::Reject { .. } => Action::Reject,
-            ActionInput::Withdraw { .. } => Action::Withdraw,
-            ActionInput::Stop { .. } => Action::Stop,
-        }
-    }
-}
 
 /// Everything an action needs besides the database.
 pub struct ActionContext<'a> {
@@ -116,33 +44,6 @@ fn lock(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
             .optional()?),
         DbConn::Sqlite(_) => dossiers::find(conn, code),
     }
-}
-
-/// The step still open (the latest one not completed), if any.
-fn open_step(steps: &[Step]) -> Option<&Step> {
-    steps.iter().rev().find(|s| s.completed_at.is_none())
-}
-
-/// Closes the open step at `at`; `judged` says whether the step gets a timeliness verdict
-/// (it does when it handed the dossier on or resolved it, not when the dossier was withdrawn).
-fn close_open_step(
-    conn: &mut DbConn,
-    cal: &WorkingCalendar,
-    steps: &[Step],
-    at: DateTime<Utc>,
-    judged: bool,
-) -> AppResult<()> {
-    if let Some(step) = open_step(steps) {
-        let verdict =
-            judged.then(|| timeliness::finished(cal, db::from_db(step.deadline_at), at).as_str());
-        diesel::update(ds::table.filter(ds::id.eq(step.id)))
-            .set((
-                ds::completed_at.eq(db::to_db(at)),
-                ds::timeliness.eq(verdict),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 fn refusal(r: Refusal) -> AppError {
@@ -172,7 +73,97 @@ fn refusal(r: Refusal) -> AppError {
             detail: "the deadline has passed; an apology with a new date must come before it"
                 .into(),
         },
+        Refusal::Field { field, message } => AppError::field(field, message),
     }
+}
+
+/// The facts the domain decides on, from the stored dossier, its steps and its last event.
+pub fn facts(
+    dossier: &Dossier,
+    steps: &[Step],
+    last_event_at: Option<NaiveDateTime>,
+) -> AppResult<DossierFacts> {
+    let corrupt = |what: &str| AppError::Internal(format!("dossier {} has {what}", dossier.code));
+    let parse_status = |s: &str| Status::parse(s).ok_or_else(|| corrupt("an unknown status"));
+    let parse_verdict =
+        |s: &str| Timeliness::parse(s).ok_or_else(|| corrupt("an unknown timeliness"));
+    Ok(DossierFacts {
+        status: dossier.status()?,
+        status_before_pause: dossier
+            .status_before_pause
+            .as_deref()
+            .map(parse_status)
+            .transpose()?,
+        received_by: dossier.office_code.clone(),
+        responsible: dossier.responsible_office_code.clone(),
+        due_at: db::from_db(dossier.due_at),
+        basis: dossier.deadline_basis()?,
+        paused_at: dossier.paused_at.map(db::from_db),
+        reappointment_used: dossier.reappointment_used,
+        rescheduled_due_at: dossier.rescheduled_due_at.map(db::from_db),
+        supplement_requests: u32::try_from(dossier.supplement_requests)
+            .map_err(|_| corrupt("a negative supplement count"))?,
+        resolved_at: dossier.resolved_at.map(db::from_db),
+        final_timeliness: dossier
+            .final_timeliness
+            .as_deref()
+            .map(parse_verdict)
+            .transpose()?,
+        returned_at: dossier.returned_at.map(db::from_db),
+        closed_at: dossier.closed_at.map(db::from_db),
+        steps: steps
+            .iter()
+            .map(|s| {
+                Ok(StepFacts {
+                    seq: u32::try_from(s.seq).map_err(|_| corrupt("a negative step number"))?,
+                    office_code: s.office_code.clone(),
+                    received_at: db::from_db(s.received_at),
+                    time: step_time(s),
+                    deadline_at: db::from_db(s.deadline_at),
+                    completed_at: s.completed_at.map(db::from_db),
+                    timeliness: s.timeliness.as_deref().map(parse_verdict).transpose()?,
+                })
+            })
+            .collect::<AppResult<_>>()?,
+        last_event_at: last_event_at.map(db::from_db),
+    })
+}
+
+/// A step's own processing time as stored (`dossier_deadline`: none, due with the dossier).
+fn step_time(s: &Step) -> Option<ProcessingTime> {
+    let unit = TimeUnit::parse(&s.deadline_unit)?;
+    Some(ProcessingTime {
+        amount: u32::try_from(s.deadline_amount).ok()?,
+        unit,
+    })
+}
+
+/// The step's own processing time in the columns that store it.
+pub fn step_columns(time: Option<ProcessingTime>) -> (i32, &'static str) {
+    match time {
+        Some(t) => (t.amount as i32, t.unit.as_str()),
+        None => (0, "dossier_deadline"),
+    }
+}
+
+/// The dossier's columns an action may change; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = d)]
+struct DossierChanges<'a> {
+    status: &'a str,
+    responsible_office_code: Option<&'a str>,
+    paused_at: Option<Option<NaiveDateTime>>,
+    status_before_pause: Option<Option<&'a str>>,
+    clock_started_at: Option<NaiveDateTime>,
+    paused_secs: Option<i64>,
+    due_at: Option<NaiveDateTime>,
+    deadline_trace: Option<String>,
+    resolved_at: Option<NaiveDateTime>,
+    final_timeliness: Option<&'a str>,
+    outcome: Option<&'a str>,
+    returned_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
+    supplement_requests: Option<i32>,
 }
 
 /// Applies one action inside the caller's write transaction and returns the dossier after it.
@@ -213,292 +204,130 @@ pub fn apply(
             dossier.version
         )));
     }
-
-    // The instant the action really happened: never in the future, never before the last event.
-    let (last_at, last_seq): (Option<chrono::NaiveDateTime>, Option<i32>) = ev::table
+    let (last_at, last_seq): (Option<NaiveDateTime>, Option<i32>) = ev::table
         .filter(ev::dossier_id.eq(dossier.id))
         .select((diesel::dsl::max(ev::at), diesel::dsl::max(ev::seq)))
         .first(conn)?;
-    let at = match at {
-        None => now,
-        Some(t) if t > now + chrono::Duration::seconds(CLOCK_SKEW_SECS) => {
-            return Err(AppError::field("at", "must not be in the future"));
-        }
-        Some(t) => t.min(now),
+    let facts = facts(&dossier, &steps, last_at)?;
+    let rules = Rules {
+        calendar: ctx.calendar,
+        supplement_policy: ctx.supplement_policy,
     };
-    if let Some(last) = last_at
-        && at < db::from_db(last)
+    let decision = lifecycle::decide(&facts, &input, rules, at, now).map_err(refusal)?;
+    if let Some(step) = &decision.open_step
+        && !ctx.catalog.office_exists(conn, &step.office_code)?
     {
         return Err(AppError::field(
-            "at",
-            "must not be before the dossier's previous event",
+            "to_office_code",
+            format!("no office has the code {}", step.office_code),
         ));
     }
+    let seq = last_seq.unwrap_or(0) + 1;
+    record(
+        conn,
+        ctx.calendar,
+        &dossier,
+        decision,
+        seq,
+        &ctx.caller.username,
+        now,
+    )
+}
 
-    let status = dossier.status()?;
-    let due = db::from_db(dossier.due_at);
-    let facts = Facts {
-        transferred: !steps.is_empty(),
-        before_pause: dossier
-            .status_before_pause
-            .as_deref()
-            .and_then(Status::parse),
-        reappointment_used: dossier.reappointment_used,
-        deadline_passed: at > due,
-    };
-    let to = lifecycle::transition(status, action, facts).map_err(refusal)?;
-    let cal = ctx.calendar;
-    let at_db = db::to_db(at);
-
-    let note: Option<String>;
-    let mut data = serde_json::Map::new();
-    match &input {
-        ActionInput::Transfer {
-            to_office_code,
-            deadline,
-            note: n,
-        } => {
-            if !ctx.catalog.office_exists(conn, to_office_code)? {
-                return Err(AppError::field(
-                    "to_office_code",
-                    format!("no office has the code {to_office_code}"),
-                ));
-            }
-            if *to_office_code == dossier.responsible_office_code {
-                return Err(AppError::field(
-                    "to_office_code",
-                    "already holds the dossier",
-                ));
-            }
-            close_open_step(conn, cal, &steps, at, true)?;
-            // Without its own processing time, a step is due when the dossier is.
-            let (step_due, amount, unit) = match deadline {
-                Some(t) => (cal.due_at(at, *t), t.amount as i32, t.unit.as_str()),
-                None => (due, 0, "dossier_deadline"),
-            };
-            let seq = i32::try_from(steps.len() + 1)
-                .map_err(|_| AppError::Internal("too many steps".into()))?;
-            diesel::insert_into(ds::table)
-                .values((
-                    ds::dossier_id.eq(dossier.id),
-                    ds::seq.eq(seq),
-                    ds::office_code.eq(to_office_code),
-                    ds::received_at.eq(at_db),
-                    ds::deadline_amount.eq(amount),
-                    ds::deadline_unit.eq(unit),
-                    ds::deadline_at.eq(db::to_db(step_due)),
-                ))
-                .execute(conn)?;
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set(d::responsible_office_code.eq(to_office_code))
-                .execute(conn)?;
-            data.insert(
-                "from_office_code".into(),
-                dossier.responsible_office_code.clone().into(),
-            );
-            data.insert("to_office_code".into(), to_office_code.clone().into());
-            data.insert("step_deadline_at".into(), serde_json::json!(step_due));
-            note = n.clone();
-        }
-        ActionInput::RequestSupplement { items, reason } => {
-            pause(conn, &dossier, status, at_db)?;
-            data.insert("items".into(), serde_json::json!(items));
-            data.insert("reason".into(), reason.clone().into());
-            note = Some(reason.clone());
-        }
-        ActionInput::RequestPayment { amount, note: n } => {
-            pause(conn, &dossier, status, at_db)?;
-            if let Some(a) = amount {
-                data.insert("amount".into(), (*a).into());
-            }
-            note = n.clone();
-        }
-        ActionInput::SupplementReceived { note: n }
-        | ActionInput::PaymentReceived { note: n, .. } => {
-            let paused_at = dossier.paused_at.map(db::from_db).unwrap_or(at);
-            let mut basis = dossier.deadline_basis()?;
-            let restart = action == Action::SupplementReceived
-                && ctx.supplement_policy == SupplementPolicy::Restart;
-            if restart {
-                // Decree 61 Art. 19.4: the processing time counts again from zero.
-                basis = DeadlineBasis {
-                    counting_from: at,
-                    time: basis.time,
-                    paused_secs: 0,
-                };
-            } else {
-                basis.paused_secs += cal.working_seconds_between(paused_at, at);
-            }
-            let mut new = deadline::compute(cal, basis);
-            let tz = cal.timezone();
-            new.trace.push_note(
-                at,
-                if restart {
-                    format!(
-                        "supplement received {}: processing time restarted from zero",
-                        at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
-                    )
-                } else {
-                    format!(
-                        "{} {}: the clock ran again after standing still since {}",
-                        if action == Action::SupplementReceived {
-                            "supplement received"
-                        } else {
-                            "payment received"
-                        },
-                        at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-                        paused_at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
-                    )
-                },
-            );
-            let trace =
-                serde_json::to_string(&new.trace).map_err(|e| AppError::Internal(e.to_string()))?;
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set((
-                    d::clock_started_at.eq(db::to_db(basis.counting_from)),
-                    d::paused_secs.eq(basis.paused_secs),
-                    d::due_at.eq(db::to_db(new.due_at)),
-                    d::deadline_trace.eq(trace),
-                    d::paused_at.eq(None::<chrono::NaiveDateTime>),
-                    d::status_before_pause.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            data.insert("old_due_at".into(), serde_json::json!(due));
-            data.insert("new_due_at".into(), serde_json::json!(new.due_at));
-            if action == Action::SupplementReceived {
-                data.insert(
-                    "policy".into(),
-                    (if restart { "restart" } else { "pause" }).into(),
-                );
-            }
-            if let ActionInput::PaymentReceived {
-                amount: Some(a), ..
-            } = &input
-            {
-                data.insert("amount".into(), (*a).into());
-            }
-            note = n.clone();
-        }
-        ActionInput::Reschedule { reason, new_due_at } => {
-            if *new_due_at <= due || *new_due_at <= at {
-                return Err(AppError::field(
-                    "new_due_at",
-                    "must be after the current appointment",
-                ));
-            }
-            // Decree 61 Art. 19.9: the apology is due no later than one day before the deadline.
-            let missed_duty = cal.due_at(at, ProcessingTime::working_days(1)) > due;
-            let letter = create_letter(
-                conn,
-                cal,
-                &dossier,
-                LetterInput {
-                    reason,
-                    new_due_at: *new_due_at,
-                    automatic: false,
-                    missed_duty,
-                    at,
-                },
-            )?;
-            data.insert("new_due_at".into(), serde_json::json!(new_due_at));
-            data.insert("letter_number".into(), letter.into());
-            data.insert("missed_duty".into(), missed_duty.into());
-            note = Some(reason.clone());
-        }
-        ActionInput::Resolve { outcome, note: n } => {
-            close_open_step(conn, cal, &steps, at, true)?;
-            let verdict = timeliness::finished(cal, due, at);
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set((
-                    d::resolved_at.eq(at_db),
-                    d::final_timeliness.eq(verdict.as_str()),
-                    d::outcome.eq(match outcome {
-                        Outcome::Approved => "approved",
-                        Outcome::Refused => "refused",
-                    }),
-                ))
-                .execute(conn)?;
-            data.insert("outcome".into(), serde_json::json!(outcome));
-            data.insert("timeliness".into(), verdict.as_str().into());
-            note = n.clone();
-        }
-        ActionInput::ReturnResult { note: n } => {
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set(d::returned_at.eq(at_db))
-                .execute(conn)?;
-            note = n.clone();
-        }
-        ActionInput::Reject { reason }
-        | ActionInput::Withdraw { reason }
-        | ActionInput::Stop { reason } => {
-            close_open_step(conn, cal, &steps, at, false)?;
-            diesel::update(d::table.filter(d::id.eq(dossier.id)))
-                .set((
-                    d::paused_at.eq(None::<chrono::NaiveDateTime>),
-                    d::status_before_pause.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            data.insert("reason".into(), reason.clone().into());
-            note = Some(reason.clone());
-        }
+/// Writes a decision: the steps, the letter, the dossier (returned as it now stands), and the
+/// event at position `seq` of the history.
+pub fn record(
+    conn: &mut DbConn,
+    cal: &WorkingCalendar,
+    dossier: &Dossier,
+    mut decision: Decision,
+    seq: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Dossier> {
+    if let Some(c) = &decision.close_step {
+        diesel::update(
+            ds::table
+                .filter(ds::dossier_id.eq(dossier.id))
+                .filter(ds::seq.eq(c.seq as i32)),
+        )
+        .set((
+            ds::completed_at.eq(db::to_db(c.completed_at)),
+            ds::timeliness.eq(c.verdict.map(Timeliness::as_str)),
+        ))
+        .execute(conn)?;
     }
-
-    if matches!(
-        to,
-        Status::Resolved | Status::Rejected | Status::Withdrawn | Status::Stopped
-    ) {
-        // The instant the dossier left the administration's hands: reports count periods by it.
-        diesel::update(d::table.filter(d::id.eq(dossier.id)))
-            .set(d::closed_at.eq(at_db))
+    if let Some(s) = &decision.open_step {
+        let (amount, unit) = step_columns(s.time);
+        diesel::insert_into(ds::table)
+            .values((
+                ds::dossier_id.eq(dossier.id),
+                ds::seq.eq(s.seq as i32),
+                ds::office_code.eq(&s.office_code),
+                ds::received_at.eq(db::to_db(s.received_at)),
+                ds::deadline_amount.eq(amount),
+                ds::deadline_unit.eq(unit),
+                ds::deadline_at.eq(db::to_db(s.deadline_at)),
+            ))
             .execute(conn)?;
     }
-    // The last write returns the dossier as it now stands.
-    let bump = diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((d::status.eq(to.as_str()), d::version.eq(d::version + 1)));
-    let after = returning_dossier!(conn, bump)?;
-    if at < now - chrono::Duration::minutes(1) {
-        data.insert("backdated".into(), true.into());
+    if let Some(apology) = &decision.apology {
+        let number = create_letter(conn, cal, dossier, apology)?;
+        decision
+            .event
+            .data
+            .insert("letter_number".into(), number.into());
     }
+    let (paused_at, status_before_pause) = match decision.pause {
+        PauseChange::Keep => (None, None),
+        PauseChange::Start { at, before } => {
+            (Some(Some(db::to_db(at))), Some(Some(before.as_str())))
+        }
+        PauseChange::Clear => (Some(None), Some(None)),
+    };
+    let deadline = decision.deadline.as_ref();
+    let trace = deadline
+        .map(|n| serde_json::to_string(&n.trace))
+        .transpose()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let resolution = decision.resolution;
+    let changes = DossierChanges {
+        status: decision.to.as_str(),
+        responsible_office_code: decision.responsible.as_deref(),
+        paused_at,
+        status_before_pause,
+        clock_started_at: deadline.map(|n| db::to_db(n.basis.counting_from)),
+        paused_secs: deadline.map(|n| n.basis.paused_secs),
+        due_at: deadline.map(|n| db::to_db(n.due_at)),
+        deadline_trace: trace,
+        resolved_at: resolution.map(|r| db::to_db(r.at)),
+        final_timeliness: resolution.map(|r| r.timeliness.as_str()),
+        outcome: resolution.map(|r| r.outcome.as_str()),
+        returned_at: decision.returned_at.map(db::to_db),
+        closed_at: decision.closed_at.map(db::to_db),
+        supplement_requests: decision.supplement_requests.map(|n| n as i32),
+    };
+    let update = diesel::update(d::table.filter(d::id.eq(dossier.id)))
+        .set((changes, d::version.eq(d::version + 1)));
+    let after = returning_dossier!(conn, update)?;
+    let event = decision.event;
     dossiers::insert_event(
         conn,
         dossier.id,
-        last_seq.unwrap_or(0) + 1,
+        seq,
         EventInput {
-            action: action.as_str(),
-            from_status: Some(status),
-            to_status: to,
-            actor: &ctx.caller.username,
-            at,
+            action: event.action,
+            from_status: Some(decision.from),
+            to_status: decision.to,
+            actor,
+            at: decision.at,
             recorded_at: now,
-            note: note.as_deref(),
-            data: Some(serde_json::Value::Object(data)),
+            note: event.note.as_deref(),
+            data: Some(serde_json::Value::Object(event.data)),
+            office_code: &event.office_code,
         },
     )?;
     Ok(after)
-}
-
-/// The clock stops: the citizen's turn.
-fn pause(
-    conn: &mut DbConn,
-    dossier: &Dossier,
-    status: Status,
-    at: chrono::NaiveDateTime,
-) -> AppResult<()> {
-    diesel::update(d::table.filter(d::id.eq(dossier.id)))
-        .set((
-            d::paused_at.eq(at),
-            d::status_before_pause.eq(status.as_str()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub struct LetterInput<'a> {
-    pub reason: &'a str,
-    pub new_due_at: DateTime<Utc>,
-    pub automatic: bool,
-    pub missed_duty: bool,
-    pub at: DateTime<Utc>,
 }
 
 /// Creates the dossier's apology letter (Mẫu 04), numbered per office per year, uses up the
@@ -509,7 +338,7 @@ pub fn create_letter(
     conn: &mut DbConn,
     cal: &WorkingCalendar,
     dossier: &Dossier,
-    l: LetterInput<'_>,
+    l: &Apology,
 ) -> AppResult<String> {
     let office = &dossier.responsible_office_code;
     let year = cal.local_date(l.at).year();
@@ -532,7 +361,7 @@ pub fn create_letter(
             al::office_code.eq(office),
             al::year.eq(year),
             al::seq.eq(seq),
-            al::reason.eq(l.reason),
+            al::reason.eq(&l.reason),
             al::original_due_at.eq(dossier.due_at),
             al::new_due_at.eq(db::to_db(l.new_due_at)),
             al::created_at.eq(db::to_db(l.at)),

@@ -78,6 +78,9 @@ pub struct SummaryCounts {
     pub rejected: i64,
     #[diesel(sql_type = BigInt)]
     pub stopped: i64,
+    /// Dossiers of the row with more than one supplement request by the period's end.
+    #[diesel(sql_type = BigInt)]
+    pub supplement_repeated: i64,
 }
 
 /// `?` placeholders as the backend wants them (`$1, $2, …` on PostgreSQL).
@@ -196,6 +199,14 @@ pub fn summary(
 ) -> AppResult<Vec<SummaryCounts>> {
     // :1 the period's start, :2 its end, :3 the instant "overdue" is judged at.
     let status_at_end = if to >= now { "d.status" } else { STATUS_AT_END };
+    // More than one supplement request by the period's end: the count on the dossier, checked
+    // against the history only for the few dossiers that have had several.
+    let repeated = if to >= now {
+        "d.supplement_requests > 1"
+    } else {
+        "d.supplement_requests > 1 AND (SELECT COUNT(*) FROM dossier_events e \
+           WHERE e.dossier_id = d.id AND e.action = 'request-supplement' AND e.at < :2) > 1"
+    };
     let closed_within = "(d.closed_at >= :1 AND d.closed_at < :2)";
     // Each dossier falls in one receipt category and one end-of-period category. The database
     // counts the (procedure, office, channel, category, category) cells — a few thousand at
@@ -210,6 +221,7 @@ pub fn summary(
                 WHEN {status_at_end} = 'awaiting_supplement' THEN 'awaiting' \
                 WHEN d.due_at < :3 AND {status_at_end} IN ('received', 'processing') THEN 'overdue' \
                 ELSE 'on_track' END AS ec, \
+           CASE WHEN {repeated} THEN 1 ELSE 0 END AS rp, \
            COUNT(*) AS n \
          FROM ( \
            SELECT {cols} FROM dossiers d \
@@ -220,12 +232,13 @@ pub fn summary(
              WHERE d.received_at < :1 AND d.closed_at IS NULL \
                AND d.status IN ('received', 'processing', 'awaiting_supplement', 'awaiting_payment') AND {scope} \
          ) d \
-         GROUP BY d.procedure_code, d.office_code, d.channel, rc, ec) \
+         GROUP BY d.procedure_code, d.office_code, d.channel, rc, ec, rp) \
          SELECT {key} AS grp, MAX({name}) AS grp_name, \
            {carried} AS carried_over, {online} AS received_online, {offline} AS received_offline, \
            {resolved} AS resolved_total, {early} AS resolved_early, {on_time} AS resolved_on_time, {late} AS resolved_late, \
            {open} AS open_total, {overdue} AS open_overdue, {awaiting} AS awaiting_supplement, \
-           {withdrawn} AS withdrawn, {rejected} AS rejected, {stopped} AS stopped \
+           {withdrawn} AS withdrawn, {rejected} AS rejected, {stopped} AS stopped, \
+           {supplement_repeated} AS supplement_repeated \
          FROM cells c JOIN procedures p ON p.code = c.procedure_code JOIN offices o ON o.code = c.office_code \
          GROUP BY {key} ORDER BY {key}",
         carried = count_where("rc = 'carried'"),
@@ -241,10 +254,11 @@ pub fn summary(
         withdrawn = count_where("ec = 'withdrawn'"),
         rejected = count_where("ec = 'rejected'"),
         stopped = count_where("ec = 'stopped'"),
+        supplement_repeated = count_where("rp = 1"),
         // Three ranges, each with its index: received within the period; received before
         // it and closed within or after it; received before it and still open.
         cols = "d.id, d.office_code, d.procedure_code, d.channel, d.status, d.final_timeliness, \
-                d.received_at, d.closed_at, d.due_at",
+                d.received_at, d.closed_at, d.due_at, d.supplement_requests",
         key = group.key(),
         name = group.name(),
         // Form 06 counts what the offices in scope received.
@@ -347,8 +361,10 @@ pub fn overdue(conn: &mut DbConn, scope: &Scope, f: &OverdueFilter) -> AppResult
     Ok(q.load(conn)?)
 }
 
-/// Per agency: steps finished within the period by verdict, and steps still open and overdue at its end.
-#[derive(Debug, Clone, QueryableByName)]
+/// Per agency: steps finished within the period by verdict, steps still open and overdue at its
+/// end, and the supplement requests it made within the period (a repeated one is the agency's
+/// breach of the single, complete request the law wants).
+#[derive(Debug, Clone, Default, PartialEq, Eq, QueryableByName)]
 pub struct StepCounts {
     #[diesel(sql_type = Text)]
     pub office_code: String,
@@ -364,6 +380,27 @@ pub struct StepCounts {
     pub late: i64,
     #[diesel(sql_type = BigInt)]
     pub open_overdue: i64,
+    #[diesel(sql_type = BigInt)]
+    pub supplement_requests: i64,
+    #[diesel(sql_type = BigInt)]
+    pub supplement_repeated: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dossiers_with_repeated_requests: i64,
+}
+
+/// The supplement requests of one agency within the period.
+#[derive(Debug, Clone, QueryableByName)]
+struct RequestCounts {
+    #[diesel(sql_type = Text)]
+    office_code: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    office_name: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    requests: i64,
+    #[diesel(sql_type = BigInt)]
+    repeated: i64,
+    #[diesel(sql_type = BigInt)]
+    dossiers: i64,
 }
 
 pub fn steps(
@@ -380,11 +417,50 @@ pub fn steps(
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'on_time' THEN 1 ELSE 0 END), 0) AS on_time, \
            COALESCE(SUM(CASE WHEN {done} AND s.timeliness = 'late' THEN 1 ELSE 0 END), 0) AS late, \
            COALESCE(SUM(CASE WHEN s.received_at < :2 AND (s.completed_at IS NULL OR s.completed_at >= :2) \
-                             AND s.deadline_at < :2 THEN 1 ELSE 0 END), 0) AS open_overdue \
+                             AND s.deadline_at < :2 THEN 1 ELSE 0 END), 0) AS open_overdue, \
+           CAST(0 AS BIGINT) AS supplement_requests, CAST(0 AS BIGINT) AS supplement_repeated, \
+           CAST(0 AS BIGINT) AS dossiers_with_repeated_requests \
          FROM dossier_steps s JOIN offices o ON o.code = s.office_code \
          WHERE s.received_at < :2 AND (s.completed_at IS NULL OR s.completed_at >= :1) AND {scope} \
          GROUP BY s.office_code ORDER BY s.office_code",
         scope = scope_sql(scope, &["s.office_code"])?,
     );
-    Ok(with_instants(conn, &sql, &[db::to_db(from), db::to_db(to)])?.load(conn)?)
+    let mut rows: Vec<StepCounts> =
+        with_instants(conn, &sql, &[db::to_db(from), db::to_db(to)])?.load(conn)?;
+    // Requests are attributed to the agency that made them (the event's office); a request is
+    // repeated when the dossier had one before it.
+    let sql = format!(
+        "SELECT r.office_code, MAX(o.name) AS office_name, COUNT(*) AS requests, \
+           CAST(COALESCE(SUM(r.rep), 0) AS BIGINT) AS repeated, \
+           COUNT(DISTINCT CASE WHEN r.rep = 1 THEN r.dossier_id END) AS dossiers \
+         FROM (SELECT e.office_code, e.dossier_id, \
+                 CASE WHEN EXISTS (SELECT 1 FROM dossier_events p WHERE p.dossier_id = e.dossier_id \
+                   AND p.action = 'request-supplement' AND p.seq < e.seq) THEN 1 ELSE 0 END AS rep \
+               FROM dossier_events e \
+               WHERE e.action = 'request-supplement' AND e.at >= :1 AND e.at < :2 AND {scope}) r \
+         JOIN offices o ON o.code = r.office_code \
+         GROUP BY r.office_code",
+        scope = scope_sql(scope, &["e.office_code"])?,
+    );
+    let requests: Vec<RequestCounts> =
+        with_instants(conn, &sql, &[db::to_db(from), db::to_db(to)])?.load(conn)?;
+    for r in requests {
+        let row = match rows.iter_mut().position(|s| s.office_code == r.office_code) {
+            Some(i) => &mut rows[i],
+            None => {
+                rows.push(StepCounts {
+                    office_code: r.office_code.clone(),
+                    office_name: r.office_name.clone(),
+                    ..StepCounts::default()
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        row.supplement_requests = r.requests;
+        row.supplement_repeated = r.repeated;
+        row.dossiers_with_repeated_requests = r.dossiers;
+    }
+    rows.sort_by(|a, b| a.office_code.cmp(&b.office_code));
+    Ok(rows)
 }

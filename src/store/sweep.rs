@@ -8,12 +8,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::dossiers::{self, Dossier, EventInput, RUNNING};
-use super::lifecycle::{LetterInput, create_letter};
+use super::lifecycle::create_letter;
 use super::outbox::{self, NewMessage};
 use crate::db::schema::{dossier_alerts as da, dossiers as d, offices, procedures, users};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::calendars::Calendars;
+use crate::domain::lifecycle;
 use crate::error::AppResult;
 use crate::mail::{self, DigestLine};
 
@@ -97,19 +98,10 @@ fn apologise_for_overdue(
         .load(conn)?;
     for dossier in &overdue {
         let cal = cals.for_office(&dossier.office_code);
-        let new_due_at = cal.due_at(now, s.apology_extension);
-        let number = create_letter(
-            conn,
-            cal,
-            dossier,
-            LetterInput {
-                reason: &s.default_reason,
-                new_due_at,
-                automatic: true,
-                missed_duty: true,
-                at: now,
-            },
-        )?;
+        let apology =
+            lifecycle::automatic_apology(cal, &s.default_reason, s.apology_extension, now);
+        let new_due_at = apology.new_due_at;
+        let number = create_letter(conn, cal, dossier, &apology)?;
         diesel::update(d::table.filter(d::id.eq(dossier.id)))
             .set(d::version.eq(d::version + 1))
             .execute(conn)?;
@@ -131,6 +123,7 @@ fn apologise_for_overdue(
                     "missed_duty": true,
                     "new_due_at": new_due_at,
                 })),
+                office_code: &dossier.responsible_office_code,
             },
         )?;
     }

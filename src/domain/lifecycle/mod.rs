@@ -1,9 +1,12 @@
-//! The dossier lifecycle as one state machine: which action is allowed from which status, and
-//! where it leads (DOMAIN.md "Statuses").
+//! The dossier lifecycle: which action is allowed from which status and where it leads
+//! (DOMAIN.md "Statuses"), and what each action does to the dossier (`decision`).
 
 use serde::{Deserialize, Serialize};
 
 use super::dossier::Status;
+
+mod decision;
+pub use decision::*;
 
 /// A lifecycle action, as named in the API path (`POST /dossiers/{code}/{action}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,17 +82,35 @@ pub struct Facts {
 }
 
 /// Why an action is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The status does not allow it; `allowed` lists what it does allow.
+    #[error("the dossier is {}; allowed now: {allowed:?}", status.as_str())]
     InvalidTransition {
         status: Status,
         allowed: Vec<Action>,
     },
     /// The appointment may be moved at most once (Decree 61 Art. 19.9).
+    #[error("the appointment has been moved once already")]
     ReappointmentUsed,
     /// An apology with a new date must come before the deadline.
+    #[error("the deadline has passed")]
     DeadlinePassed,
+    /// A value of the request does not fit the dossier (a 422 naming the field).
+    #[error("{field}: {message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl Refusal {
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Refusal::Field {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 /// The status an action leads to from `status`, or why it may not happen.
