@@ -799,6 +799,27 @@ mod tests {
     }
 
     #[test]
+    fn forms_texts_and_places_come_from_the_files() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "[forms]\nplace = \"Thừa Thiên Huế\"\noffice_places = { \"000.24.02.H57\" = \"Phú Mỹ\" }\n\
+             [forms.receipt]\ntitle = \"GIẤY BIÊN NHẬN\"\n",
+        )?;
+        let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![])?;
+        assert_eq!(s.forms.place_for("000.24.02.H57"), "Phú Mỹ");
+        assert_eq!(s.forms.place_for("000.00.24.H57"), "Thừa Thiên Huế");
+        assert_eq!(s.forms.receipt.title, "GIẤY BIÊN NHẬN");
+        // A form overridden in part keeps its other defaults.
+        assert_eq!(s.forms.receipt.body, crate::forms::texts::ReceiptText::default().body);
+        std::fs::write(&f, "[forms.apology]\nbody = [\"Kính gửi {applicant}, {recipient}\"]\n")?;
+        let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
+        assert!(err.to_string().contains("forms.apology.body[0]"), "{err}");
+        Ok(())
+    }
+
+    #[test]
     fn the_shipped_default_file_holds_the_built_in_defaults() -> TestResult {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
         let s = Settings::load_from(&shipped, None, vec![])?;

@@ -342,9 +342,11 @@ const DOSSIER_NAMES: &[&str] = &[
 impl FormsSettings {
     /// The place of the date line on an office's documents.
     pub fn place_for(&self, office_code: &str) -> &str {
+        // Configuration keys may reach here lower-cased; office codes are capitals.
         self.office_places
-            .get(office_code)
-            .map_or(self.place.as_str(), String::as_str)
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(office_code))
+            .map_or(self.place.as_str(), |(_, place)| place.as_str())
     }
 
     /// Checks that every template names only what its form knows, and that tables have their
