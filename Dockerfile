@@ -14,6 +14,7 @@ RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
  && rm -rf src
 COPY migrations migrations
 COPY calendar calendar
+COPY assets assets
 COPY src src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin motcua
 

@@ -28,6 +28,8 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub public: PublicSettings,
     pub log: LogSettings,
+    /// The official forms' texts (Circular 03/2025 by default).
+    pub forms: crate::forms::texts::FormsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -124,6 +126,9 @@ pub struct PublicSettings {
     /// Shown under "where to get help" on the citizen's pages (a hotline, an address); unset:
     /// the pages send the citizen to the office where the dossier was filed.
     pub help_contact: Option<String>,
+    /// Where citizens reach the service (the forms' QR codes point there); `http://` +
+    /// `server.bind` when unset.
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -257,6 +262,7 @@ impl Default for PublicSettings {
         Self {
             lookup_per_minute: 30,
             help_contact: None,
+            base_url: None,
         }
     }
 }
@@ -419,6 +425,14 @@ impl Settings {
                 "public.lookup_per_minute must be positive".into(),
             ));
         }
+        if let Some(base) = &self.public.base_url
+            && !is_base_url(base)
+        {
+            return Err(ConfigError(format!(
+                "public.base_url: {base:?} is not an http(s) URL such as https://motcua.example.vn (no query, no fragment)"
+            )));
+        }
+        self.forms.validate().map_err(ConfigError)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError(format!(
                 "log.level: {:?} is not a valid filter",
@@ -426,6 +440,15 @@ impl Settings {
             )));
         }
         Ok(())
+    }
+
+    /// Where citizens reach the service, without a trailing slash: `public.base_url`, or
+    /// `http://` + `server.bind`.
+    pub fn public_base_url(&self) -> String {
+        match &self.public.base_url {
+            Some(b) => b.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.server.bind),
+        }
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
@@ -518,6 +541,19 @@ fn parse_session(s: &str) -> Option<Session> {
     Some(Session { start, end })
 }
 
+/// An http(s) URL that paths can be appended to.
+fn is_base_url(s: &str) -> bool {
+    match url::Url::parse(s) {
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        }
+        Err(_) => false,
+    }
+}
+
 /// `scheme://host[:port]` exactly as browsers send it in `Origin` (no path, no wildcard).
 fn is_origin(s: &str) -> bool {
     match url::Url::parse(s) {
@@ -601,6 +637,9 @@ mod tests {
             (30, 10, 300)
         );
         assert_eq!(s.public.lookup_per_minute, 30);
+        assert_eq!(s.public_base_url(), "http://127.0.0.1:8080");
+        assert_eq!(s.forms.place, "Huế");
+        assert!(s.forms.apology.title.starts_with("VĂN BẢN XIN LỖI"));
         assert!(s.smtp.url.is_none());
         assert_eq!(s.smtp.from, "Bo phan Mot cua <no-reply@localhost>");
         Ok(())
@@ -656,6 +695,16 @@ mod tests {
                 "sweep_interval_secs",
             ),
             ("MOTCUA__SERVER__BIND", "0.0.0.0:8080", "auth.jwt_secret"),
+            (
+                "MOTCUA__PUBLIC__BASE_URL",
+                "motcua.example.vn",
+                "public.base_url",
+            ),
+            (
+                "MOTCUA__FORMS__RECEIPT__NUMBER",
+                "{seq}/GTN",
+                "forms.receipt.number",
+            ),
         ];
         for (key, value, named) in cases {
             let err = Settings::load_from(Path::new("/nonexistent"), None, env(&[(key, value)]))
@@ -754,12 +803,38 @@ mod tests {
     }
 
     #[test]
+    fn forms_texts_and_places_come_from_the_files() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let f = dir.path().join("c.toml");
+        std::fs::write(
+            &f,
+            "[forms]\nplace = \"Thừa Thiên Huế\"\noffice_places = { \"000.24.02.H57\" = \"Phú Mỹ\" }\n\
+             [forms.receipt]\ntitle = \"GIẤY BIÊN NHẬN\"\n",
+        )?;
+        let s = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![])?;
+        assert_eq!(s.forms.place_for("000.24.02.H57"), "Phú Mỹ");
+        assert_eq!(s.forms.place_for("000.00.24.H57"), "Thừa Thiên Huế");
+        assert_eq!(s.forms.receipt.title, "GIẤY BIÊN NHẬN");
+        // A form overridden in part keeps its other defaults.
+        assert_eq!(s.forms.receipt.body, crate::forms::texts::ReceiptText::default().body);
+        std::fs::write(&f, "[forms.apology]\nbody = [\"Kính gửi {applicant}, {recipient}\"]\n")?;
+        let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
+        assert!(err.to_string().contains("forms.apology.body[0]"), "{err}");
+        Ok(())
+    }
+
+    #[test]
     fn the_shipped_default_file_holds_the_built_in_defaults() -> TestResult {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
         let s = Settings::load_from(&shipped, None, vec![])?;
         let d = Settings::default();
         assert_eq!(s.server.trusted_proxies, d.server.trusted_proxies);
         assert_eq!(s.server.cors_origins, d.server.cors_origins);
+        assert_eq!(s.public.base_url, d.public.base_url);
+        assert_eq!(
+            s.forms, d.forms,
+            "config/default.toml's [forms] is the built-in one"
+        );
         assert_eq!(
             (
                 s.auth.max_failures_per_user,

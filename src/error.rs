@@ -34,6 +34,9 @@ pub enum AppError {
     PayloadTooLarge(usize),
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
+    /// `Accept` or `?format=` asks for a representation the resource does not have.
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("too many requests; retry after {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is unavailable")]
@@ -84,6 +87,7 @@ impl AppError {
             AppError::IdempotencyMismatch => "idempotency_key_reused",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::NotAcceptable(_) => "not_acceptable",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "service_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -104,6 +108,7 @@ impl AppError {
             AppError::IdempotencyMismatch => "Idempotency key reused",
             AppError::PayloadTooLarge(_) => "Payload too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::NotAcceptable(_) => "Not acceptable",
             AppError::RateLimited { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal server error",
@@ -139,6 +144,7 @@ impl ResponseError for AppError {
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use crate::api::AppState;
 use crate::db;
 use crate::error::AppError;
-use crate::mail::Mailer;
+use crate::mail::{Email, Mailer};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::sweep::{self, SweepReport, SweepSettings};
 
@@ -55,6 +55,7 @@ impl Worker {
         let settings = SweepSettings {
             apology_extension: st.settings.apology.extension,
             due_soon: st.settings.deadlines.due_soon,
+            default_reason: st.settings.forms.apology.default_reason.clone(),
         };
         let started = std::time::Instant::now();
         let result = self
@@ -120,12 +121,46 @@ impl Worker {
         Ok(run)
     }
 
+    /// What a message says: as stored, or for an apology letter its Mẫu 04 rendered now from
+    /// the letter (text, HTML and the PDF attached).
+    async fn render(&self, row: &OutboxRow) -> Result<Email, String> {
+        let Some(letter_id) = row.rendered_at_delivery() else {
+            return Ok(row.email());
+        };
+        let st = self.state.clone();
+        let found = self
+            .state
+            .db(move |conn| crate::store::forms::letter_facts(conn, &st.catalog, letter_id, None))
+            .await
+            .map_err(|e| format!("cannot read letter {letter_id}: {}", e.cause()))?;
+        let Some((letter, dossier)) = found else {
+            return Err(format!("letter {letter_id} no longer exists"));
+        };
+        let settings = self.state.settings.clone();
+        let tz = self.state.calendar().timezone();
+        actix_web::web::block(move || {
+            let base_url = settings.public_base_url();
+            let ctx = crate::forms::FormContext {
+                texts: &settings.forms,
+                tz,
+                base_url: &base_url,
+            };
+            crate::mail::apology(&letter, &dossier, &ctx)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
     /// Sends one message and records the outcome; true when it was sent.
     async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
-        let result = self
-            .mailer
-            .send(&row.recipient, &row.message_id, &row.email())
-            .await;
+        let result = match self.render(row).await {
+            Ok(email) => {
+                self.mailer
+                    .send(&row.recipient, &row.message_id, &email)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
         let ok = result.is_ok();

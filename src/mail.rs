@@ -1,48 +1,38 @@
-//! Emails: the Vietnamese texts (apology letter, due-soon digest, escalation) and the SMTP sender.
+//! Emails: the Vietnamese texts (the apology letter from its Mẫu 04, due-soon digest,
+//! escalation) and the SMTP sender.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::SmtpSettings;
+use crate::forms::facts::{DossierFacts, LetterFacts};
+use crate::forms::{self, FormContext};
 
-/// A rendered email: subject, plain text and HTML bodies.
+/// A rendered email: subject, plain text and HTML bodies, files attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
 }
 
-/// What an apology letter says (Mẫu 04, Decree 61 Art. 19.9).
-pub struct ApologyLetter<'a> {
-    pub number: &'a str,
-    pub applicant_name: &'a str,
-    pub dossier_code: &'a str,
-    pub procedure_name: &'a str,
-    pub received_at: DateTime<Utc>,
-    pub original_due_at: DateTime<Utc>,
-    pub new_due_at: DateTime<Utc>,
-    pub reason: &'a str,
-    pub agency_name: &'a str,
-    pub signer_name: Option<&'a str>,
-    pub created_at: DateTime<Utc>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
-
-/// The reason an automatic letter gives when the agency filed none.
-pub const DEFAULT_REASON: &str = "Hồ sơ chưa được giải quyết xong trong thời hạn do cơ quan có thẩm quyền cần thêm thời gian xem xét, xử lý";
 
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
         .format("%H giờ %M, ngày %d/%m/%Y")
         .to_string()
-}
-
-fn day(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("ngày %d/%m/%Y").to_string()
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -61,76 +51,25 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-impl ApologyLetter<'_> {
-    /// The letter's paragraphs, shared by the plain text, the HTML email and the printable page.
-    fn paragraphs(&self, tz: Tz) -> Vec<String> {
-        vec![
-            format!("Kính gửi: Ông/Bà {}", self.applicant_name),
-            format!(
-                "Ngày {}, {} đã tiếp nhận hồ sơ mã số {} về thủ tục \"{}\". Thời hạn trả kết quả theo giấy hẹn là {}.",
-                self.received_at.with_timezone(&tz).format("%d/%m/%Y"),
-                self.agency_name,
-                self.dossier_code,
-                self.procedure_name,
-                when(self.original_due_at, tz),
-            ),
-            format!("Tuy nhiên, đến nay hồ sơ chưa giải quyết xong. Lý do: {}.", self.reason.trim_end_matches('.')),
-            format!(
-                "{} xin lỗi Ông/Bà vì sự chậm trễ này và hẹn trả kết quả vào {}.",
-                self.agency_name,
-                when(self.new_due_at, tz)
-            ),
-            "Mong Ông/Bà thông cảm. Ông/Bà có thể tra cứu tình trạng hồ sơ bằng mã số trên giấy tiếp nhận.".into(),
-        ]
-    }
-
-    pub fn subject(&self) -> String {
-        format!(
-            "Phiếu xin lỗi và hẹn lại ngày trả kết quả - hồ sơ {}",
-            self.dossier_code
-        )
-    }
-
-    pub fn render(&self, tz: Tz) -> Email {
-        let paragraphs = self.paragraphs(tz);
-        let signer = self.signer_name.unwrap_or("Thủ trưởng cơ quan");
-        let text = format!(
-            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ\nSố: {}\n\n{}\n\n{}, {}\nTHỦ TRƯỞNG CƠ QUAN\n{}\n",
-            self.number,
-            paragraphs.join("\n\n"),
-            self.agency_name,
-            day(self.created_at, tz),
-            signer,
-        );
-        Email {
-            subject: self.subject(),
-            text,
-            html: self.html(tz),
-        }
-    }
-
-    /// A complete HTML document: the email's HTML part and the page printed at the counter.
-    pub fn html(&self, tz: Tz) -> String {
-        let body: String = self
-            .paragraphs(tz)
-            .iter()
-            .map(|p| format!("<p>{}</p>\n", escape(p)))
-            .collect();
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-             <style>body{{font-family:'Times New Roman',serif;max-width:42em;margin:2em auto;line-height:1.5}}\
-             h1{{font-size:1.2em;text-align:center}}.no{{text-align:center}}.sign{{margin-top:2em;text-align:right}}</style>\
-             </head><body>\n<p class=\"no\">{agency}</p>\n<h1>PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ</h1>\n\
-             <p class=\"no\">Số: {number}</p>\n{body}<div class=\"sign\"><p>{date}</p><p><strong>THỦ TRƯỞNG CƠ QUAN</strong></p>\
-             <p>{signer}</p></div>\n</body></html>\n",
-            title = escape(&self.subject()),
-            agency = escape(self.agency_name),
-            number = escape(self.number),
-            body = body,
-            date = escape(&day(self.created_at, tz)),
-            signer = escape(self.signer_name.unwrap_or("")),
-        )
-    }
+/// The apology letter's email (Decree 61 Art. 19.9): its Mẫu 04 as text and HTML, and as the
+/// PDF attached — one document, rendered from the stored letter when the email is sent.
+pub fn apology(
+    letter: &LetterFacts,
+    dossier: &DossierFacts,
+    ctx: &FormContext<'_>,
+) -> Result<Email, String> {
+    let doc = forms::apology::apology(letter, dossier, ctx);
+    let pdf = forms::pdf::render(&doc)?;
+    Ok(Email {
+        subject: forms::apology::subject(dossier, ctx),
+        text: forms::text::render(&doc),
+        html: forms::html::render(&doc),
+        attachments: vec![Attachment {
+            filename: format!("mau-04-{}.pdf", dossier.code),
+            content_type: "application/pdf".into(),
+            bytes: pdf,
+        }],
+    })
 }
 
 /// One line of a digest to an agency: a dossier and its deadline.
@@ -148,7 +87,7 @@ pub fn due_soon_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Email
             lines.len(),
             agency_name
         ),
-        "Các hồ sơ sau sắp đến hạn trả kết quả. Nếu không kịp giải quyết, đề nghị gửi phiếu xin lỗi và hẹn lại ngày trả kết quả chậm nhất 01 ngày trước hạn (Nghị định 61/2018/NĐ-CP, Điều 19).",
+        "Các hồ sơ sau sắp đến hạn trả kết quả. Nếu không kịp giải quyết, đề nghị gửi văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (Mẫu 04) chậm nhất 01 ngày trước hạn.",
         lines,
         tz,
     )
@@ -162,7 +101,7 @@ pub fn escalation_digest(agency_name: &str, lines: &[DigestLine], tz: Tz) -> Ema
             lines.len(),
             agency_name
         ),
-        "Các hồ sơ sau đã quá hạn sau khi đã hẹn lại ngày trả kết quả một lần; không thể hẹn lại lần nữa. Đề nghị lãnh đạo chỉ đạo giải quyết.",
+        "Các hồ sơ sau đã quá hạn sau khi đã gia hạn thời gian giải quyết một lần; không thể gia hạn lần nữa. Đề nghị lãnh đạo chỉ đạo giải quyết.",
         lines,
         tz,
     )
@@ -192,6 +131,7 @@ fn digest(subject: String, intro: &str, lines: &[DigestLine], tz: Tz) -> Email {
         })
         .collect();
     Email {
+        attachments: Vec::new(),
         text: format!("{intro}\n\n{}\n", text_lines.join("\n")),
         html: format!(
             "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>\
@@ -243,15 +183,27 @@ impl Mailer {
             return Err("no SMTP server configured (smtp.url)".into());
         };
         let to: Mailbox = to.parse().map_err(|e| format!("invalid recipient: {e}"))?;
+        let body = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        let body = if email.attachments.is_empty() {
+            body
+        } else {
+            email
+                .attachments
+                .iter()
+                .try_fold(MultiPart::mixed().multipart(body), |mixed, a| {
+                    let content_type = ContentType::parse(&a.content_type)
+                        .map_err(|e| format!("attachment {}: {e}", a.filename))?;
+                    Ok::<_, String>(mixed.singlepart(
+                        MailAttachment::new(a.filename.clone()).body(a.bytes.clone(), content_type),
+                    ))
+                })?
+        };
         let message = Message::builder()
             .from(from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(message_id.to_owned()))
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| e.to_string())?;
         transport
             .send(message)
@@ -264,54 +216,45 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> Result<DateTime<Utc>, &'static str> {
-        Ok(chrono_tz::Asia::Ho_Chi_Minh
-            .with_ymd_and_hms(y, m, d, h, min, 0)
-            .single()
-            .ok_or("unambiguous local time")?
-            .with_timezone(&Utc))
-    }
-
     #[test]
-    fn the_letter_states_what_the_decree_asks_for() -> TestResult {
-        let l = ApologyLetter {
-            number: "0001/2026/PXL-H40",
-            applicant_name: "Nguyễn Văn An",
-            dossier_code: "H40-261116-0001",
-            procedure_name: "Cấp giấy phép xây dựng",
-            received_at: vn(2026, 11, 16, 9, 10)?,
-            original_due_at: vn(2026, 11, 19, 9, 10)?,
-            new_due_at: vn(2026, 11, 26, 9, 10)?,
-            reason: "Cần xác minh thực địa <khẩn>",
-            agency_name: "UBND huyện A",
-            signer_name: Some("Trần Văn Bình"),
-            created_at: vn(2026, 11, 19, 9, 15)?,
+    fn the_apology_email_is_its_mau_04_with_the_pdf_attached() -> TestResult {
+        use crate::forms::dossier::tests::{agency, at, ctx, facts};
+        let texts = crate::forms::texts::FormsSettings::default();
+        let letter = LetterFacts {
+            number: "0001/2026/PXL-H40".into(),
+            reason: "Cần xác minh thực địa <khẩn>".into(),
+            original_due_at: at(10, 9, 10),
+            new_due_at: at(17, 9, 10),
+            created_at: at(9, 9, 15),
+            agency: agency("000.20.24.H40", "Phòng Quản lý đô thị"),
+            signer_name: Some("Trần Văn Bình".into()),
         };
-        let e = l.render(chrono_tz::Asia::Ho_Chi_Minh);
+        let e = apology(&letter, &facts(), &ctx(&texts))?;
         for needle in [
             "0001/2026/PXL-H40",
             "Nguyễn Văn An",
-            "H40-261116-0001",
-            "Cấp giấy phép xây dựng",
-            "16/11/2026",
-            "09 giờ 10, ngày 19/11/2026",
-            "09 giờ 10, ngày 26/11/2026",
+            "000.00.24.H40-260305-0001",
+            "09 giờ 10 phút, ngày 17 tháng 03 năm 2026",
             "Cần xác minh thực địa",
             "xin lỗi",
             "Trần Văn Bình",
         ] {
             assert!(e.text.contains(needle), "text lacks {needle}");
         }
-        assert!(e.subject.contains("H40-261116-0001"));
+        assert!(e.subject.contains("000.00.24.H40-260305-0001"));
         assert!(
             e.html.contains("&lt;khẩn&gt;") && !e.html.contains("<khẩn>"),
             "HTML is escaped"
         );
-        assert!(e.html.starts_with("<!DOCTYPE html>"));
+        assert_eq!(e.attachments.len(), 1);
+        assert!(e.attachments[0].bytes.starts_with(b"%PDF-"));
+        assert_eq!(
+            e.attachments[0].filename,
+            "mau-04-000.00.24.H40-260305-0001.pdf"
+        );
         Ok(())
     }
 }

@@ -94,12 +94,18 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::actions::reject,
         api::actions::withdraw,
         api::actions::stop,
+        api::forms::form_receipt,
+        api::forms::form_supplement_request,
+        api::forms::form_refusal,
+        api::forms::form_stop_notice,
+        api::forms::form_control_slip,
         api::dossiers::all_letters,
-        api::dossiers::letter_document,
+        api::forms::letter_document,
         api::reports::overdue,
         api::reports::summary,
         api::reports::steps,
         api::events::feed,
+        api::forms::register,
         api::public::lookup,
         crate::web::home,
         crate::web::lookup_form,
@@ -108,7 +114,12 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
     ),
     components(
         // Referenced from query parameters only, which do not register their schemas.
-        schemas(Problem, api::reports::Format),
+        schemas(
+            Problem,
+            api::reports::Format,
+            api::forms::FormFormat,
+            api::forms::RegisterFormat
+        ),
         responses(
             BadRequest,
             Unauthorized,
@@ -116,6 +127,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
             NotFound,
             Conflict,
             PreconditionFailed,
+            NotAcceptable,
             PayloadTooLarge,
             UnsupportedMediaType,
             ValidationFailed,
@@ -133,8 +145,12 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "dossiers", description = "Receiving and reading dossiers"),
         (name = "lifecycle",
             description = "Actions on a dossier: `POST /api/v1/dossiers/{code}/{action}`"),
+        (name = "forms",
+            description = "The official forms of Circular 03/2025 (Mẫu 01–06) for a dossier, as \
+                HTML to print on A4 or as PDF"),
         (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
-        (name = "reports", description = "Supervisors' reports, as JSON or CSV"),
+        (name = "reports", description = "Supervisors' reports, as JSON or CSV; the register \
+            (Mẫu 07) also as PDF"),
         (name = "public", description = "The citizen's lookup, without an account"),
         (name = "pages", description = "The citizen's pages: server-rendered HTML without \
             JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
@@ -341,6 +357,29 @@ impl ToSchema for OfficeCodeSchema {
     }
 }
 
+/// The schema of a PDF response body: bytes.
+pub struct PdfBody;
+
+impl utoipa::PartialSchema for PdfBody {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
+            .description(Some(
+                "A PDF document (A4, fonts embedded, text extractable).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for PdfBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Pdf".into()
+    }
+}
+
 fn header(schema_type: Type, description: &str) -> Header {
     HeaderBuilder::new()
         .schema(ObjectBuilder::new().schema_type(schema_type))
@@ -392,6 +431,8 @@ problem_responses! {
         "The request conflicts with the current state (`conflict`, `invalid_transition`, …)";
     PreconditionFailed = "412":
         "`If-Match` names a version that is no longer current (`precondition_failed`)";
+    NotAcceptable = "406": "Neither `?format=` nor `Accept` names a representation the resource \
+        has (`not_acceptable`)";
     PayloadTooLarge = "413":
         "The body is larger than `server.max_body_bytes` (`payload_too_large`)";
     UnsupportedMediaType = "415":
@@ -438,6 +479,19 @@ response_sets! {
     /// A read with query parameters that needs the `Report` permission (the reports, the
     /// calendar's changes, every apology letter): 400, 401, 403, 422.
     ReportQueryErrors = [BadRequest, Unauthorized, Forbidden, ValidationFailed];
+    /// A form of a dossier or letter, readable as the dossier is (`ReadStaff` and in scope):
+    /// 400 (a `format` value unheard of), 401, 404 (also: the form does not apply, saying why),
+    /// 406, 422.
+    FormErrors = [BadRequest, Unauthorized, NotFound, NotAcceptable, ValidationFailed];
+    /// The register: a report with a representation to choose: 400, 401, 403, 404, 406, 422.
+    RegisterErrors = [
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        NotAcceptable,
+        ValidationFailed,
+    ];
     /// A write of a JSON body, without `If-Match`, that needs a role and may clash with what
     /// exists (creating an account, office, procedure or dossier; overriding a calendar day):
     /// 400, 401, 403, 409, 413, 415, 422.
@@ -478,7 +532,7 @@ fn metrics() {}
 /// The methods of a route pattern (`/api/v1/dossiers/{code}`) as an `Allow` header lists them;
 /// empty for a pattern the document does not name.
 pub fn allowed_methods(pattern: &str) -> String {
-    static METHODS: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
+    static METHODS: LazyLock<BTreeMap<String, Vec<&'static str>>> = LazyLock::new(|| {
         let doc = document();
         let mut map = BTreeMap::new();
         for (path, item) in &doc.paths.paths {
@@ -494,13 +548,33 @@ pub fn allowed_methods(pattern: &str) -> String {
                     methods.push(name);
                 }
             }
-            map.insert(path.clone(), methods.join(", "));
+            map.insert(path.clone(), methods);
         }
-        // The actions share one route: every one of them is a POST.
-        map.insert("/api/v1/dossiers/{code}/{action}".into(), "POST".into());
         map
     });
-    METHODS.get(pattern).cloned().unwrap_or_default()
+    if let Some(m) = METHODS.get(pattern) {
+        return m.join(", ");
+    }
+    // One route serving several documented paths (`/dossiers/{code}/{action}` for the actions,
+    // `/dossiers/{code}/forms/{form}` for the forms): the methods of the paths it matches.
+    let segments: Vec<&str> = pattern.split('/').collect();
+    let mut methods: Vec<&str> = Vec::new();
+    for (path, m) in METHODS.iter() {
+        let other: Vec<&str> = path.split('/').collect();
+        let matches = other.len() == segments.len()
+            && segments
+                .iter()
+                .zip(&other)
+                .all(|(a, b)| a == b || a.starts_with('{'));
+        if matches {
+            for name in m {
+                if !methods.contains(name) {
+                    methods.push(name);
+                }
+            }
+        }
+    }
+    methods.join(", ")
 }
 
 /// The document as JSON, built once per process.

@@ -69,7 +69,8 @@ async fn an_overdue_dossier_gets_one_letter_and_one_email(backend: Backend) {
         m.decoded_subject()
     );
     assert!(
-        m.decoded_subject().starts_with("Phiếu xin lỗi"),
+        m.decoded_subject()
+            .starts_with("Văn bản xin lỗi và đề nghị gia hạn"),
         "{}",
         m.decoded_subject()
     );
@@ -79,7 +80,7 @@ async fn an_overdue_dossier_gets_one_letter_and_one_email(backend: Backend) {
         code.as_str(),
         "Thủ tục P3",
         "02/11/2026",
-        "09 giờ 00, ngày 05/11/2026",
+        "09 giờ 00 phút, ngày 05 tháng 11 năm 2026",
         "xin lỗi",
         "Trần Văn Bình",
         "0001/2026/PXL-000.00.24.H40",
@@ -129,7 +130,11 @@ async fn an_overdue_dossier_gets_one_letter_and_one_email(backend: Backend) {
             .starts_with("text/html")
     );
     let html = doc.text().await.unwrap();
-    assert!(html.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ") && html.contains(&code));
+    assert!(
+        html.contains("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT")
+            && html.contains("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+            && html.contains(&code)
+    );
 }
 
 async fn no_email_on_file_means_print_at_the_counter(backend: Backend) {
@@ -296,7 +301,7 @@ async fn a_rescheduled_dossier_is_emailed_and_late_again_is_escalated_once(backe
     assert!(
         to_citizen
             .body_text()
-            .contains("09 giờ 00, ngày 12/11/2026")
+            .contains("09 giờ 00 phút, ngày 12 tháng 11 năm 2026")
     );
     let to_sup = mails
         .iter()

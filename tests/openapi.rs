@@ -13,8 +13,9 @@ use serde_json::Value;
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
 
 /// Every operation of the API as (method, path). `api::routes` registers one route for the
-/// lifecycle actions, `POST /api/v1/dossiers/{code}/{action}`; the document shows one operation
-/// per action so that each has its own body, and so does this list.
+/// lifecycle actions, `POST /api/v1/dossiers/{code}/{action}`, and one for the dossier's forms,
+/// `GET /api/v1/dossiers/{code}/forms/{form}`; the document shows one operation per action and
+/// per form so that each has its own body and parameters, and so does this list.
 const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -39,6 +40,11 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/dossiers/{code}"),
     ("GET", "/api/v1/dossiers/{code}/events"),
     ("GET", "/api/v1/dossiers/{code}/apology-letters"),
+    ("GET", "/api/v1/dossiers/{code}/forms/receipt"),
+    ("GET", "/api/v1/dossiers/{code}/forms/supplement-request"),
+    ("GET", "/api/v1/dossiers/{code}/forms/refusal"),
+    ("GET", "/api/v1/dossiers/{code}/forms/stop-notice"),
+    ("GET", "/api/v1/dossiers/{code}/forms/control-slip"),
     ("POST", "/api/v1/dossiers/{code}/transfer"),
     ("POST", "/api/v1/dossiers/{code}/request-supplement"),
     ("POST", "/api/v1/dossiers/{code}/supplement-received"),
@@ -56,6 +62,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/summary"),
     ("GET", "/api/v1/reports/steps"),
     ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
@@ -168,6 +175,17 @@ fn registered_routes() -> BTreeSet<(String, String)> {
         routes.insert((
             "POST".into(),
             format!("/api/v1/dossiers/{{code}}/{}", a.as_str()),
+        ));
+    }
+    let forms = (
+        "GET".to_owned(),
+        "/api/v1/dossiers/{code}/forms/{form}".to_owned(),
+    );
+    assert!(routes.remove(&forms), "the forms' route moved: {routes:?}");
+    for f in motcua::forms::DossierForm::ALL {
+        routes.insert((
+            "GET".into(),
+            format!("/api/v1/dossiers/{{code}}/forms/{}", f.as_str()),
         ));
     }
     routes

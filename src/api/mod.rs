@@ -5,6 +5,7 @@ pub mod auth;
 pub mod calendar;
 pub mod dossiers;
 pub mod events;
+pub mod forms;
 pub mod health;
 pub mod offices;
 pub mod procedures;
@@ -572,6 +573,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(dossiers::dossier_letters)),
                 )
                 .service(
+                    web::resource("/dossiers/{code}/forms/{form}")
+                        .route(web::get().to(forms::dossier_form)),
+                )
+                .service(
                     web::resource("/dossiers/{code}/{action}").route(web::post().to(actions::act)),
                 )
                 .service(
@@ -581,9 +586,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(web::resource("/events").route(web::get().to(events::feed)))
+                .service(web::resource("/reports/register").route(web::get().to(forms::register)))
                 .service(
                     web::resource("/apology-letters/{id}/document")
-                        .route(web::get().to(dossiers::letter_document)),
+                        .route(web::get().to(forms::letter_document)),
                 )
                 .service(
                     web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup)),

@@ -91,7 +91,7 @@ async fn report_scope(
 }
 
 /// Local calendar dates [from, to] as UTC instants [start of from, start of the day after to).
-fn period(
+pub(crate) fn period(
     state: &AppState,
     from: NaiveDate,
     to: NaiveDate,

@@ -1,14 +1,14 @@
-//! Apology letters (Phiếu xin lỗi và hẹn lại ngày trả kết quả, Mẫu 04) as stored, with their delivery.
+//! Apology letters (Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết, Mẫu 04) as stored,
+//! with their delivery.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
+use crate::db::DbConn;
 use crate::db::schema::{apology_letters as al, dossiers as d};
-use crate::db::{DbConn, from_db};
 use crate::error::AppResult;
-use crate::mail::ApologyLetter;
 use crate::store::dossiers::Dossier;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -51,28 +51,33 @@ pub fn for_dossier(conn: &mut DbConn, dossier: &Dossier) -> AppResult<Vec<(Lette
         .load(conn)?)
 }
 
-/// The Mẫu 04 a stored letter reads as: the email sent when the letter is created and the page
-/// staff print later are one document. The procedure's and the agency's names are the caller's
-/// to look up.
-pub fn document<'a>(
-    letter: &'a Letter,
-    dossier: &'a Dossier,
-    procedure_name: &'a str,
-    agency_name: &'a str,
-) -> ApologyLetter<'a> {
-    ApologyLetter {
-        number: &letter.number,
-        applicant_name: &dossier.applicant_full_name,
-        dossier_code: &dossier.code,
-        procedure_name,
-        received_at: from_db(dossier.received_at),
-        original_due_at: from_db(letter.original_due_at),
-        new_due_at: from_db(letter.new_due_at),
-        reason: &letter.reason,
-        agency_name,
-        signer_name: letter.signer_name.as_deref(),
-        created_at: from_db(letter.created_at),
-    }
+/// Queues the email of the dossier's letter inside the caller's transaction. The row names the
+/// letter and carries no text: the delivery worker renders Mẫu 04 (text, HTML and the PDF
+/// attached) from the letter's facts when it sends, so the email and the printed letter are one
+/// document.
+pub fn queue_email(
+    conn: &mut DbConn,
+    dossier_id: i64,
+    recipient: &str,
+    message_id: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<bool> {
+    let letter_id: i64 = al::table
+        .filter(al::dossier_id.eq(dossier_id))
+        .select(al::id)
+        .first(conn)?;
+    super::outbox::enqueue(
+        conn,
+        super::outbox::NewMessage {
+            kind: super::outbox::APOLOGY_LETTER,
+            dedupe_key: &format!("apology:{letter_id}"),
+            letter_id: Some(letter_id),
+            recipient,
+            message_id,
+            email: None,
+        },
+        at,
+    )
 }
 
 #[derive(Debug, Clone, Default)]

@@ -344,9 +344,9 @@ pub fn create_letter(
     let year = cal.local_date(l.at).year();
     let seq = crate::store::counters::next_letter_number(conn, office, year)?;
     let number = format!("{seq:04}/{year}/PXL-{office}");
-    let (agency_name, signer): (String, Option<String>) = offices::table
+    let signer: Option<String> = offices::table
         .filter(offices::code.eq(office))
-        .select((offices::name, offices::head_name))
+        .select(offices::head_name)
         .first(conn)?;
     let delivery = if dossier.applicant_email.is_some() {
         "pending"
@@ -391,28 +391,7 @@ pub fn create_letter(
         ))
         .execute(conn)?;
     if let Some(email) = &dossier.applicant_email {
-        let letter: super::letters::Letter = al::table
-            .filter(al::dossier_id.eq(dossier.id))
-            .select(super::letters::Letter::as_select())
-            .first(conn)?;
-        let procedure_name: String = crate::db::schema::procedures::table
-            .filter(crate::db::schema::procedures::code.eq(&dossier.procedure_code))
-            .select(crate::db::schema::procedures::name)
-            .first(conn)?;
-        let rendered = super::letters::document(&letter, dossier, &procedure_name, &agency_name)
-            .render(cal.timezone());
-        super::outbox::enqueue(
-            conn,
-            super::outbox::NewMessage {
-                kind: "apology_letter",
-                dedupe_key: &format!("apology:{}", letter.id),
-                letter_id: Some(letter.id),
-                recipient: email,
-                message_id: &message_id,
-                email: &rendered,
-            },
-            l.at,
-        )?;
+        super::letters::queue_email(conn, dossier.id, email, &message_id, l.at)?;
     }
     Ok(number)
 }

@@ -34,14 +34,25 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
+    /// The stored text (for messages rendered when they were queued).
     pub fn email(&self) -> Email {
         Email {
             subject: self.subject.clone(),
             text: self.body_text.clone(),
             html: self.body_html.clone(),
+            attachments: Vec::new(),
         }
     }
+
+    /// Whether the worker renders this message from its letter when it sends it.
+    pub fn rendered_at_delivery(&self) -> Option<i64> {
+        self.letter_id.filter(|_| self.kind == APOLOGY_LETTER)
+    }
 }
+
+/// The kind of an apology letter's email: rendered at delivery from its letter (`letter_id`),
+/// rows queued before that was so included (their stored text is not used).
+pub const APOLOGY_LETTER: &str = "apology_letter";
 
 pub struct NewMessage<'a> {
     pub kind: &'a str,
@@ -50,7 +61,8 @@ pub struct NewMessage<'a> {
     pub letter_id: Option<i64>,
     pub recipient: &'a str,
     pub message_id: &'a str,
-    pub email: &'a Email,
+    /// The text to send, or `None` for a message the worker renders when it sends.
+    pub email: Option<&'a Email>,
 }
 
 /// Queues an email inside the caller's transaction; returns false when it was queued before.
@@ -62,15 +74,19 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
     if exists > 0 {
         return Ok(false);
     }
+    let (subject, text, html) = match m.email {
+        Some(e) => (e.subject.as_str(), e.text.as_str(), e.html.as_str()),
+        None => ("", "", ""),
+    };
     diesel::insert_into(ob::table)
         .values((
             ob::kind.eq(m.kind),
             ob::dedupe_key.eq(m.dedupe_key),
             ob::letter_id.eq(m.letter_id),
             ob::recipient.eq(m.recipient),
-            ob::subject.eq(&m.email.subject),
-            ob::body_text.eq(&m.email.text),
-            ob::body_html.eq(&m.email.html),
+            ob::subject.eq(subject),
+            ob::body_text.eq(text),
+            ob::body_html.eq(html),
             ob::message_id.eq(m.message_id),
             ob::status.eq("pending"),
             ob::attempts.eq(0),

@@ -37,6 +37,8 @@ pub struct SweepReport {
 pub struct SweepSettings {
     pub apology_extension: ProcessingTime,
     pub due_soon: ProcessingTime,
+    /// The reason an automatic letter gives (`forms.apology.default_reason`).
+    pub default_reason: String,
 }
 
 /// Only one process sweeps at a time.
@@ -97,7 +99,7 @@ fn apologise_for_overdue(
     for dossier in &overdue {
         let cal = cals.for_office(&dossier.office_code);
         let apology =
-            lifecycle::automatic_apology(cal, mail::DEFAULT_REASON, s.apology_extension, now);
+            lifecycle::automatic_apology(cal, &s.default_reason, s.apology_extension, now);
         let new_due_at = apology.new_due_at;
         let number = create_letter(conn, cal, dossier, &apology)?;
         diesel::update(d::table.filter(d::id.eq(dossier.id)))
@@ -316,7 +318,7 @@ fn send_digests(
                     letter_id: None,
                     recipient: &to,
                     message_id: &format!("<{kind}.{run}.{}@motcua>", uuid::Uuid::new_v4().simple()),
-                    email: &email,
+                    email: Some(&email),
                 },
                 now,
             )?;

@@ -387,6 +387,14 @@ impl Received {
         texts.join("\n")
     }
 
+    /// Every part that is not text or multipart (attachments), as (media type, filename from
+    /// `Content-Disposition` or `Content-Type`, decoded bytes), walking nested multiparts.
+    pub fn attachments(&self) -> Vec<(String, String, Vec<u8>)> {
+        let mut out = Vec::new();
+        collect_attachments(&normalise_newlines(&self.data), &mut out);
+        out
+    }
+
     /// The Subject header with RFC 2047 encoded-words decoded; empty if there is none.
     pub fn decoded_subject(&self) -> String {
         self.header("Subject")
@@ -491,6 +499,58 @@ fn collect_texts(entity: &str, texts: &mut Vec<String>) {
             _ => body.as_bytes().to_vec(),
         };
         texts.push(normalise_newlines(&String::from_utf8_lossy(&bytes)));
+    }
+}
+
+fn collect_attachments(entity: &str, out: &mut Vec<(String, String, Vec<u8>)>) {
+    let (headers, body) = split_entity(entity);
+    let (media_type, params) = find_header(&headers, "Content-Type")
+        .map(|value| parse_content_type(&value))
+        .unwrap_or_else(|| ("text/plain".to_owned(), Vec::new()));
+    if media_type.starts_with("multipart/") {
+        if let Some((_, boundary)) = params.iter().find(|(name, _)| name == "boundary") {
+            for part in split_multipart(body, boundary) {
+                collect_attachments(&part, out);
+            }
+        }
+    } else if !media_type.starts_with("text/") {
+        // `filename="…"`, or split into RFC 2231 continuations `filename*0="…"; filename*1=…`.
+        let disposition = find_header(&headers, "Content-Disposition")
+            .map(|d| parse_content_type(&d).1)
+            .unwrap_or_default();
+        let mut pieces: Vec<(usize, String)> = disposition
+            .iter()
+            .filter_map(|(n, v)| {
+                let i = n
+                    .strip_prefix("filename*")?
+                    .trim_end_matches('*')
+                    .parse()
+                    .ok()?;
+                Some((i, v.clone()))
+            })
+            .collect();
+        pieces.sort();
+        let filename = disposition
+            .iter()
+            .find(|(n, _)| n == "filename")
+            .map(|(_, v)| v.clone())
+            .or_else(|| (!pieces.is_empty()).then(|| pieces.into_iter().map(|(_, v)| v).collect()))
+            .or_else(|| {
+                params
+                    .iter()
+                    .find(|(n, _)| n == "name")
+                    .map(|(_, v)| v.clone())
+            })
+            .unwrap_or_default();
+        let encoding = find_header(&headers, "Content-Transfer-Encoding")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let bytes = match encoding.as_str() {
+            "base64" => decode_base64(body.as_bytes()),
+            "quoted-printable" => decode_quoted_printable(body.as_bytes()),
+            _ => body.as_bytes().to_vec(),
+        };
+        out.push((media_type, filename, bytes));
     }
 }
 

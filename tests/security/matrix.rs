@@ -368,6 +368,16 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         (format!("/api/v1/dossiers/{main}/events"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/apology-letters"), Box::new(in_scope)),
         (format!("/api/v1/apology-letters/{letter}/document"), Box::new(in_scope)),
+        (format!("/api/v1/apology-letters/{letter}/document?format=pdf"), Box::new(in_scope)),
+        (format!("/api/v1/dossiers/{main}/forms/receipt"), Box::new(in_scope)),
+        (format!("/api/v1/dossiers/{main}/forms/receipt?format=pdf"), Box::new(in_scope)),
+        (format!("/api/v1/dossiers/{main}/forms/control-slip"), Box::new(in_scope)),
+        // The register of H: supervisors above H, and the admin.
+        ("/api/v1/reports/register?office=H&from=2026-01-01&to=2026-12-31".into(), Box::new(|who| match who {
+            Anonymous => 401,
+            Admin | SupervisorH => 200,
+            _ => 403,
+        })),
         ("/api/v1/apology-letters".into(), Box::new(reports)),
         ("/api/v1/reports/overdue".into(), Box::new(reports)),
         ("/api/v1/reports/summary?from=2026-01-01&to=2026-12-31&group_by=office".into(), Box::new(reports)),
