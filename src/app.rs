@@ -257,7 +257,7 @@ async fn problem_for_wrong_methods(
     let allow = res
         .request()
         .match_pattern()
-        .map(|p| crate::openapi::allowed_methods(&p))
+        .map(|p| crate::openapi::allowed_methods(&p, res.request().path()))
         .unwrap_or_default();
     let refusal = crate::error::AppError::MethodNotAllowed { method, allow };
     let (req, _) = res.into_parts();
