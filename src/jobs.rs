@@ -1,5 +1,5 @@
 //! Background jobs inside `serve` (and `motcua sweep --once`): the deadline sweep, then delivery
-//! of the outbox over SMTP.
+//! of the outbox: emails over SMTP, webhooks over HTTP.
 
 use std::time::Duration;
 
@@ -25,17 +25,26 @@ pub struct RunReport {
     pub failed_attempts: usize,
 }
 
-/// A worker: its identity (for leases) and its mailer.
+/// The outbox's channels this worker delivers on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Email,
+    Webhook,
+}
+
+/// A worker: its identity (for leases) and a transport per channel.
 #[derive(Clone)]
 pub struct Worker {
     pub state: AppState,
     pub mailer: Mailer,
+    pub webhooks: crate::webhooks::WebhookTransport,
     pub owner: String,
 }
 
 impl Worker {
     pub fn new(state: AppState) -> Result<Self, String> {
         let mailer = Mailer::from_settings(&state.settings.smtp)?;
+        let webhooks = crate::webhooks::WebhookTransport::new(&state.settings.webhooks)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
         let owner = format!(
             "{host}:{}:{}",
@@ -45,6 +54,7 @@ impl Worker {
         Ok(Self {
             state,
             mailer,
+            webhooks,
             owner,
         })
     }
@@ -74,9 +84,21 @@ impl Worker {
             sweep: report,
             ..RunReport::default()
         };
-        if !self.mailer.is_configured() {
-            return Ok(run);
+        if self.mailer.is_configured() {
+            self.drain(stop, Channel::Email, &mut run).await?;
         }
+        self.drain(stop, Channel::Webhook, &mut run).await?;
+        Ok(run)
+    }
+
+    /// Delivers everything due on one channel, batch by batch.
+    async fn drain(
+        &self,
+        stop: &watch::Receiver<bool>,
+        channel: Channel,
+        run: &mut RunReport,
+    ) -> Result<(), AppError> {
+        let webhooks = channel == Channel::Webhook;
         loop {
             if *stop.borrow() {
                 break;
@@ -85,13 +107,13 @@ impl Worker {
             let lease = self.state.settings.outbox.lease_secs as i64;
             let batch = self
                 .state
-                .db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH))
+                .db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH, webhooks))
                 .await?;
             if batch.is_empty() {
                 break;
             }
-            // Several messages in flight: each SMTP exchange spends most of its time waiting
-            // on the network, and lettre's pool keeps a connection per sender.
+            // Several messages in flight: each exchange spends most of its time waiting on the
+            // network (lettre's pool keeps a connection per sender, reqwest one per host).
             let mut stopped = false;
             for chunk in batch.chunks(IN_FLIGHT) {
                 if *stop.borrow() {
@@ -115,10 +137,10 @@ impl Worker {
                     .state
                     .db(move |conn| outbox::release(conn, &owner))
                     .await;
-                return Ok(run);
+                return Ok(());
             }
         }
-        Ok(run)
+        Ok(())
     }
 
     /// What a message says: as stored, or for an apology letter its Mẫu 04 rendered now from
@@ -153,6 +175,20 @@ impl Worker {
 
     /// Sends one message and records the outcome; true when it was sent.
     async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
+        let result = if row.kind == crate::store::webhooks::KIND {
+            let outcome = self.webhooks.deliver(&self.state, row.id).await?;
+            crate::metrics::observe_webhook(outcome.delivered);
+            match outcome.error {
+                None => Ok(()),
+                Some(e) => Err(e),
+            }
+        } else {
+            self.send_email(row).await
+        };
+        self.record(row, result).await
+    }
+
+    async fn send_email(&self, row: &OutboxRow) -> Result<(), String> {
         let result = match self.render(row).await {
             Ok(email) => {
                 self.mailer
@@ -161,15 +197,20 @@ impl Worker {
             }
             Err(e) => Err(e),
         };
+        crate::metrics::observe_email(result.is_ok());
+        result
+    }
+
+    /// Records an attempt's outcome on the outbox row (only the lease holder's word counts).
+    async fn record(&self, row: &OutboxRow, result: Result<(), String>) -> Result<bool, AppError> {
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
         let ok = result.is_ok();
-        crate::metrics::observe_email(ok);
         self.state
             .db(move |conn| match result {
                 Ok(()) => outbox::mark_sent(conn, &row2, &owner, db::now()),
                 Err(e) => {
-                    tracing::warn!(outbox_id = row2.id, kind = %row2.kind, attempts = row2.attempts + 1, error = %e, "email not sent");
+                    tracing::warn!(outbox_id = row2.id, kind = %row2.kind, attempts = row2.attempts + 1, error = %e, "message not delivered");
                     outbox::mark_failed(
                         conn,
                         &row2,

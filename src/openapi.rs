@@ -105,6 +105,13 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::events::feed,
+        api::webhooks::create,
+        api::webhooks::list,
+        api::webhooks::get,
+        api::webhooks::update,
+        api::webhooks::delete,
+        api::webhooks::deliveries,
+        api::webhooks::retry,
         api::forms::register,
         api::public::lookup,
         crate::web::home,
@@ -155,7 +162,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "pages", description = "The citizen's pages: server-rendered HTML without \
             JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
         (name = "integration",
-            description = "For other systems: the event feed in commit order"),
+            description = "For other systems: the event feed in commit order, and webhooks \
+                signed per Standard Webhooks"),
         (name = "health", description = "Liveness, readiness and metrics for operators"),
     )
 )]

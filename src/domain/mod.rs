@@ -9,3 +9,4 @@ pub mod lifecycle;
 pub mod notice;
 pub mod timeliness;
 pub mod validation;
+pub mod webhook;

@@ -99,12 +99,14 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
 /// exactly one process send each, and lets another take over once it expires (a crash).
+/// `webhooks` picks the channel: webhook deliveries, or the emails.
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
     now: DateTime<Utc>,
     lease_secs: i64,
     limit: i64,
+    webhooks: bool,
 ) -> AppResult<Vec<OutboxRow>> {
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
@@ -118,25 +120,29 @@ pub fn claim(
             DbConn::Postgres(c) => diesel::sql_query(
                 "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                   AND (lease_until IS NULL OR lease_until < $3) AND ((kind = 'webhook') = $5) \
+                   ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id",
             )
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
             .bind::<BigInt, _>(limit)
+            .bind::<diesel::sql_types::Bool, _>(webhooks)
             .load(c),
             // One writer at a time on SQLite: the immediate transaction is the lock.
             DbConn::Sqlite(c) => diesel::sql_query(
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? \
-                   AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?) \
+                   AND (lease_until IS NULL OR lease_until < ?) AND ((kind = 'webhook') = ?) \
+                   ORDER BY id LIMIT ?) \
                  RETURNING id",
             )
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
             .bind::<Timestamp, _>(now_db)
+            .bind::<diesel::sql_types::Bool, _>(webhooks)
             .bind::<BigInt, _>(limit)
             .load(c),
         }

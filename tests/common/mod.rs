@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod pdf;
+pub mod receiver;
 pub mod smtp;
 
 use std::sync::OnceLock;
