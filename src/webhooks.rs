@@ -64,10 +64,11 @@ pub async fn check_target(raw: &str, allow_private: bool) -> Result<url::Url, Ur
         Some(url::Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
         Some(url::Host::Domain(name)) => {
             let port = url.port_or_known_default().unwrap_or(443);
-            match tokio::net::lookup_host((name, port)).await {
-                Ok(a) => a.map(|s| s.ip()).collect(),
+            let lookup = tokio::net::lookup_host((name, port));
+            match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+                Ok(Ok(a)) => a.map(|s| s.ip()).collect(),
                 // A name that does not resolve now may later; it is checked at every delivery.
-                Err(_) => Vec::new(),
+                _ => Vec::new(),
             }
         }
         None => return Err(UrlRefusal::Malformed("a URL with a host")),

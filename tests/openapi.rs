@@ -62,6 +62,13 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/summary"),
     ("GET", "/api/v1/reports/steps"),
     ("GET", "/api/v1/events"),
+    ("POST", "/api/v1/webhooks"),
+    ("GET", "/api/v1/webhooks"),
+    ("GET", "/api/v1/webhooks/{id}"),
+    ("PATCH", "/api/v1/webhooks/{id}"),
+    ("DELETE", "/api/v1/webhooks/{id}"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries"),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry"),
     ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
     // The citizen's pages, registered by web::routes.
