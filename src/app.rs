@@ -94,6 +94,15 @@ impl Application {
         if !worker.mailer.is_configured() {
             tracing::warn!("smtp.url is not set: emails stay queued in the outbox until it is");
         }
+        // Every process says whether the national portal is synchronised: each dossier event
+        // then queues its record in the event's own transaction.
+        let national_url = settings.national_portal.url.clone();
+        state
+            .db(move |conn| {
+                crate::store::webhooks::configure_national(conn, national_url.as_deref(), crate::db::now())
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot record the national portal's setting: {}", e.cause()))?;
         let listener = TcpListener::bind(settings.bind_addr()?)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();

@@ -44,6 +44,14 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         years: u32,
     },
+    /// Send the national portal a fresh record of every dossier changed on or after a date
+    /// (after an outage of the portal, or when synchronisation is turned on); the running
+    /// service delivers them.
+    Sync {
+        /// The first local date (YYYY-MM-DD) whose changes are sent again.
+        #[arg(long)]
+        since: chrono::NaiveDate,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -117,6 +125,39 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 r.sent,
                 r.failed_attempts
             );
+            Ok(())
+        }
+        Command::Sync { since } => {
+            if settings.national_portal.url.is_none() {
+                anyhow::bail!("national_portal.url is not set: synchronisation is off");
+            }
+            let tz: chrono_tz::Tz = settings
+                .calendar
+                .timezone
+                .parse()
+                .map_err(|_| anyhow::anyhow!("calendar.timezone is not an IANA time zone"))?;
+            let from = since
+                .and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .ok_or_else(|| anyhow::anyhow!("{since} has no midnight in {tz}"))?
+                .with_timezone(&chrono::Utc);
+            let db = open_database(&settings).await?;
+            let url = settings.national_portal.url.clone();
+            let queued = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<usize>> {
+                let mut conn = db.conn()?;
+                let now = crate::db::now();
+                crate::store::webhooks::configure_national(&mut conn, url.as_deref(), now)
+                    .map_err(describe)?;
+                crate::store::webhooks::resync_since(&mut conn, crate::db::to_db(from), now)
+                    .map_err(describe)
+            })
+            .await??;
+            match queued {
+                Some(n) => println!(
+                    "sync: {n} dossiers changed since {since} queued for the national portal"
+                ),
+                None => anyhow::bail!("synchronisation with the national portal is off"),
+            }
             Ok(())
         }
         Command::Demo { dossiers, years } => {

@@ -31,6 +31,51 @@ pub struct Settings {
     /// The official forms' texts (Circular 03/2025 by default).
     pub forms: crate::forms::texts::FormsSettings,
     pub webhooks: WebhookSettings,
+    pub national_portal: NationalPortalSettings,
+}
+
+/// Synchronisation with the national portal (through the province's integration platform):
+/// off unless `url` is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NationalPortalSettings {
+    /// Where each dossier-sync record is POSTed as JSON; unset: synchronisation is off.
+    pub url: Option<String>,
+    /// Sent as `Authorization: Bearer`.
+    pub token: Option<SecretString>,
+    pub timeout_secs: u64,
+    /// Our fact → the portal's field name (see `domain::national::FACTS`); "" leaves it out.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// Our channel (`counter`, `online`, `postal`) → the portal's code.
+    pub channel_codes: std::collections::BTreeMap<String, String>,
+    /// chrono's format for dates and times in the record.
+    pub date_format: String,
+}
+
+impl Default for NationalPortalSettings {
+    fn default() -> Self {
+        let m = crate::domain::national::Mapping::default();
+        Self {
+            url: None,
+            token: None,
+            timeout_secs: 10,
+            fields: m.fields,
+            channel_codes: m.channel_codes,
+            date_format: m.date_format,
+        }
+    }
+}
+
+impl NationalPortalSettings {
+    /// The mapping, with the defaults of every fact not named.
+    pub fn mapping(&self) -> Result<crate::domain::national::Mapping, String> {
+        crate::domain::national::Mapping {
+            fields: self.fields.clone(),
+            channel_codes: self.channel_codes.clone(),
+            date_format: self.date_format.clone(),
+        }
+        .completed()
+    }
 }
 
 /// Webhooks: where they may point, how long a receiver may take, when a failing one is turned off.
@@ -424,6 +469,17 @@ impl Settings {
                     redact_url(u)
                 )));
             }
+        }
+        self.national_portal.mapping().map_err(ConfigError)?;
+        if let Some(u) = &self.national_portal.url
+            && !matches!(url::Url::parse(u).map(|u| u.scheme().to_owned()).as_deref(), Ok("http" | "https"))
+        {
+            return Err(ConfigError(
+                "national_portal.url must be an http or https URL".into(),
+            ));
+        }
+        if self.national_portal.timeout_secs == 0 {
+            return Err(ConfigError("national_portal.timeout_secs must be positive".into()));
         }
         if self.webhooks.timeout_secs == 0 || self.webhooks.connect_timeout_secs == 0 {
             return Err(ConfigError(

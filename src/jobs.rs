@@ -38,6 +38,8 @@ pub struct Worker {
     pub state: AppState,
     pub mailer: Mailer,
     pub webhooks: crate::webhooks::WebhookTransport,
+    /// The national portal's transport, when synchronisation is on.
+    pub national: Option<crate::national::NationalTransport>,
     pub owner: String,
 }
 
@@ -45,6 +47,7 @@ impl Worker {
     pub fn new(state: AppState) -> Result<Self, String> {
         let mailer = Mailer::from_settings(&state.settings.smtp)?;
         let webhooks = crate::webhooks::WebhookTransport::new(&state.settings.webhooks)?;
+        let national = crate::national::NationalTransport::new(&state.settings.national_portal)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
         let owner = format!(
             "{host}:{}:{}",
@@ -55,6 +58,7 @@ impl Worker {
             state,
             mailer,
             webhooks,
+            national,
             owner,
         })
     }
@@ -181,6 +185,11 @@ impl Worker {
             match outcome.error {
                 None => Ok(()),
                 Some(e) => Err(e),
+            }
+        } else if row.kind == crate::store::webhooks::NATIONAL_KIND {
+            match &self.national {
+                Some(n) => n.deliver(&self.state, row.id).await?,
+                None => Err("national_portal.url is not set".to_owned()),
             }
         } else {
             self.send_email(row).await

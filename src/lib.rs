@@ -17,6 +17,7 @@ pub mod forms;
 pub mod jobs;
 pub mod webhooks;
 pub mod mail;
+pub mod national;
 pub mod metrics;
 pub mod net;
 pub mod openapi;

@@ -141,6 +141,50 @@ pub struct DossierView {
     pub deadline_trace: Option<Box<serde_json::value::RawValue>>,
     /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
+    /// Synchronisation with the national portal (on the read of one dossier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_sync: Option<NationalSyncView>,
+}
+
+/// Where the dossier stands with the national portal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalSyncView {
+    /// `pending` (its latest change waits to be sent, or is being retried), `synced` (the
+    /// portal accepted it), `failed` (given up after outbox.max_attempts; `motcua sync --since`
+    /// sends again), `off` (synchronisation is off, or never included this dossier).
+    #[schema(example = "synced")]
+    pub status: String,
+    pub synced_at: Option<DateTime<FixedOffset>>,
+    pub last_error: Option<String>,
+}
+
+/// The dossier's synchronisation, read from its latest record on the outbox.
+pub fn national_sync(
+    state: &AppState,
+    conn: &mut db::DbConn,
+    dossier_id: i64,
+) -> AppResult<NationalSyncView> {
+    let off = NationalSyncView {
+        status: "off".into(),
+        synced_at: None,
+        last_error: None,
+    };
+    if !crate::store::webhooks::national_on(conn)? {
+        return Ok(off);
+    }
+    Ok(match crate::store::webhooks::national_state(conn, dossier_id)? {
+        None => off,
+        Some((status, sent_at, last_error)) => NationalSyncView {
+            status: match status.as_str() {
+                "sent" => "synced",
+                "failed" => "failed",
+                _ => "pending",
+            }
+            .into(),
+            synced_at: sent_at.map(|t| state.local(from_db(t))),
+            last_error,
+        },
+    })
 }
 
 /// The timeliness a client sees now: the final verdict once finished, the standing while open,
@@ -195,6 +239,7 @@ pub fn view(
         responsible_office_code: d.responsible_office_code,
         reappointment_used: d.reappointment_used,
         supplement_requests: d.supplement_requests,
+        national_sync: None,
         steps: steps
             .into_iter()
             .map(|s| StepView {
@@ -444,14 +489,17 @@ pub async fn get(
             let (d, steps) = visible(conn, &caller, &code)?;
             let letters = letters::for_dossier(conn, &d)?;
             let cals = st.calendars();
-            view(
+            let sync = national_sync(&st, conn, d.id)?;
+            let mut v = view(
                 &st,
                 cals.for_office(&d.office_code),
                 d,
                 steps,
                 letters,
                 db::now(),
-            )
+            )?;
+            v.national_sync = Some(sync);
+            Ok(v)
         })
         .await?;
     Ok(HttpResponse::Ok()

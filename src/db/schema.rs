@@ -204,6 +204,7 @@ diesel::table! {
 diesel::table! {
     webhooks (id) {
         id -> BigInt,
+        target -> Text,
         url -> Text,
         events -> Nullable<Text>,
         description -> Text,

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod deadline;
 pub mod dossier;
 pub mod lifecycle;
+pub mod national;
 pub mod notice;
 pub mod timeliness;
 pub mod validation;

@@ -99,7 +99,7 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
 /// exactly one process send each, and lets another take over once it expires (a crash).
-/// `webhooks` picks the channel: webhook deliveries, or the emails.
+/// `webhooks` picks the channels: the HTTP ones (webhooks, the national portal), or the emails.
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
@@ -120,7 +120,7 @@ pub fn claim(
             DbConn::Postgres(c) => diesel::sql_query(
                 "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
-                   AND (lease_until IS NULL OR lease_until < $3) AND ((kind = 'webhook') = $5) \
+                   AND (lease_until IS NULL OR lease_until < $3) AND ((kind IN ('webhook', 'national_sync')) = $5) \
                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id",
             )
@@ -134,7 +134,7 @@ pub fn claim(
             DbConn::Sqlite(c) => diesel::sql_query(
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? \
-                   AND (lease_until IS NULL OR lease_until < ?) AND ((kind = 'webhook') = ?) \
+                   AND (lease_until IS NULL OR lease_until < ?) AND ((kind IN ('webhook', 'national_sync')) = ?) \
                    ORDER BY id LIMIT ?) \
                  RETURNING id",
             )

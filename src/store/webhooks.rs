@@ -17,11 +17,18 @@ use crate::error::{AppError, AppResult};
 
 /// The outbox kind of a webhook delivery.
 pub const KIND: &str = "webhook";
+/// The outbox kind of a national portal synchronisation record.
+pub const NATIONAL_KIND: &str = "national_sync";
+/// The target of admins' subscriptions, and of the national portal.
+pub const WEBHOOK: &str = "webhook";
+pub const NATIONAL: &str = "national_portal";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = wh)]
 pub struct Webhook {
     pub id: i64,
+    /// `webhook` (an admin's subscription) or `national_portal` (from the configuration).
+    pub target: String,
     pub url: String,
     /// The event types asked for, as a JSON array; None: all.
     pub events: Option<String>,
@@ -77,6 +84,7 @@ pub fn create(conn: &mut DbConn, w: NewWebhook<'_>, now: DateTime<Utc>) -> AppRe
 pub fn list(conn: &mut DbConn) -> AppResult<Vec<Webhook>> {
     Ok(wh::table
         .filter(wh::deleted_at.is_null())
+        .filter(wh::target.eq(WEBHOOK))
         .order(wh::id.asc())
         .select(Webhook::as_select())
         .load(conn)?)
@@ -86,6 +94,7 @@ pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<Webhook>> {
     Ok(wh::table
         .filter(wh::id.eq(id))
         .filter(wh::deleted_at.is_null())
+        .filter(wh::target.eq(WEBHOOK))
         .select(Webhook::as_select())
         .first(conn)
         .optional()?)
@@ -95,8 +104,13 @@ pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Option<Webhook>> {
 /// given up (the log keeps them). Returns false when there was none.
 pub fn delete(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> AppResult<bool> {
     db::write_tx(conn, |c| {
-        let n = diesel::update(wh::table.filter(wh::id.eq(id)).filter(wh::deleted_at.is_null()))
-            .set((wh::deleted_at.eq(db::to_db(now)), wh::enabled.eq(false)))
+        let n = diesel::update(
+            wh::table
+                .filter(wh::id.eq(id))
+                .filter(wh::deleted_at.is_null())
+                .filter(wh::target.eq(WEBHOOK)),
+        )
+        .set((wh::deleted_at.eq(db::to_db(now)), wh::enabled.eq(false)))
             .execute(c)?;
         if n > 0 {
             give_up_waiting(c, id, "the webhook was deleted")?;
@@ -116,7 +130,10 @@ pub fn set_enabled(
     now: DateTime<Utc>,
 ) -> AppResult<Option<Webhook>> {
     db::write_tx(conn, |c| {
-        let target = wh::table.filter(wh::id.eq(id)).filter(wh::deleted_at.is_null());
+        let target = wh::table
+            .filter(wh::id.eq(id))
+            .filter(wh::deleted_at.is_null())
+            .filter(wh::target.eq(WEBHOOK));
         if enabled {
             diesel::update(target)
                 .set((
@@ -166,17 +183,22 @@ pub fn fan_out(
     action: &str,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
-    let subs: Vec<(i64, Option<String>)> = wh::table
+    let subs: Vec<(i64, String, Option<String>)> = wh::table
         .filter(wh::enabled.eq(true))
         .filter(wh::deleted_at.is_null())
-        .select((wh::id, wh::events))
+        .select((wh::id, wh::target, wh::events))
         .load(conn)?;
     if subs.is_empty() {
         return Ok(0);
     }
     let kind = rules::event_type(action);
     let mut queued = 0;
-    for (id, events) in subs {
+    for (id, target, events) in subs {
+        if target == NATIONAL {
+            queue_national(conn, id, event_id, &format!("national:{event_id}"), now)?;
+            queued += 1;
+            continue;
+        }
         let events: Option<Vec<String>> = events.and_then(|e| serde_json::from_str(&e).ok());
         if !rules::wants(events.as_deref(), &kind) {
             continue;
@@ -202,6 +224,151 @@ pub fn fan_out(
         queued += 1;
     }
     Ok(queued)
+}
+
+/// Queues a synchronisation record for the dossier of this event (rendered at delivery from the
+/// dossier as it then stands, so a late record never sends an older state than an earlier one).
+fn queue_national(
+    conn: &mut DbConn,
+    target: i64,
+    event_id: i64,
+    dedupe_key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let exists: i64 = ob::table
+        .filter(ob::dedupe_key.eq(dedupe_key))
+        .count()
+        .get_result(conn)?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(ob::table)
+        .values((
+            ob::kind.eq(NATIONAL_KIND),
+            ob::dedupe_key.eq(dedupe_key),
+            ob::recipient.eq(NATIONAL),
+            ob::subject.eq(NATIONAL_KIND),
+            ob::body_text.eq(""),
+            ob::body_html.eq(""),
+            ob::message_id.eq(format!("sync_{}", uuid::Uuid::now_v7().simple())),
+            ob::status.eq("pending"),
+            ob::attempts.eq(0),
+            ob::next_attempt_at.eq(db::to_db(now)),
+            ob::created_at.eq(db::to_db(now)),
+            ob::webhook_id.eq(target),
+            ob::event_id.eq(event_id),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Turns synchronisation with the national portal on (with its URL) or off, as the
+/// configuration says; run at start-up by every process (replicas share one configuration).
+pub fn configure_national(conn: &mut DbConn, url: Option<&str>, now: DateTime<Utc>) -> AppResult<()> {
+    db::write_tx(conn, |c| {
+        let existing: Option<i64> = wh::table
+            .filter(wh::target.eq(NATIONAL))
+            .select(wh::id)
+            .first(c)
+            .optional()?;
+        match (existing, url) {
+            (Some(id), Some(u)) => {
+                diesel::update(wh::table.filter(wh::id.eq(id)))
+                    .set((
+                        wh::url.eq(u),
+                        wh::enabled.eq(true),
+                        wh::disabled_at.eq(None::<NaiveDateTime>),
+                        wh::disabled_reason.eq(None::<String>),
+                    ))
+                    .execute(c)?;
+            }
+            (Some(id), None) => {
+                diesel::update(wh::table.filter(wh::id.eq(id)).filter(wh::enabled.eq(true)))
+                    .set((
+                        wh::enabled.eq(false),
+                        wh::disabled_at.eq(db::to_db(now)),
+                        wh::disabled_reason.eq("national_portal.url is not set"),
+                    ))
+                    .execute(c)?;
+            }
+            (None, Some(u)) => {
+                diesel::insert_into(wh::table)
+                    .values((
+                        wh::target.eq(NATIONAL),
+                        wh::url.eq(u),
+                        wh::secret.eq(""),
+                        wh::enabled.eq(true),
+                        wh::consecutive_failures.eq(0),
+                        wh::created_at.eq(db::to_db(now)),
+                        wh::created_by.eq("configuration"),
+                    ))
+                    .execute(c)?;
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    })
+}
+
+/// Queues a fresh record for every dossier with an event recorded at or after `since` (after a
+/// portal outage, or when synchronisation is turned on for dossiers received before). Returns
+/// how many were queued, or None when synchronisation is off.
+pub fn resync_since(conn: &mut DbConn, since: NaiveDateTime, now: DateTime<Utc>) -> AppResult<Option<usize>> {
+    let target: Option<i64> = wh::table
+        .filter(wh::target.eq(NATIONAL))
+        .filter(wh::enabled.eq(true))
+        .select(wh::id)
+        .first(conn)
+        .optional()?;
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    let latest: Vec<(i64, Option<i64>)> = ev::table
+        .filter(ev::recorded_at.ge(since))
+        .group_by(ev::dossier_id)
+        .select((ev::dossier_id, diesel::dsl::max(ev::id)))
+        .load(conn)?;
+    let stamp = now.timestamp_micros();
+    let mut n = 0;
+    for chunk in latest.chunks(500) {
+        db::write_tx(conn, |c| -> AppResult<()> {
+            for (_, event) in chunk {
+                if let Some(event) = event
+                    && queue_national(c, target, *event, &format!("national:resync:{event}:{stamp}"), now)?
+                {
+                    n += 1;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(Some(n))
+}
+
+/// The dossier's synchronisation with the national portal: its latest record's delivery
+/// (status, sent_at, last_error), None when none was ever queued.
+pub fn national_state(
+    conn: &mut DbConn,
+    dossier_id: i64,
+) -> AppResult<Option<(String, Option<NaiveDateTime>, Option<String>)>> {
+    Ok(ob::table
+        .inner_join(ev::table.on(ob::event_id.eq(ev::id.nullable())))
+        .filter(ev::dossier_id.eq(dossier_id))
+        .filter(ob::kind.eq(NATIONAL_KIND))
+        .order(ob::id.desc())
+        .select((ob::status, ob::sent_at, ob::last_error))
+        .first(conn)
+        .optional()?)
+}
+
+/// Whether synchronisation with the national portal is on.
+pub fn national_on(conn: &mut DbConn) -> AppResult<bool> {
+    let n: i64 = wh::table
+        .filter(wh::target.eq(NATIONAL))
+        .filter(wh::enabled.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// What the worker needs to send one delivery.

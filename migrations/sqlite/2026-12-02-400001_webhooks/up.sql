@@ -1,6 +1,8 @@
--- Webhook subscriptions (admins'), their deliveries on the one outbox, and every attempt's answer.
+-- Webhook subscriptions (admins'), and the national portal as a target of its own (target
+-- 'national_portal', from the configuration); their deliveries on the one outbox; every attempt's answer.
 CREATE TABLE webhooks (
     id                   INTEGER PRIMARY KEY,
+    target               TEXT NOT NULL DEFAULT 'webhook',
     url                  TEXT NOT NULL,
     events               TEXT,
     description          TEXT NOT NULL DEFAULT '',
