@@ -48,7 +48,7 @@ impl NationalTransport {
         let st = state.clone();
         let mapping = self.mapping.clone();
         let prepared = state
-            .db(move |conn| -> Result<Option<(i64, String)>, AppError> {
+            .db(move |conn| -> Result<Option<(i64, String, i64, i32)>, AppError> {
                 let Some(d) = store::delivery(conn, outbox_id)? else {
                     return Ok(None);
                 };
@@ -83,10 +83,10 @@ impl NationalTransport {
                 let record = serde_json::Value::Object(mapping.record(&facts));
                 let body = serde_json::to_string(&record)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                Ok(Some((d.webhook.id, body)))
+                Ok(Some((d.webhook.id, body, dossier.id, dossier.version)))
             })
             .await?;
-        let Some((target, body)) = prepared else {
+        let Some((target, body, dossier_id, version)) = prepared else {
             return Ok(Err("the record's dossier or event no longer exists".into()));
         };
         let started = Instant::now();
@@ -117,8 +117,12 @@ impl NationalTransport {
         };
         let ms = started.elapsed().as_millis().min(i32::MAX as u128) as u32;
         let err = error.clone();
+        let accepted = error.is_none();
         state
             .db(move |conn| {
+                if accepted {
+                    store::mark_synced(conn, dossier_id, version)?;
+                }
                 // The portal is the operator's own link: a run of failures never turns it off.
                 store::log_attempt(
                     conn,

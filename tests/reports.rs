@@ -199,7 +199,7 @@ async fn form_06_counts_every_dossier_once_by_its_history(backend: Backend) {
         "received_total": 8, "resolved_total": 2, "resolved_early": 1, "resolved_on_time": 0, "resolved_late": 1,
         "early_pct": 50.0, "on_time_pct": 0.0, "late_pct": 50.0, "open_total": 3, "open_on_track": 2, "open_overdue": 1,
         "awaiting_supplement": 1, "withdrawn": 1, "rejected": 1, "stopped": 1,
-        "supplement_repeated": 0});
+        "supplement_repeated": 0, "national_synced": 0, "national_synced_pct": 0.0});
     assert_eq!(a, &expected_a);
     let b = row(&r, B);
     assert_eq!(

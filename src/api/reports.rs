@@ -351,6 +351,11 @@ pub struct SummaryRow {
     /// Dossiers of the row with more than one supplement request by the period's end (the
     /// agency's breach of the single, complete request; Decision 766 scores them not on time).
     pub supplement_repeated: i64,
+    /// Dossiers of the row whose latest change the national portal has accepted, as of now
+    /// (0 while synchronisation is off).
+    pub national_synced: i64,
+    /// `national_synced` as a share of `received_total`, in percent.
+    pub national_synced_pct: f64,
 }
 
 impl SummaryRow {
@@ -372,6 +377,7 @@ impl SummaryRow {
             rejected: c.rejected,
             stopped: c.stopped,
             supplement_repeated: c.supplement_repeated,
+            national_synced: c.national_synced,
             ..SummaryRow::default()
         };
         r.derive();
@@ -385,6 +391,7 @@ impl SummaryRow {
         self.early_pct = pct(self.resolved_early, self.resolved_total);
         self.on_time_pct = pct(self.resolved_on_time, self.resolved_total);
         self.late_pct = pct(self.resolved_late, self.resolved_total);
+        self.national_synced_pct = pct(self.national_synced, self.received_total);
     }
 
     fn add(&mut self, o: &SummaryRow) {
@@ -402,9 +409,10 @@ impl SummaryRow {
         self.rejected += o.rejected;
         self.stopped += o.stopped;
         self.supplement_repeated += o.supplement_repeated;
+        self.national_synced += o.national_synced;
     }
 
-    const COLUMNS: [&'static str; 21] = [
+    const COLUMNS: [&'static str; 23] = [
         "group",
         "group_name",
         "carried_over",
@@ -426,6 +434,8 @@ impl SummaryRow {
         "rejected",
         "stopped",
         "supplement_repeated",
+        "national_synced",
+        "national_synced_pct",
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -453,6 +463,8 @@ impl SummaryRow {
             n(self.rejected),
             n(self.stopped),
             n(self.supplement_repeated),
+            n(self.national_synced),
+            p(self.national_synced_pct),
         ]
     }
 }

@@ -75,6 +75,7 @@ diesel::table! {
         version -> Integer,
         closed_at -> Nullable<Timestamp>,
         supplement_requests -> Integer,
+        national_synced_version -> Nullable<Integer>,
     }
 }
 

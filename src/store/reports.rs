@@ -81,6 +81,9 @@ pub struct SummaryCounts {
     /// Dossiers of the row with more than one supplement request by the period's end.
     #[diesel(sql_type = BigInt)]
     pub supplement_repeated: i64,
+    /// Dossiers of the row whose latest change the national portal has accepted (now).
+    #[diesel(sql_type = BigInt)]
+    pub national_synced: i64,
 }
 
 /// `?` placeholders as the backend wants them (`$1, $2, …` on PostgreSQL).
@@ -231,6 +234,7 @@ pub fn summary(
                 WHEN d.due_at < :3 AND {status_at_end} IN ('received', 'processing') THEN 'overdue' \
                 ELSE 'on_track' END AS ec, \
            CASE WHEN {repeated} THEN 1 ELSE 0 END AS rp, \
+           CASE WHEN d.national_synced_version = d.version THEN 1 ELSE 0 END AS sy, \
            COUNT(*) AS n \
          FROM ( \
            SELECT {cols} FROM dossiers d \
@@ -241,13 +245,13 @@ pub fn summary(
              WHERE d.received_at < :1 AND d.closed_at IS NULL \
                AND d.status IN ('received', 'processing', 'awaiting_supplement', 'awaiting_payment') AND {scope} \
          ) d \
-         GROUP BY d.procedure_code, d.office_code, d.channel, rc, ec, rp) \
+         GROUP BY d.procedure_code, d.office_code, d.channel, rc, ec, rp, sy) \
          SELECT {key} AS grp, MAX({name}) AS grp_name, \
            {carried} AS carried_over, {online} AS received_online, {offline} AS received_offline, \
            {resolved} AS resolved_total, {early} AS resolved_early, {on_time} AS resolved_on_time, {late} AS resolved_late, \
            {open} AS open_total, {overdue} AS open_overdue, {awaiting} AS awaiting_supplement, \
            {withdrawn} AS withdrawn, {rejected} AS rejected, {stopped} AS stopped, \
-           {supplement_repeated} AS supplement_repeated \
+           {supplement_repeated} AS supplement_repeated, {national_synced} AS national_synced \
          FROM cells c JOIN procedures p ON p.code = c.procedure_code JOIN offices o ON o.code = c.office_code \
          GROUP BY {key} ORDER BY {key}",
         carried = count_where("rc = 'carried'"),
@@ -264,10 +268,12 @@ pub fn summary(
         rejected = count_where("ec = 'rejected'"),
         stopped = count_where("ec = 'stopped'"),
         supplement_repeated = count_where("rp = 1"),
+        national_synced = count_where("sy = 1"),
         // Three ranges, each with its index: received within the period; received before
         // it and closed within or after it; received before it and still open.
         cols = "d.id, d.office_code, d.procedure_code, d.channel, d.status, d.final_timeliness, \
-                d.received_at, d.closed_at, d.due_at, d.supplement_requests",
+                d.received_at, d.closed_at, d.due_at, d.supplement_requests, d.version, \
+                d.national_synced_version",
         key = group.key(),
         name = group.name(),
         // Form 06 counts what the offices in scope received.

@@ -361,6 +361,22 @@ pub fn national_state(
         .optional()?)
 }
 
+/// Records that the portal accepted this version of the dossier (never going back to an older
+/// one when records are answered out of order).
+pub fn mark_synced(conn: &mut DbConn, dossier_id: i64, version: i32) -> AppResult<()> {
+    use crate::db::schema::dossiers as d;
+    diesel::update(
+        d::table.filter(d::id.eq(dossier_id)).filter(
+            d::national_synced_version
+                .is_null()
+                .or(d::national_synced_version.lt(version)),
+        ),
+    )
+    .set(d::national_synced_version.eq(version))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Whether synchronisation with the national portal is on.
 pub fn national_on(conn: &mut DbConn) -> AppResult<bool> {
     let n: i64 = wh::table
