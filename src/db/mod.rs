@@ -315,6 +315,26 @@ fn unreachable_backend() -> ! {
     panic!("connection changed backend inside a transaction")
 }
 
+/// Writes a consistent copy of a SQLite database to `to` while others keep reading and writing
+/// it (`VACUUM INTO` reads one snapshot, inside a read transaction, and writes it compacted);
+/// returns the copy's size. The copy is a plain database file with no `-wal` beside it.
+pub fn backup_sqlite(db: &Db, to: &std::path::Path) -> anyhow::Result<u64> {
+    let mut conn = db.conn()?;
+    let DbConn::Sqlite(c) = &mut *conn else {
+        anyhow::bail!("backup copies SQLite databases only");
+    };
+    let path = to.to_string_lossy();
+    if path.contains('\0') {
+        anyhow::bail!("the backup path contains a NUL character");
+    }
+    let quoted = path.replace('\'', "''");
+    if let Err(e) = c.batch_execute(&format!("VACUUM INTO '{quoted}'")) {
+        let _ = std::fs::remove_file(to);
+        anyhow::bail!("cannot write {}: {e}", to.display());
+    }
+    Ok(std::fs::metadata(to)?.len())
+}
+
 /// Keys of the transaction-scoped advisory locks that keep one process at a time in a job.
 pub mod locks {
     pub const SWEEP: i64 = 7420003;
