@@ -64,6 +64,16 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
+    // People, offices and procedures over time.
+    ("POST", "/api/v1/me/password"),
+    ("GET", "/api/v1/users"),
+    ("GET", "/api/v1/users/{username}"),
+    ("PATCH", "/api/v1/users/{username}"),
+    ("GET", "/api/v1/users/{username}/changes"),
+    ("PATCH", "/api/v1/offices/{code}"),
+    ("POST", "/api/v1/offices/{code}/close"),
+    ("PATCH", "/api/v1/procedures/{code}"),
+    ("GET", "/api/v1/procedures/{code}/versions"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),
