@@ -113,6 +113,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::overdue,
         api::reports::summary,
         api::reports::steps,
+        api::reports::fees,
         api::events::feed,
         api::forms::register,
         api::public::lookup,

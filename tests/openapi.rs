@@ -74,6 +74,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/api/v1/offices/{code}/close"),
     ("PATCH", "/api/v1/procedures/{code}"),
     ("GET", "/api/v1/procedures/{code}/versions"),
+    ("GET", "/api/v1/reports/fees"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),

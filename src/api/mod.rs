@@ -644,6 +644,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/overdue").route(web::get().to(reports::overdue)))
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
+                .service(web::resource("/reports/fees").route(web::get().to(reports::fees)))
                 .service(web::resource("/events").route(web::get().to(events::feed)))
                 .service(web::resource("/reports/register").route(web::get().to(forms::register)))
                 .service(

@@ -279,3 +279,102 @@ pub fn versions_of(
     }
     Ok(out)
 }
+
+/// A payment asked of a citizen that is not what the procedure's version says (phí and lệ phí
+/// "not per regulation", a fault the province's inspection names).
+#[derive(Debug, Clone)]
+pub struct FeeDeviation {
+    pub dossier_code: String,
+    pub procedure_code: String,
+    pub procedure_version: i32,
+    pub office_code: String,
+    pub responsible_office_code: String,
+    pub requested_at: NaiveDateTime,
+    pub requested_by: String,
+    /// What `request-payment` asked, in đồng.
+    pub amount: i64,
+    /// The sum of the version's fees.
+    pub expected: i64,
+}
+
+/// The payments requested in [from, to) by dossiers in scope whose amount differs from the
+/// fees of the procedure version the dossier was received under.
+pub fn fee_deviations(
+    conn: &mut DbConn,
+    scope: &crate::authz::Scope,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<FeeDeviation>> {
+    use crate::db::schema::{dossier_events as e, dossiers as d};
+    let mut q = e::table
+        .inner_join(d::table)
+        .filter(e::action.eq("request-payment"))
+        .filter(e::at.ge(db::to_db(from)))
+        .filter(e::at.lt(db::to_db(to)))
+        .into_boxed::<crate::store::DbBackend>();
+    if let crate::authz::Scope::Offices(list) = scope {
+        q = q.filter(
+            d::office_code
+                .eq_any(list.clone())
+                .or(d::responsible_office_code.eq_any(list.clone())),
+        );
+    }
+    let rows: Vec<(String, String, i32, String, String, NaiveDateTime, String, Option<String>)> = q
+        .order((e::at.asc(), e::id.asc()))
+        .select((
+            d::code,
+            d::procedure_code,
+            d::procedure_version,
+            d::office_code,
+            d::responsible_office_code,
+            e::at,
+            e::actor,
+            e::data,
+        ))
+        .load(conn)?;
+    let mut expected: std::collections::HashMap<(String, i32), i64> = Default::default();
+    let mut out = Vec::new();
+    for (code, procedure, version, office, responsible, at, actor, data) in rows {
+        // A request without an amount says nothing to compare.
+        let Some(amount) = data
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|v| v.get("amount").and_then(serde_json::Value::as_i64))
+        else {
+            continue;
+        };
+        let key = (procedure.clone(), version);
+        let due = match expected.get(&key) {
+            Some(v) => *v,
+            None => {
+                let fees: Option<String> = procedure_versions::table
+                    .filter(procedure_versions::procedure_code.eq(&procedure))
+                    .filter(procedure_versions::version.eq(version))
+                    .select(procedure_versions::fees)
+                    .first(conn)
+                    .optional()?;
+                let fees: Vec<Fee> = match fees {
+                    Some(f) => serde_json::from_str(&f).map_err(|e| AppError::Internal(e.to_string()))?,
+                    None => Vec::new(),
+                };
+                let total = crate::domain::procedure::fees_total(&fees);
+                expected.insert(key, total);
+                total
+            }
+        };
+        if amount != due {
+            out.push(FeeDeviation {
+                dossier_code: code,
+                procedure_code: procedure,
+                procedure_version: version,
+                office_code: office,
+                responsible_office_code: responsible,
+                requested_at: at,
+                requested_by: actor,
+                amount,
+                expected: due,
+            });
+        }
+    }
+    Ok(out)
+}
