@@ -81,7 +81,7 @@ async fn cors_allows_exactly_the_configured_origins(backend: Backend) {
     assert_eq!(r.header("access-control-allow-origin"), Some(ALLOWED));
     let mut methods = list(&r, "access-control-allow-methods");
     methods.sort();
-    assert_eq!(methods, ["delete", "get", "post", "put"]);
+    assert_eq!(methods, ["delete", "get", "patch", "post", "put"]);
     let mut headers = list(&r, "access-control-allow-headers");
     headers.sort();
     assert_eq!(
