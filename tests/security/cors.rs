@@ -130,7 +130,7 @@ async fn cors_allows_exactly_the_configured_origins(backend: Backend) {
             "the same host over http",
         ),
         ("null", "POST", "authorization", "an opaque origin"),
-        (ALLOWED, "PATCH", "authorization", "a method not allowed"),
+        (ALLOWED, "PROPFIND", "authorization", "a method not allowed"),
         (ALLOWED, "POST", "x-secret-header", "a header not allowed"),
     ] {
         let r = preflight(&app, origin, method, headers).await;
