@@ -59,6 +59,9 @@ fn seed(url: &str, n: usize) {
             field: "Kinh tế".into(),
             office_code: "H40".into(),
             processing_time: ProcessingTime::working_days(3),
+            components: Vec::new(),
+            fees: Vec::new(),
+            actor: "motcua".into(),
         },
     )
     .expect("procedure");

@@ -27,8 +27,9 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let max = settings.database.pool_size();
     let calendar = settings.calendar_setup()?;
     let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
+    let synchronous = settings.database.sqlite_synchronous;
     tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
-        let db = db::connect(&url, max, timeout)?;
+        let db = db::connect_with(&url, max, timeout, synchronous)?;
         let applied = db.migrate()?;
         if applied > 0 {
             tracing::info!(applied, database = %db.shown_url, "migrations applied");
@@ -89,6 +90,13 @@ impl Application {
             settings.calendar_setup()?,
             keys,
         );
+        {
+            let st = state.clone();
+            state
+                .db(move |conn| st.refresh_revisions(conn))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the users: {}", e.cause()))?;
+        }
         let worker = Worker::new(state.clone())
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         if !worker.mailer.is_configured() {
@@ -135,7 +143,9 @@ impl Application {
         let jobs = tokio::spawn(self.worker.run_forever(stop_rx));
         let housekeeping = tokio::spawn(maintenance(self.state.clone()));
         let feed = tokio::spawn(feed_positions(self.state.clone()));
+        let revisions = tokio::spawn(refresh_revisions(self.state.clone()));
         let result = self.server.await;
+        revisions.abort();
         let _ = stop_tx.send(true);
         if tokio::time::timeout(Duration::from_secs(30), jobs)
             .await
@@ -193,7 +203,13 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
 fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::Cors> {
     use actix_web::http::Method;
     let mut cors = actix_cors::Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::PATCH,
+        ])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -324,6 +340,21 @@ async fn access_log(
     let ms = elapsed * 1000.0;
     tracing::info!(%method, %path, status, ms = format_args!("{ms:.1}"), request_id = %request_id, "request");
     Ok(res)
+}
+
+/// Every `auth.token_check_ttl_ms`, notices the changes other replicas made to the users (their
+/// tokens' versions) and to the catalog (`AppState::refresh_revisions`).
+async fn refresh_revisions(state: AppState) {
+    let every = Duration::from_millis(state.settings.auth.token_check_ttl_ms.clamp(1, 2000));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        if let Err(e) = state.db(move |conn| st.refresh_revisions(conn)).await {
+            tracing::warn!(error = %e, "reading the users' and catalog revisions failed");
+        }
+    }
 }
 
 /// Every second, positions the events committed since the last pass in the feed

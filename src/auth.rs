@@ -1,6 +1,7 @@
 //! Credentials: argon2 password hashes and the HS256 access tokens staff sign in with.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -59,6 +60,10 @@ pub struct Claims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// The user's token version when the token was issued (`TokenVersions`); tokens of
+    /// earlier releases have none and count as version 0.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// Signing and verification keys: the current secret signs; it and the previous ones verify.
@@ -102,7 +107,20 @@ impl TokenKeys {
         office: Option<&str>,
         now: i64,
     ) -> Result<String, String> {
+        self.issue_versioned(username, role, office, 0, now)
+    }
+
+    /// A token carrying the user's current token version.
+    pub fn issue_versioned(
+        &self,
+        username: &str,
+        role: Role,
+        office: Option<&str>,
+        version: i64,
+        now: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
+            ver: version,
             sub: username.to_owned(),
             role,
             office: office.map(str::to_owned),
@@ -141,6 +159,56 @@ impl TokenKeys {
             }
         }
         Err(last)
+    }
+}
+
+/// Each user's token version and whether the account is active, as this process last read
+/// them: the check every request makes, from memory. A deactivation, a role or office change or
+/// a new password bumps the user's version in the database; the process that makes the change
+/// records it here at once, the others when they next read the versions (every
+/// `auth.token_check_ttl_ms`, see `AppState::refresh_revisions`). A user this process has not
+/// read yet (created a moment ago on another replica) passes: nothing can be known against them.
+#[derive(Default)]
+pub struct TokenVersions {
+    users: RwLock<HashMap<String, (i64, bool)>>,
+}
+
+impl TokenVersions {
+    /// Refuses a token issued before the user's latest change, or any token of an inactive user.
+    pub fn check(&self, username: &str, version: i64) -> Result<(), &'static str> {
+        let users = self.users.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match users.get(username) {
+            Some((_, false)) => Err("the account is deactivated"),
+            Some((current, true)) if *current != version => {
+                Err("the token was issued before a change to the account: sign in again")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records what a user's row says now. Versions only grow, so a read that started before a
+    /// change and ends after it cannot bring back the older state.
+    pub fn record(&self, username: &str, version: i64, active: bool) {
+        let mut users = self.users.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::merge(&mut users, username, version, active);
+    }
+
+    /// Records every user's row (a fresh read of the table).
+    pub fn record_all(&self, rows: Vec<(String, i64, bool)>) {
+        let mut users = self.users.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (username, version, active) in rows {
+            Self::merge(&mut users, &username, version, active);
+        }
+    }
+
+    fn merge(users: &mut HashMap<String, (i64, bool)>, username: &str, version: i64, active: bool) {
+        match users.get_mut(username) {
+            Some(known) if known.0 > version => {}
+            Some(known) => *known = (version, active),
+            None => {
+                users.insert(username.to_owned(), (version, active));
+            }
+        }
     }
 }
 
@@ -206,6 +274,22 @@ mod tests {
         let dropped = TokenKeys::new(&settings(&"n".repeat(32), &[]), "unused");
         assert_eq!(dropped.verify(&t), Err("invalid token signature"));
         Ok(())
+    }
+
+    #[test]
+    fn token_versions_refuse_older_tokens_and_inactive_users() {
+        let v = TokenVersions::default();
+        assert!(v.check("unknown", 0).is_ok(), "nothing is known against a new user");
+        v.record("u", 1, true);
+        assert!(v.check("u", 1).is_ok());
+        assert!(v.check("u", 0).is_err(), "issued before the change");
+        v.record("u", 2, false);
+        assert!(v.check("u", 2).is_err(), "deactivated");
+        // A read that began before the change does not undo it.
+        v.record_all(vec![("u".into(), 1, true)]);
+        assert!(v.check("u", 1).is_err() && v.check("u", 2).is_err());
+        v.record("u", 3, true);
+        assert!(v.check("u", 3).is_ok());
     }
 
     #[test]

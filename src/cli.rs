@@ -52,6 +52,13 @@ pub enum Command {
         #[arg(long)]
         since: chrono::NaiveDate,
     },
+    /// Take a consistent copy of the SQLite database while the service runs (VACUUM INTO):
+    /// restore it by pointing database.url at the copy. PostgreSQL: use pg_dump.
+    Backup {
+        /// The new file (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -79,6 +86,47 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Set a user's password (read from standard input); their tokens stop working.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Deactivate a user: they can no longer sign in, and their tokens stop working (within
+    /// auth.token_check_ttl_ms on running servers).
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+/// The password on standard input, without the trailing newline of `echo` or a here-string.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let trimmed = password
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&password);
+    Ok(trimmed.to_owned())
+}
+
+/// Applies an account change from the console (audited with the actor `motcua`).
+async fn change_user(
+    settings: &Settings,
+    username: String,
+    change: crate::store::users::UserChange,
+) -> anyhow::Result<crate::store::users::User> {
+    let db = open_database(settings).await?;
+    let (user, _) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.conn()?;
+        crate::store::users::update(&mut conn, &username, change, "motcua")
+    })
+    .await?
+    .map_err(describe)?;
+    Ok(user)
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -227,7 +275,78 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("created user {} ({})", user.username, user.role);
             Ok(())
         }
+        Command::User { action } => user_command(settings, action).await,
+        Command::Backup { to } => backup(settings, to).await,
     }
+}
+
+async fn user_command(settings: Settings, action: UserCommand) -> anyhow::Result<()> {
+    match action {
+        UserCommand::Add { .. } => unreachable_add(),
+        UserCommand::Passwd {
+            username,
+            password_stdin: _,
+        } => {
+            let password = password_from_stdin()?;
+            if let Err(m) = crate::domain::validation::password(&password) {
+                anyhow::bail!("password: {m}");
+            }
+            let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+                .await?
+                .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+            let user = change_user(
+                &settings,
+                username,
+                crate::store::users::UserChange {
+                    password_hash: Some(hash),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("password of {} changed; their tokens no longer work", user.username);
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let user = change_user(
+                &settings,
+                username,
+                crate::store::users::UserChange {
+                    active: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!("user {} deactivated; their tokens no longer work", user.username);
+            Ok(())
+        }
+    }
+}
+
+#[cold]
+fn unreachable_add() -> anyhow::Result<()> {
+    anyhow::bail!("user add is handled by run")
+}
+
+/// `motcua backup --to FILE`.
+async fn backup(settings: Settings, to: std::path::PathBuf) -> anyhow::Result<()> {
+    if to.exists() {
+        anyhow::bail!("{} exists already: name a new file", to.display());
+    }
+    let db = open_database(&settings).await?;
+    if db.backend != crate::db::Backend::Sqlite {
+        anyhow::bail!("backup copies SQLite databases; for PostgreSQL use pg_dump -Fc");
+    }
+    let target = to.clone();
+    let started = std::time::Instant::now();
+    let bytes = tokio::task::spawn_blocking(move || crate::db::backup_sqlite(&db, &target))
+        .await??;
+    println!(
+        "backed up {} to {} ({bytes} bytes in {:.1} s)",
+        crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database.url)),
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn describe(e: AppError) -> anyhow::Error {

@@ -111,6 +111,41 @@ pub struct DatabaseSettings {
     /// Connections per process; 0 means twice the cores, at least 4 (`pool_size`).
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// SQLite's `PRAGMA synchronous` on every connection: `full` (the default) makes every
+    /// acknowledged commit survive a power loss; `normal` is faster in WAL mode but a power loss
+    /// can roll back the last commits (receipts whose codes a citizen already holds).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's durability setting (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Off,
+    Normal,
+    Full,
+    Extra,
+}
+
+impl SqliteSynchronous {
+    /// The value SQLite reports for `PRAGMA synchronous`.
+    pub fn level(self) -> i32 {
+        match self {
+            Self::Off => 0,
+            Self::Normal => 1,
+            Self::Full => 2,
+            Self::Extra => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "OFF",
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+            Self::Extra => "EXTRA",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,6 +175,9 @@ pub struct AuthSettings {
     /// Failed sign-ins per client address within the window before it is throttled (429).
     pub max_failures_per_address: u32,
     pub failure_window_secs: u64,
+    /// How long a replica trusts its copy of the users' token versions (deactivations, role and
+    /// office changes made on another replica) before reading them again; at most 2000.
+    pub token_check_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +262,7 @@ impl Default for DatabaseSettings {
             url: SecretString::from("sqlite://data/motcua.db"),
             max_connections: 0,
             connect_timeout_secs: 5,
+            sqlite_synchronous: SqliteSynchronous::Full,
         }
     }
 }
@@ -263,6 +302,7 @@ impl Default for AuthSettings {
             max_failures_per_user: 5,
             max_failures_per_address: 20,
             failure_window_secs: 900,
+            token_check_ttl_ms: 1000,
         }
     }
 }
@@ -434,6 +474,11 @@ impl Settings {
         {
             return Err(ConfigError(
                 "auth.jwt_secret must be at least 32 characters".into(),
+            ));
+        }
+        if !(1..=2000).contains(&self.auth.token_check_ttl_ms) {
+            return Err(ConfigError(
+                "auth.token_check_ttl_ms must be between 1 and 2000".into(),
             ));
         }
         if self.auth.token_ttl_secs == 0 {

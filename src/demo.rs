@@ -223,6 +223,9 @@ pub fn load(
                         amount: *amount,
                         unit: *unit,
                     },
+                    components: Vec::new(),
+                    fees: Vec::new(),
+                    actor: "motcua".into(),
                 },
             )?;
             report.procedures += 1;

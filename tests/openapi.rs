@@ -71,6 +71,17 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry"),
     ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
+    // People, offices and procedures over time.
+    ("POST", "/api/v1/me/password"),
+    ("GET", "/api/v1/users"),
+    ("GET", "/api/v1/users/{username}"),
+    ("PATCH", "/api/v1/users/{username}"),
+    ("GET", "/api/v1/users/{username}/changes"),
+    ("PATCH", "/api/v1/offices/{code}"),
+    ("POST", "/api/v1/offices/{code}/close"),
+    ("PATCH", "/api/v1/procedures/{code}"),
+    ("GET", "/api/v1/procedures/{code}/versions"),
+    ("GET", "/api/v1/reports/fees"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),

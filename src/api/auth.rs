@@ -51,6 +51,11 @@ fn caller_from(req: &HttpRequest) -> AppResult<Caller> {
     if claims.role != Role::Admin && claims.office.is_none() {
         return Err(AppError::Unauthorized("invalid token".into()));
     }
+    // From memory: deactivated users and tokens older than the account's last change.
+    state
+        .token_versions
+        .check(&claims.sub, claims.ver)
+        .map_err(|why| AppError::Unauthorized(why.into()))?;
     Ok(Caller {
         username: claims.sub,
         role: claims.role,
@@ -155,12 +160,16 @@ pub async fn token(
     };
     state.sign_in_throttle.succeeded(attempt);
     let role = user.role()?;
+    state
+        .token_versions
+        .record(&user.username, user.token_version, user.active);
     let token = state
         .keys
-        .issue(
+        .issue_versioned(
             &user.username,
             role,
             user.office_code.as_deref(),
+            user.token_version,
             chrono::Utc::now().timestamp(),
         )
         .map_err(AppError::Internal)?;
@@ -237,6 +246,9 @@ pub struct UserView {
     pub office_code: Option<String>,
     pub full_name: Option<String>,
     pub email: Option<String>,
+    /// A deactivated account can neither sign in nor use its tokens.
+    pub active: bool,
+    pub created_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Checks a new user's fields; shared by the API and `motcua user add`.
@@ -327,12 +339,9 @@ pub async fn create_user(
     let user = state
         .db(move |conn| create_user_blocking(conn, req))
         .await?;
-    let view = UserView {
-        role: user.role()?,
-        username: user.username,
-        office_code: user.office_code,
-        full_name: user.full_name,
-        email: user.email,
-    };
+    state
+        .token_versions
+        .record(&user.username, user.token_version, user.active);
+    let view = UserView::from(&state, user)?;
     Ok(HttpResponse::Created().json(view))
 }

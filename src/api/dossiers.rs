@@ -141,6 +141,11 @@ pub struct DossierView {
     pub deadline_trace: Option<Box<serde_json::value::RawValue>>,
     /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
+    /// The version of the procedure it was received under
+    /// (`GET /api/v1/procedures/{code}/versions`): its processing time, components and fees.
+    pub procedure_version: i32,
+    /// The processing time it was received under.
+    pub processing_time: crate::domain::calendar::ProcessingTime,
     /// Synchronisation with the national portal (on the read of one dossier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_sync: Option<NationalSyncView>,
@@ -209,6 +214,7 @@ pub fn view(
     let local = |t| state.local(from_db(t));
     let status = d.status()?;
     let timeliness = current_timeliness(state, cal, &d, now)?;
+    let processing_time = d.deadline_basis()?.time;
     let channel =
         Channel::parse(&d.channel).ok_or_else(|| AppError::Internal("unknown channel".into()))?;
     // Stored as the JSON it is sent as: checked, then passed through without building a tree.
@@ -240,6 +246,8 @@ pub fn view(
         reappointment_used: d.reappointment_used,
         supplement_requests: d.supplement_requests,
         national_sync: None,
+        procedure_version: d.procedure_version,
+        processing_time,
         steps: steps
             .into_iter()
             .map(|s| StepView {

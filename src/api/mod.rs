@@ -12,6 +12,7 @@ pub mod procedures;
 pub mod public;
 pub mod reports;
 pub mod webhooks;
+pub mod users;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -50,8 +51,12 @@ pub struct AppState {
     pub sign_in_throttle: Arc<crate::throttle::SignInThrottle>,
     /// Whose `X-Forwarded-For` is believed when telling the client's address.
     pub trusted_proxies: Arc<crate::net::TrustedProxies>,
-    /// Offices and procedures, which never change once created.
+    /// Offices and procedures, as this process last read them (`store::catalog`).
     pub catalog: Arc<crate::store::catalog::Catalog>,
+    /// Each user's token version, checked on every request from memory (`auth::TokenVersions`).
+    pub token_versions: Arc<crate::auth::TokenVersions>,
+    /// The `users` and `catalog` revisions this process last read.
+    revisions_seen: Arc<std::sync::Mutex<Option<(i64, i64)>>>,
 }
 
 impl AppState {
@@ -80,7 +85,33 @@ impl AppState {
             sign_in_throttle,
             trusted_proxies,
             catalog: Arc::default(),
+            token_versions: Arc::default(),
+            revisions_seen: Arc::default(),
         }
+    }
+
+    /// Reads the `users` and `catalog` revisions (one small query) and, where one moved since
+    /// the last read, the users' token versions again or forgets the cached catalog. `serve`
+    /// runs it every `auth.token_check_ttl_ms`, so a change made on another replica takes
+    /// effect here within that time.
+    pub fn refresh_revisions(&self, conn: &mut DbConn) -> AppResult<()> {
+        let (users, catalog) = crate::store::catalog::revisions(conn)?;
+        let seen = *self
+            .revisions_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.is_none_or(|(u, _)| u != users) {
+            let rows = crate::store::users::token_versions(conn)?;
+            self.token_versions.record_all(rows);
+        }
+        if seen.is_some_and(|(_, c)| c != catalog) {
+            self.catalog.forget();
+        }
+        *self
+            .revisions_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((users, catalog));
+        Ok(())
     }
 
     /// Every office's calendar as this process last loaded it (a cheap clone): for reads,
@@ -537,19 +568,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .service(web::resource("/auth/token").route(web::post().to(auth::token)))
                 .service(web::resource("/me").route(web::get().to(auth::me)))
-                .service(web::resource("/users").route(web::post().to(auth::create_user)))
+                .service(
+                    web::resource("/me/password").route(web::post().to(users::change_password)),
+                )
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(users::list))
+                        .route(web::post().to(auth::create_user)),
+                )
+                .service(
+                    web::resource("/users/{username}")
+                        .route(web::get().to(users::get))
+                        .route(web::patch().to(users::update)),
+                )
+                .service(
+                    web::resource("/users/{username}/changes").route(web::get().to(users::changes)),
+                )
                 .service(
                     web::resource("/offices")
                         .route(web::get().to(offices::list))
                         .route(web::post().to(offices::create)),
                 )
-                .service(web::resource("/offices/{code}").route(web::get().to(offices::get)))
+                .service(
+                    web::resource("/offices/{code}")
+                        .route(web::get().to(offices::get))
+                        .route(web::patch().to(offices::update)),
+                )
+                .service(web::resource("/offices/{code}/close").route(web::post().to(offices::close)))
                 .service(
                     web::resource("/procedures")
                         .route(web::get().to(procedures::list))
                         .route(web::post().to(procedures::create)),
                 )
-                .service(web::resource("/procedures/{code}").route(web::get().to(procedures::get)))
+                .service(
+                    web::resource("/procedures/{code}")
+                        .route(web::get().to(procedures::get))
+                        .route(web::patch().to(procedures::update)),
+                )
+                .service(
+                    web::resource("/procedures/{code}/versions")
+                        .route(web::get().to(procedures::versions)),
+                )
                 .service(web::resource("/calendar/days").route(web::get().to(calendar::days)))
                 .service(
                     web::resource("/calendar/days/{date}")
@@ -586,6 +645,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/overdue").route(web::get().to(reports::overdue)))
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
+                .service(web::resource("/reports/fees").route(web::get().to(reports::fees)))
                 .service(web::resource("/events").route(web::get().to(events::feed)))
                 .service(
                     web::resource("/webhooks")

@@ -309,6 +309,9 @@ pub struct SummaryQuery {
     #[param(value_type = Option<SummaryGroupBy>)]
     pub group_by: Option<GroupBy>,
     pub format: Option<Format>,
+    /// With `group_by=office`: count each closed office in the row of the office it closed into
+    /// (following successors that closed in turn). Default false: every office its own row.
+    pub roll_up: Option<bool>,
 }
 
 /// What the form-06 rows are grouped by. (The store's `GroupBy` carries no schema;
@@ -513,7 +516,14 @@ pub async fn summary(
     let counts = state
         .db(move |conn| reports::summary(conn, &scope, from, to, group, db::now()))
         .await?;
-    let rows: Vec<SummaryRow> = counts.into_iter().map(SummaryRow::from_counts).collect();
+    let mut rows: Vec<SummaryRow> = counts.into_iter().map(SummaryRow::from_counts).collect();
+    if q.roll_up == Some(true) {
+        if group != GroupBy::Office {
+            return Err(AppError::field("roll_up", "applies to group_by=office only"));
+        }
+        let successors = state.db(crate::store::offices::successors).await?;
+        rows = roll_up(rows, &successors);
+    }
     let mut total = SummaryRow {
         group: "total".into(),
         group_name: Some("Tổng số".into()),
@@ -537,6 +547,167 @@ pub async fn summary(
         group_by: group,
         rows,
         total,
+    }))
+}
+
+/// Merges the rows of closed offices into their successors' rows (the counts add up; the
+/// percentages are derived again), ordered by office code as the report is.
+fn roll_up(
+    rows: Vec<SummaryRow>,
+    successors: &std::collections::HashMap<String, (String, String)>,
+) -> Vec<SummaryRow> {
+    let mut merged: std::collections::BTreeMap<String, SummaryRow> = Default::default();
+    for row in rows {
+        let (code, name) = match successors.get(&row.group) {
+            Some((code, name)) => (code.clone(), Some(name.clone())),
+            None => (row.group.clone(), row.group_name.clone()),
+        };
+        let into = merged.entry(code.clone()).or_insert_with(|| SummaryRow {
+            group: code,
+            group_name: name,
+            ..SummaryRow::default()
+        });
+        into.add(&row);
+    }
+    merged
+        .into_values()
+        .map(|mut r| {
+            r.derive();
+            r
+        })
+        .collect()
+}
+
+// ---- fees (payments that differ from the procedure's fees) ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeesQuery {
+    /// The period's first day (office time).
+    #[param(example = "2026-10-01")]
+    pub from: NaiveDate,
+    /// The period's last day, at most ten years after `from`.
+    #[param(example = "2026-10-31")]
+    pub to: NaiveDate,
+    pub format: Option<Format>,
+}
+
+/// A payment requested that is not what the procedure's fees say.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeDeviationRow {
+    pub code: String,
+    pub procedure_code: String,
+    /// The procedure version the dossier was received under, whose fees apply.
+    pub procedure_version: i32,
+    pub office_code: String,
+    pub responsible_office_code: String,
+    pub requested_at: DateTime<chrono::FixedOffset>,
+    pub requested_by: String,
+    /// What `request-payment` asked, in đồng.
+    pub amount: i64,
+    /// The sum of the version's phí and lệ phí, in đồng.
+    pub expected: i64,
+    /// `amount - expected`.
+    pub difference: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeesReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub total: usize,
+    pub items: Vec<FeeDeviationRow>,
+}
+
+/// `GET /api/v1/reports/fees`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/fees",
+    operation_id = "report_fees",
+    tag = "reports",
+    summary = "Payments requested that differ from the procedure's fees",
+    description = "Every `request-payment` in the period (by its `at`) on a dossier in the \
+        caller's scope whose `amount` is not the sum of the fees (phí and lệ phí) of the \
+        procedure version the dossier was received under: fees not per regulation. A request \
+        without an amount is not listed.",
+    security(("bearer" = [])),
+    params(FeesQuery),
+    responses(
+        (status = 200, description = "The deviations, oldest first", content(
+            (FeesReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        problem::ReportQueryErrors,
+    )
+)]
+pub async fn fees(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    q: Query<FeesQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let scope = report_scope(&state, caller, None).await?;
+    let (from, to) = period(&state, q.from, q.to)?;
+    let found = state
+        .db(move |conn| crate::store::procedures::fee_deviations(conn, &scope, from, to))
+        .await?;
+    let items: Vec<FeeDeviationRow> = found
+        .into_iter()
+        .map(|f| FeeDeviationRow {
+            difference: f.amount - f.expected,
+            code: f.dossier_code,
+            procedure_code: f.procedure_code,
+            procedure_version: f.procedure_version,
+            office_code: f.office_code,
+            responsible_office_code: f.responsible_office_code,
+            requested_at: state.local(db::from_db(f.requested_at)),
+            requested_by: f.requested_by,
+            amount: f.amount,
+            expected: f.expected,
+        })
+        .collect();
+    if wants_csv(&req, q.format) {
+        let columns = [
+            "code",
+            "procedure_code",
+            "procedure_version",
+            "office_code",
+            "responsible_office_code",
+            "requested_at",
+            "requested_by",
+            "amount",
+            "expected",
+            "difference",
+        ];
+        let cells: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.code.clone(),
+                    i.procedure_code.clone(),
+                    i.procedure_version.to_string(),
+                    i.office_code.clone(),
+                    i.responsible_office_code.clone(),
+                    i.requested_at.to_rfc3339(),
+                    i.requested_by.clone(),
+                    i.amount.to_string(),
+                    i.expected.to_string(),
+                    i.difference.to_string(),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            &format!("fees-{}-{}", q.from, q.to),
+            csv(&columns, &cells),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(FeesReport {
+        from: q.from,
+        to: q.to,
+        total: items.len(),
+        items,
     }))
 }
 

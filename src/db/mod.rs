@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::config::redact_url;
+use crate::config::{SqliteSynchronous, redact_url};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -53,6 +53,7 @@ pub enum DbSetupError {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: Target,
+    synchronous: SqliteSynchronous,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +87,16 @@ impl ConnectionManager {
                 message: "the URL must start with sqlite:// or postgres://".into(),
             });
         };
-        Ok(Self { target })
+        Ok(Self {
+            target,
+            synchronous: SqliteSynchronous::Full,
+        })
+    }
+
+    /// SQLite's `PRAGMA synchronous` for every connection this manager opens.
+    pub fn with_synchronous(mut self, synchronous: SqliteSynchronous) -> Self {
+        self.synchronous = synchronous;
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -114,10 +124,13 @@ impl ManageConnection for ConnectionManager {
                 let mut c = diesel::SqliteConnection::establish(path)
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; the busy timeout queues writers.
-                c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                // `synchronous` is per connection: FULL (the default) syncs the log at every
+                // commit, so what was acknowledged survives a power loss.
+                c.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;",
-                )
+                    self.synchronous.as_str()
+                ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(c))
             }
@@ -180,7 +193,17 @@ impl Db {
 
 /// Opens the pool, checking that the database answers; the error names the URL without its password.
 pub fn connect(url: &str, max_connections: u32, timeout: Duration) -> Result<Db, DbSetupError> {
-    let manager = ConnectionManager::new(url)?;
+    connect_with(url, max_connections, timeout, SqliteSynchronous::Full)
+}
+
+/// `connect` with SQLite's durability setting (`database.sqlite_synchronous`).
+pub fn connect_with(
+    url: &str,
+    max_connections: u32,
+    timeout: Duration,
+    synchronous: SqliteSynchronous,
+) -> Result<Db, DbSetupError> {
+    let manager = ConnectionManager::new(url)?.with_synchronous(synchronous);
     let shown = manager.display_url();
     let backend = manager.backend();
     // One probe connection first: r2d2's own error on timeout hides the cause.
@@ -292,11 +315,32 @@ fn unreachable_backend() -> ! {
     panic!("connection changed backend inside a transaction")
 }
 
+/// Writes a consistent copy of a SQLite database to `to` while others keep reading and writing
+/// it (`VACUUM INTO` reads one snapshot, inside a read transaction, and writes it compacted);
+/// returns the copy's size. The copy is a plain database file with no `-wal` beside it.
+pub fn backup_sqlite(db: &Db, to: &std::path::Path) -> anyhow::Result<u64> {
+    let mut conn = db.conn()?;
+    let DbConn::Sqlite(c) = &mut *conn else {
+        anyhow::bail!("backup copies SQLite databases only");
+    };
+    let path = to.to_string_lossy();
+    if path.contains('\0') {
+        anyhow::bail!("the backup path contains a NUL character");
+    }
+    let quoted = path.replace('\'', "''");
+    if let Err(e) = c.batch_execute(&format!("VACUUM INTO '{quoted}'")) {
+        let _ = std::fs::remove_file(to);
+        anyhow::bail!("cannot write {}: {e}", to.display());
+    }
+    Ok(std::fs::metadata(to)?.len())
+}
+
 /// Keys of the transaction-scoped advisory locks that keep one process at a time in a job.
 pub mod locks {
     pub const SWEEP: i64 = 7420003;
     pub const CALENDAR_IMPORT: i64 = 7420004;
     pub const FEED: i64 = 7420005;
+    pub const OFFICE_TREE: i64 = 7420201;
 }
 
 /// Inside a write transaction: wait until no other process holds `key`, until commit. On

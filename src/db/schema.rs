@@ -10,6 +10,8 @@ diesel::table! {
         head_name -> Nullable<Text>,
         parent_code -> Nullable<Text>,
         created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        successor_code -> Nullable<Text>,
     }
 }
 
@@ -24,6 +26,7 @@ diesel::table! {
         email -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        token_version -> BigInt,
     }
 }
 
@@ -76,6 +79,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         supplement_requests -> Integer,
         national_synced_version -> Nullable<Integer>,
+        procedure_version -> Integer,
     }
 }
 
@@ -280,3 +284,47 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_attempts
 );
+
+diesel::table! {
+    user_changes (id) {
+        id -> BigInt,
+        username -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_revisions (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    procedure_versions (id) {
+        id -> BigInt,
+        procedure_code -> Text,
+        version -> Integer,
+        effective_from -> Nullable<Date>,
+        name -> Text,
+        processing_amount -> Integer,
+        processing_unit -> Text,
+        components -> Text,
+        fees -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    office_changes (id) {
+        id -> BigInt,
+        office_code -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        changes -> Text,
+    }
+}

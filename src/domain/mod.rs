@@ -8,6 +8,7 @@ pub mod dossier;
 pub mod lifecycle;
 pub mod national;
 pub mod notice;
+pub mod procedure;
 pub mod timeliness;
 pub mod validation;
 pub mod webhook;

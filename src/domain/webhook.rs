@@ -35,7 +35,11 @@ pub const EVENT_TYPES: &[&str] = &[
     "dossier.reject",
     "dossier.withdraw",
     "dossier.stop",
-    "dossier.reassign",
+    // What the service itself records: the automatic apology, a deadline counted again after a
+    // calendar change, a move to the successor of a closed office.
+    "dossier.apology_letter",
+    "dossier.deadline_recomputed",
+    "dossier.office_closed",
 ];
 
 /// The type of the message for an event with this action.
@@ -286,6 +290,14 @@ mod tests {
             Err(UrlRefusal::PrivateAddress(ip))
         );
         assert!(check_addresses(&[ip], true).is_ok());
+    }
+
+    #[test]
+    fn every_action_is_a_type_one_can_subscribe_to() {
+        for a in crate::domain::lifecycle::Action::ALL {
+            assert!(EVENT_TYPES.contains(&event_type(a.as_str()).as_str()), "{a:?}");
+        }
+        assert!(EVENT_TYPES.contains(&event_type("received").as_str()));
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Dossier {
     pub version: i32,
     pub closed_at: Option<NaiveDateTime>,
     pub supplement_requests: i32,
+    /// The version of the procedure the dossier was received under.
+    pub procedure_version: i32,
 }
 
 impl Dossier {
@@ -136,10 +138,19 @@ pub fn receive(
 ) -> AppResult<Dossier> {
     let office =
         OfficeCode::parse(&new.office_code).map_err(|m| AppError::field("office_code", m))?;
-    if !catalog.office_exists(conn, office.as_str())? {
+    let Some(office_entry) = catalog.office(conn, office.as_str())? else {
         return Err(AppError::field(
             "office_code",
             format!("no office has the code {office}"),
+        ));
+    };
+    if office_entry.closed {
+        return Err(AppError::field(
+            "office_code",
+            match &office_entry.successor_code {
+                Some(s) => format!("the office {office} is closed: its successor is {s}"),
+                None => format!("the office {office} is closed"),
+            },
         ));
     }
     let procedure = catalog
@@ -150,9 +161,22 @@ pub fn receive(
                 format!("no procedure has the code {}", new.procedure_code),
             )
         })?;
-    let time = procedure.processing_time()?;
-
     let day = calendar.local_date(new.received_at);
+    // The version in effect on the day of receipt, not the one in effect today.
+    let version = procedure.version_on(day).ok_or_else(|| {
+        AppError::field(
+            "procedure_code",
+            format!("the procedure {} did not exist on {day}", procedure.code),
+        )
+    })?;
+    if !version.active {
+        return Err(AppError::field(
+            "procedure_code",
+            format!("the procedure {} is retired: it receives no dossiers", procedure.code),
+        ));
+    }
+    let time = version.processing_time()?;
+
     let seq = crate::store::counters::next_dossier_number(conn, office.as_str(), day)?;
     let code = DossierCode::new(office.clone(), day, seq).to_string();
     let deadline = deadline::compute(
@@ -187,10 +211,11 @@ pub fn receive(
         dossiers::responsible_office_code.eq(office.as_str()),
         dossiers::deadline_trace.eq(&trace),
         dossiers::reappointment_used.eq(false),
-        dossiers::processing_amount.eq(procedure.processing_amount),
-        dossiers::processing_unit.eq(&procedure.processing_unit),
+        dossiers::processing_amount.eq(version.processing_amount),
+        dossiers::processing_unit.eq(&version.processing_unit),
         dossiers::paused_secs.eq(0i64),
         dossiers::version.eq(1),
+        dossiers::procedure_version.eq(version.version),
     ));
     let dossier = returning_dossier!(conn, insert)?;
 
@@ -198,6 +223,7 @@ pub fn receive(
     let backdated = now - new.received_at > chrono::Duration::minutes(1);
     let data = serde_json::json!({
         "procedure_code": procedure.code,
+        "procedure_version": version.version,
         "channel": new.channel.as_str(),
         "due_at": deadline.due_at,
         "backdated": backdated,

@@ -1,0 +1,3 @@
+DROP TABLE catalog_revisions;
+DROP TABLE user_changes;
+ALTER TABLE users DROP COLUMN token_version;

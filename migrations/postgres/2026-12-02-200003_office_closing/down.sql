@@ -1,0 +1,3 @@
+DROP TABLE office_changes;
+ALTER TABLE offices DROP COLUMN successor_code;
+ALTER TABLE offices DROP COLUMN closed_at;

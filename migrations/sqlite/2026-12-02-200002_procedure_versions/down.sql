@@ -1,0 +1,2 @@
+ALTER TABLE dossiers DROP COLUMN procedure_version;
+DROP TABLE procedure_versions;
