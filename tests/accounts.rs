@@ -4,8 +4,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Backend, STAFF_PASSWORD, TestApp};
@@ -49,42 +49,10 @@ fn motcua(database_url: &str) -> Command {
 }
 
 /// A second replica: `motcua serve` on the same database, killed when dropped.
-struct Replica {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Replica = common::serve::Serving;
 
 fn replica(database_url: &str) -> Replica {
-    let mut child = motcua(database_url)
-        .arg("serve")
-        .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
-        .env("MOTCUA__SERVER__WORKERS", "1")
-        .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "3600")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the replica reported its address");
-    Replica { child, base }
+    common::serve::serve(motcua(database_url), 1)
 }
 
 async fn status_at(client: &reqwest::Client, base: &str, token: &str) -> u16 {

@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
@@ -305,17 +304,7 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
 }
 
 /// A second `motcua serve` on the same database.
-struct Replica {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Replica = common::serve::Serving;
 
 fn replica(database_url: &str) -> Replica {
     let mut c = Command::new(BIN);
@@ -324,33 +313,11 @@ fn replica(database_url: &str) -> Replica {
             c.env_remove(k);
         }
     }
-    let mut child = c
-        .current_dir(std::env::temp_dir())
-        .arg("serve")
+    c.current_dir(std::env::temp_dir())
         .env("MOTCUA__DATABASE__URL", database_url)
         .env("MOTCUA__AUTH__JWT_SECRET", SECRET)
-        .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
-        .env("MOTCUA__SERVER__WORKERS", "1")
-        .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "3600")
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the replica reported its address");
-    Replica { child, base }
+        .env("RUST_LOG", "info");
+    common::serve::serve(c, 1)
 }
 
 async fn another_replica_sees_catalog_changes_within_two_seconds(backend: Backend) {

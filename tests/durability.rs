@@ -6,9 +6,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -84,42 +84,10 @@ fn motcua(cwd: &Path, database_url: &str) -> Command {
 }
 
 /// A `motcua serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = common::serve::Serving;
 
 fn serve(cwd: &Path, database_url: &str) -> Server {
-    let mut child = motcua(cwd, database_url)
-        .arg("serve")
-        .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
-        .env("MOTCUA__SERVER__WORKERS", "2")
-        .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "3600")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let _ = tx.send(rest.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server reported its address");
-    Server { child, base }
+    common::serve::serve(motcua(cwd, database_url), 2)
 }
 
 fn add_admin(cwd: &Path, database_url: &str) {

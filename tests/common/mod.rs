@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod pdf;
 pub mod receiver;
+pub mod serve;
 pub mod smtp;
 
 use std::sync::OnceLock;
