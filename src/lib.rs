@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod net;
+pub mod notify;
 pub mod openapi;
 pub mod store;
 pub mod telemetry;

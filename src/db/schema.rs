@@ -75,6 +75,7 @@ diesel::table! {
         version -> Integer,
         closed_at -> Nullable<Timestamp>,
         supplement_requests -> Integer,
+        notify_channels -> Nullable<Text>,
     }
 }
 
@@ -195,6 +196,11 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        channel -> Text,
+        dossier_id -> Nullable<BigInt>,
+        dossier_code -> Nullable<Text>,
+        office_code -> Nullable<Text>,
+        data -> Nullable<Text>,
     }
 }
 

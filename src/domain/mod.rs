@@ -7,5 +7,6 @@ pub mod deadline;
 pub mod dossier;
 pub mod lifecycle;
 pub mod notice;
+pub mod phone;
 pub mod timeliness;
 pub mod validation;
