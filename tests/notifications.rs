@@ -11,6 +11,7 @@ use common::gateway::Gateway;
 use common::smtp::SmtpSink;
 use common::{Backend, TestApp};
 use secrecy::SecretString;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 const OFFICE: &str = "000.00.24.H40";
@@ -24,11 +25,8 @@ struct World {
     officer: String,
 }
 
-async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Settings)) -> World {
-    let sink = SmtpSink::start().await;
-    let gw = Gateway::start().await;
-    let (smtp, sms, zalo) = (sink.url(), gw.sms_url(), gw.zalo_url());
-    let app = TestApp::spawn_with(backend, |s| {
+/// Every channel on, through the sink and the gateway.
+fn channels_on(s: &mut motcua::config::Settings, smtp: String, sms: String, zalo: String) {
         s.smtp.url = Some(SecretString::from(smtp));
         s.sms.url = Some(SecretString::from(sms));
         s.sms.token = Some(SecretString::from("sms-token-1".to_owned()));
@@ -43,6 +41,14 @@ async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Setting
             motcua::domain::notice::NoticeChannel::Zalo,
         ];
         s.outbox.retry_base_secs = 1;
+}
+
+async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Settings)) -> World {
+    let sink = SmtpSink::start().await;
+    let gw = Gateway::start().await;
+    let (smtp, sms, zalo) = (sink.url(), gw.sms_url(), gw.zalo_url());
+    let app = TestApp::spawn_with(backend, |s| {
+        channels_on(s, smtp, sms, zalo);
         tweak(s);
     })
     .await;
@@ -348,6 +354,91 @@ async fn supervisors_list_the_messages_of_their_offices(backend: Backend) {
     assert_eq!(r.body["errors"][0]["field"], "channel");
     let r = w.app.get("/api/v1/notifications", &w.clerk).await;
     assert_eq!(r.status, 403, "clerks have no list");
+}
+
+/// Two replicas on one PostgreSQL database, each with its own delivery worker, and 500 receipts
+/// taken by both: 500 messages arrive on each channel, each once, each with its own id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_tell_five_hundred_receipts_once_on_each_channel() {
+    if common::skip_postgres() {
+        eprintln!("skipped: MOTCUA_TEST_SKIP_POSTGRES=1");
+        return;
+    }
+    let w = world(Backend::Postgres, |_| {}).await;
+    let mut settings = common::test_settings(&w.app.database.url);
+    channels_on(&mut settings, w.sink.url(), w.gw.sms_url(), w.gw.zalo_url());
+    let replica = motcua::app::Application::build(settings).await.expect("second replica");
+    let second = format!("http://127.0.0.1:{}", replica.port());
+    let workers = [w.app.worker.clone(), replica.worker().clone()];
+    tokio::spawn(replica.run_until_stopped());
+
+    let started = std::time::Instant::now();
+    let n = 500usize;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let delivering: Vec<_> = workers
+        .iter()
+        .cloned()
+        .map(|worker| {
+            let stop = stop_rx.clone();
+            tokio::spawn(async move {
+                while !*stop.borrow() {
+                    let _ = worker.run_once(&stop).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    let bases = [w.app.address.clone(), second];
+    let receipts = futures_util::stream::iter(0..n)
+        .map(|i| {
+            let (client, base, token) = (client.clone(), bases[i % 2].clone(), w.clerk.clone());
+            async move {
+                let r = client
+                    .post(format!("{base}/api/v1/dossiers"))
+                    .bearer_auth(token)
+                    .json(&json!({"procedure_code": "P10", "channel": "counter",
+                        "applicant": {"full_name": format!("Công dân {i}"), "id_number": format!("{:012}", 79_000_000_000u64 + i as u64),
+                                      "email": format!("c{i}@example.vn"), "phone": format!("0905{:06}", i)}}))
+                    .send()
+                    .await
+                    .expect("receipt");
+                assert_eq!(r.status(), 201);
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<()>>();
+    receipts.await;
+    let received = started.elapsed();
+    let mails = w.sink.wait_for(n, Duration::from_secs(240)).await;
+    let sms = w.gw.wait_for("/sms", n, Duration::from_secs(60)).await;
+    let zalo = w.gw.wait_for("/zalo", n, Duration::from_secs(60)).await;
+    eprintln!(
+        "{n} receipts over two replicas in {received:?}; their {} emails, {} SMS and {} Zalo messages delivered after {:?}",
+        mails.len(),
+        sms.len(),
+        zalo.len(),
+        started.elapsed()
+    );
+    // A few more rounds: nothing more may arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _ = stop_tx.send(true);
+    for d in delivering {
+        let _ = d.await;
+    }
+    let mails = w.sink.messages();
+    let (sms, zalo) = (w.gw.accepted("/sms"), w.gw.accepted("/zalo"));
+    assert_eq!(mails.len(), n, "one email per receipt");
+    assert_eq!(sms.len(), n, "one SMS per receipt");
+    assert_eq!(zalo.len(), n, "one Zalo message per receipt");
+    let ids: BTreeSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    assert_eq!(ids.len(), n, "distinct Message-IDs");
+    let refs: BTreeSet<&str> = sms.iter().map(|r| r.body["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs.len(), n, "distinct SMS references");
+    let tracking: BTreeSet<&str> = zalo.iter().map(|r| r.body["tracking_id"].as_str().unwrap()).collect();
+    assert_eq!(tracking.len(), n, "distinct tracking ids");
+    let to: BTreeSet<&str> = sms.iter().map(|r| r.body["to"].as_str().unwrap()).collect();
+    assert_eq!(to.len(), n, "each citizen once");
 }
 
 both_backends!(
