@@ -356,6 +356,69 @@ async fn supervisors_list_the_messages_of_their_offices(backend: Backend) {
     assert_eq!(r.status, 403, "clerks have no list");
 }
 
+async fn a_late_dossier_apologises_on_every_channel(backend: Backend) {
+    let w = world(backend, |s| {
+        s.zalo.templates.insert("apology".into(), "1004".into());
+    })
+    .await;
+    let backdated = |a: Value| {
+        json!({"procedure_code": "P10", "channel": "counter", "received_at": "2026-10-01T09:00:00+07:00",
+               "applicant": a})
+    };
+    let r = w
+        .app
+        .post(
+            "/api/v1/dossiers",
+            &w.clerk,
+            backdated(json!({"full_name": "Đặng Thị Thu", "id_number": "079301000123", "email": "thu@example.vn", "phone": PHONE})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let code = r.body["code"].as_str().unwrap().to_owned();
+    // Phone only: the letter goes by SMS and Zalo, and is not for printing.
+    let r = w
+        .app
+        .post(
+            "/api/v1/dossiers",
+            &w.clerk,
+            backdated(json!({"full_name": "Lê Văn Tám", "id_number": "079301000124", "phone": "0912 345 678"})),
+        )
+        .await;
+    let phone_only = r.body["code"].as_str().unwrap().to_owned();
+    let run = w.app.sweep().await;
+    assert_eq!(run.sweep.letters, 2, "{run:?}");
+    w.app.sweep().await;
+    let items = notifications(&w, &code).await;
+    for channel in ["email", "sms", "zalo"] {
+        let n = by_channel(&items, "apology", channel);
+        assert_eq!(n.len(), 1, "{channel}: {items:?}");
+        assert_eq!(n[0]["status"], "sent", "{}", n[0]);
+    }
+    let mails = w.sink.wait_for(2, Duration::from_secs(5)).await;
+    let letter = mails
+        .iter()
+        .find(|m| m.header("Message-ID").is_some_and(|id| id.starts_with("<apology.")))
+        .expect("the letter's email");
+    assert!(letter.attachments()[0].1.starts_with("mau-04-"));
+    let sms = w.gw.accepted("/sms");
+    let text = sms
+        .iter()
+        .map(|r| r.body["text"].as_str().unwrap())
+        .find(|t| t.contains(&code) && t.contains("xin loi"))
+        .expect("the letter's SMS");
+    assert!(text.contains("hen lai ngay tra ket qua"), "{text}");
+    let z = w.gw.accepted("/zalo");
+    let z = z.iter().find(|r| r.body["template_id"] == "1004").expect("the letter's Zalo");
+    assert!(z.body["template_data"]["new_due_at"].as_str().unwrap().len() > 5);
+    let letters = w.app.get(&format!("/api/v1/dossiers/{code}/apology-letters"), &w.clerk).await;
+    assert_eq!(letters.body["items"][0]["delivery_status"], "sent");
+    let letters = w.app.get(&format!("/api/v1/dossiers/{phone_only}/apology-letters"), &w.clerk).await;
+    assert_eq!(letters.body["items"][0]["delivery_status"], "sent", "{}", letters.text);
+    let items = notifications(&w, &phone_only).await;
+    assert_eq!(by_channel(&items, "apology", "email")[0]["status"], "skipped");
+    assert_eq!(by_channel(&items, "apology", "sms")[0]["status"], "sent");
+}
+
 /// Two replicas on one PostgreSQL database, each with its own delivery worker, and 500 receipts
 /// taken by both: 500 messages arrive on each channel, each once, each with its own id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -449,4 +512,5 @@ both_backends!(
     a_gateway_outage_is_retried_and_each_message_arrives_once,
     a_refusal_for_good_is_not_retried,
     supervisors_list_the_messages_of_their_offices,
+    a_late_dossier_apologises_on_every_channel,
 );
