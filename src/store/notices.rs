@@ -80,22 +80,23 @@ pub fn queue(conn: &mut DbConn, d: &Dossier, n: Notice, now: DateTime<Utc>) -> A
             Recipient::To(r) => (r.as_str(), None),
             Recipient::Skipped(why) => ("", Some(*why)),
         };
-        if outbox::enqueue(
-            conn,
-            NewMessage {
-                kind,
-                channel: channel.as_str(),
-                dedupe_key: &key,
-                letter_id: None,
-                dossier: Some((d.id, &d.code)),
-                office_code: Some(&d.office_code),
-                recipient,
-                message_id: &message_id(kind, channel),
-                data: Some(&data),
-                skipped,
-            },
-            now,
-        )? {
+        let m = NewMessage {
+            kind,
+            channel: channel.as_str(),
+            dedupe_key: &key,
+            letter_id: None,
+            dossier: Some((d.id, &d.code)),
+            office_code: Some(&d.office_code),
+            recipient,
+            message_id: &message_id(kind, channel),
+            data: Some(&data),
+            skipped,
+        };
+        // A receipt is its dossier's first occurrence: nothing to look for.
+        if n == Notice::Receipt {
+            outbox::insert(conn, m, now)?;
+            queued += 1;
+        } else if outbox::enqueue(conn, m, now)? {
             queued += 1;
         }
     }

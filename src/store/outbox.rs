@@ -83,6 +83,13 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
     if exists > 0 {
         return Ok(false);
     }
+    insert(conn, m, now)?;
+    Ok(true)
+}
+
+/// Queues a message known to be new (its occurrence was created in this transaction: a
+/// receipt), without looking for an earlier one; the unique key still refuses a duplicate.
+pub fn insert(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppResult<()> {
     let data = m.data.map(|d| d.to_string());
     diesel::insert_into(ob::table)
         .values((
@@ -106,7 +113,7 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
             ob::data.eq(data),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
