@@ -184,7 +184,7 @@ fn server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
 fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::Cors> {
     use actix_web::http::Method;
     let mut cors = actix_cors::Cors::default()
-        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -257,7 +257,7 @@ async fn problem_for_wrong_methods(
     let allow = res
         .request()
         .match_pattern()
-        .map(|p| crate::openapi::allowed_methods(&p))
+        .map(|p| crate::openapi::allowed_methods(&p, res.request().path()))
         .unwrap_or_default();
     let refusal = crate::error::AppError::MethodNotAllowed { method, allow };
     let (req, _) = res.into_parts();

@@ -36,6 +36,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     /// Zalo ZNS (Zalo Notification Service).
     pub zalo: ZaloSettings,
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +99,32 @@ impl Default for ZaloSettings {
             access_token: None,
             templates: std::collections::BTreeMap::new(),
             timeout_secs: 20,
+        }
+    }
+}
+
+/// Webhooks: where they may point, how long a receiver may take, when a failing one is turned off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Allow URLs that resolve to loopback, private or link-local addresses (off: an admin could
+    /// otherwise point a webhook at the service's own network).
+    pub allow_private_networks: bool,
+    /// Seconds a receiver has to answer.
+    pub timeout_secs: u64,
+    /// Seconds to establish the connection.
+    pub connect_timeout_secs: u64,
+    /// Failed attempts in a row after which the webhook is disabled (0: never).
+    pub disable_after_failures: u32,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            timeout_secs: 10,
+            connect_timeout_secs: 5,
+            disable_after_failures: 50,
         }
     }
 }
@@ -468,6 +495,11 @@ impl Settings {
                     redact_url(u)
                 )));
             }
+        }
+        if self.webhooks.timeout_secs == 0 || self.webhooks.connect_timeout_secs == 0 {
+            return Err(ConfigError(
+                "webhooks.timeout_secs and webhooks.connect_timeout_secs must be positive".into(),
+            ));
         }
         if self.jobs.sweep_interval_secs == 0 {
             return Err(ConfigError(

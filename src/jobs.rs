@@ -1,5 +1,6 @@
 //! Background jobs inside `serve` (and `motcua sweep --once`): the deadline sweep, then delivery
-//! of the outbox — one worker, a transport per channel (SMTP, the SMS gateway, Zalo ZNS).
+//! of the outbox — one worker, a transport per channel (SMTP, the SMS gateway, Zalo ZNS,
+//! webhooks over HTTP).
 
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ pub struct Worker {
     pub mailer: Mailer,
     pub sms: Option<SmsGateway>,
     pub zalo: Option<ZaloGateway>,
+    pub webhooks: crate::webhooks::WebhookTransport,
     pub owner: String,
 }
 
@@ -44,6 +46,7 @@ impl Worker {
         let mailer = Mailer::from_settings(&state.settings.smtp)?;
         let sms = SmsGateway::from_settings(&state.settings.sms)?;
         let zalo = ZaloGateway::from_settings(&state.settings.zalo)?;
+        let webhooks = crate::webhooks::WebhookTransport::new(&state.settings.webhooks)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
         let owner = format!(
             "{host}:{}:{}",
@@ -55,6 +58,7 @@ impl Worker {
             mailer,
             sms,
             zalo,
+            webhooks,
             owner,
         })
     }
@@ -100,27 +104,40 @@ impl Worker {
             ..RunReport::default()
         };
         let channels = self.channels();
-        if channels.is_empty() {
-            return Ok(run);
+        if !channels.is_empty() {
+            self.drain(stop, &channels, false, &mut run).await?;
         }
+        self.drain(stop, &[], true, &mut run).await?;
+        Ok(run)
+    }
+
+    /// Delivers everything due on the citizens' `channels`, or the webhook deliveries, batch by
+    /// batch.
+    async fn drain(
+        &self,
+        stop: &watch::Receiver<bool>,
+        channels: &[&'static str],
+        webhooks: bool,
+        run: &mut RunReport,
+    ) -> Result<(), AppError> {
         loop {
             if *stop.borrow() {
                 break;
             }
             let owner = self.owner.clone();
             let lease = self.state.settings.outbox.lease_secs as i64;
+            let channels = channels.to_vec();
             let batch = self
                 .state
-                .db({
-                    let channels = channels.clone();
-                    move |conn| outbox::claim(conn, &owner, &channels, db::now(), lease, BATCH)
+                .db(move |conn| {
+                    outbox::claim(conn, &owner, &channels, db::now(), lease, BATCH, webhooks)
                 })
                 .await?;
             if batch.is_empty() {
                 break;
             }
-            // Several messages in flight: each SMTP exchange spends most of its time waiting
-            // on the network, and lettre's pool keeps a connection per sender.
+            // Several messages in flight: each exchange spends most of its time waiting on the
+            // network (lettre's pool keeps a connection per sender, reqwest one per host).
             let mut stopped = false;
             for chunk in batch.chunks(IN_FLIGHT) {
                 if *stop.borrow() {
@@ -144,10 +161,10 @@ impl Worker {
                     .state
                     .db(move |conn| outbox::release(conn, &owner))
                     .await;
-                return Ok(run);
+                return Ok(());
             }
         }
-        Ok(run)
+        Ok(())
     }
 
     /// The facts a message is rendered from, read now: its letter, its dossier, a digest's
@@ -253,7 +270,16 @@ impl Worker {
 
     /// Sends one message and records the outcome; true when it was sent.
     async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
-        let outcome = self.attempt(row).await;
+        let outcome = if row.kind == crate::store::webhooks::KIND {
+            let o = self.webhooks.deliver(&self.state, row.id).await?;
+            crate::metrics::observe_webhook(o.delivered);
+            match o.error {
+                None => Outcome::Sent,
+                Some(e) => Outcome::Retry(e),
+            }
+        } else {
+            self.attempt(row).await
+        };
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
         let ok = outcome == Outcome::Sent;

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod forms;
 pub mod jobs;
+pub mod webhooks;
 pub mod mail;
 pub mod metrics;
 pub mod net;

@@ -51,7 +51,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// The apology letter's email (Decree 61 Art. 19.9): its Mẫu 04 as text and HTML, and as the
+/// The apology letter's email (Decree 61 Art. 19.9, kept by Decree 118): its Mẫu 04 as text and HTML, and as the
 /// PDF attached — one document, rendered from the stored letter when the email is sent.
 pub fn apology(
     letter: &LetterFacts,

@@ -94,6 +94,8 @@ pub struct Registry {
     letters_created: AtomicU64,
     emails_sent: AtomicU64,
     email_failures: AtomicU64,
+    webhooks_delivered: AtomicU64,
+    webhook_failures: AtomicU64,
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
@@ -103,6 +105,8 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
     letters_created: AtomicU64::new(0),
     emails_sent: AtomicU64::new(0),
     email_failures: AtomicU64::new(0),
+    webhooks_delivered: AtomicU64::new(0),
+    webhook_failures: AtomicU64::new(0),
 });
 
 /// One request served. `route` is the matched pattern, or `None` for an unrouted path.
@@ -157,6 +161,16 @@ pub fn observe_email(sent: bool) {
         &REGISTRY.emails_sent
     } else {
         &REGISTRY.email_failures
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A webhook delivery attempt: answered 2xx, or not.
+pub fn observe_webhook(delivered: bool) {
+    let counter = if delivered {
+        &REGISTRY.webhooks_delivered
+    } else {
+        &REGISTRY.webhook_failures
     };
     counter.fetch_add(1, Ordering::Relaxed);
 }
@@ -243,6 +257,16 @@ fn render_process(out: &mut String) {
             "motcua_email_failures_total",
             "Email attempts that failed (retried with backoff until outbox.max_attempts).",
             &REGISTRY.email_failures,
+        ),
+        (
+            "motcua_webhooks_delivered_total",
+            "Webhook deliveries a receiver answered with 2xx.",
+            &REGISTRY.webhooks_delivered,
+        ),
+        (
+            "motcua_webhook_failures_total",
+            "Webhook attempts without a 2xx answer (retried with backoff).",
+            &REGISTRY.webhook_failures,
         ),
     ] {
         header(out, name, "counter", help);

@@ -107,6 +107,13 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::events::feed,
+        api::webhooks::create,
+        api::webhooks::list,
+        api::webhooks::get,
+        api::webhooks::update,
+        api::webhooks::delete,
+        api::webhooks::deliveries,
+        api::webhooks::retry,
         api::forms::register,
         api::public::lookup,
         crate::web::home,
@@ -158,7 +165,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "pages", description = "The citizen's pages: server-rendered HTML without \
             JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
         (name = "integration",
-            description = "For other systems: the event feed in commit order"),
+            description = "For other systems: the event feed in commit order, and webhooks \
+                signed per Standard Webhooks"),
         (name = "health", description = "Liveness, readiness and metrics for operators"),
     )
 )]
@@ -534,7 +542,7 @@ fn metrics() {}
 
 /// The methods of a route pattern (`/api/v1/dossiers/{code}`) as an `Allow` header lists them;
 /// empty for a pattern the document does not name.
-pub fn allowed_methods(pattern: &str) -> String {
+pub fn allowed_methods(pattern: &str, path: &str) -> String {
     static METHODS: LazyLock<BTreeMap<String, Vec<&'static str>>> = LazyLock::new(|| {
         let doc = document();
         let mut map = BTreeMap::new();
@@ -559,25 +567,29 @@ pub fn allowed_methods(pattern: &str) -> String {
         return m.join(", ");
     }
     // One route serving several documented paths (`/dossiers/{code}/{action}` for the actions,
-    // `/dossiers/{code}/forms/{form}` for the forms): the methods of the paths it matches.
-    let segments: Vec<&str> = pattern.split('/').collect();
-    let mut methods: Vec<&str> = Vec::new();
-    for (path, m) in METHODS.iter() {
-        let other: Vec<&str> = path.split('/').collect();
-        let matches = other.len() == segments.len()
-            && segments
-                .iter()
-                .zip(&other)
-                .all(|(a, b)| a == b || a.starts_with('{'));
-        if matches {
-            for name in m {
-                if !methods.contains(name) {
-                    methods.push(name);
-                }
+    // `/dossiers/{code}/forms/{form}` for the forms): the methods of the documented path the
+    // request's own path matches, the most specific one (most literal segments) when several do.
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, &Vec<&str>)> = None;
+    for (documented, m) in METHODS.iter() {
+        let other: Vec<&str> = documented.split('/').collect();
+        if other.len() != segments.len() {
+            continue;
+        }
+        let mut literal = 0;
+        let matches = segments.iter().zip(&other).all(|(a, b)| {
+            if b.starts_with('{') {
+                true
+            } else {
+                literal += 1;
+                a == b
             }
+        });
+        if matches && best.is_none_or(|(n, _)| literal > n) {
+            best = Some((literal, m));
         }
     }
-    methods.join(", ")
+    best.map(|(_, m)| m.join(", ")).unwrap_or_default()
 }
 
 /// The document as JSON, built once per process.

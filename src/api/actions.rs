@@ -205,7 +205,7 @@ fn parse(action: Action, bytes: &[u8]) -> AppResult<(ActionInput, Option<DateTim
         }
         Action::RequestSupplement => {
             let (b, h): (SupplementRequestBody, _) = body(bytes)?;
-            // Decree 61 Art. 19.4: every missing item at once, so the list may not be empty.
+            // Decree 61 Art. 19.4, kept by Decree 118: every missing item at once, so the list may not be empty.
             if b.items.is_empty() || b.items.len() > ITEMS_MAX {
                 e.add(
                     "items",

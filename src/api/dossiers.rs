@@ -726,7 +726,7 @@ pub struct LetterView {
     pub new_due_at: DateTime<FixedOffset>,
     pub created_at: DateTime<FixedOffset>,
     pub automatic: bool,
-    /// The agency filed no apology in time (Decree 61 Art. 19.9): recorded against it.
+    /// The agency filed no apology in time (Decree 61 Art. 19.9, kept by Decree 118): recorded against it.
     pub missed_duty: bool,
     pub responsible_office_code: String,
     pub signer_name: Option<String>,

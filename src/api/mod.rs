@@ -12,6 +12,7 @@ pub mod offices;
 pub mod procedures;
 pub mod public;
 pub mod reports;
+pub mod webhooks;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -594,6 +595,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(web::resource("/events").route(web::get().to(events::feed)))
+                .service(
+                    web::resource("/webhooks")
+                        .route(web::get().to(webhooks::list))
+                        .route(web::post().to(webhooks::create)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}")
+                        .route(web::get().to(webhooks::get))
+                        .route(web::patch().to(webhooks::update))
+                        .route(web::delete().to(webhooks::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/deliveries")
+                        .route(web::get().to(webhooks::deliveries)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/deliveries/{delivery_id}/retry")
+                        .route(web::post().to(webhooks::retry)),
+                )
                 .service(web::resource("/reports/register").route(web::get().to(forms::register)))
                 .service(
                     web::resource("/apology-letters/{id}/document")

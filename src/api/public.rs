@@ -1,4 +1,4 @@
-//! The citizen's lookup (Decree 61 Art. 17.3): dossier code + the applicant's ID number.
+//! The citizen's lookup (Decree 61 Art. 17.3, kept by Decree 118): dossier code + the applicant's ID number.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

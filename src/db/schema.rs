@@ -201,6 +201,38 @@ diesel::table! {
         dossier_code -> Nullable<Text>,
         office_code -> Nullable<Text>,
         data -> Nullable<Text>,
+        webhook_id -> Nullable<BigInt>,
+        payload -> Nullable<Text>,
+        event_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        events -> Nullable<Text>,
+        description -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        consecutive_failures -> Integer,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        webhook_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        duration_ms -> Integer,
+        error -> Nullable<Text>,
     }
 }
 
@@ -231,6 +263,8 @@ diesel::table! {
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(dossier_steps -> dossiers (dossier_id));
 diesel::joinable!(apology_letters -> dossiers (dossier_id));
+diesel::joinable!(webhook_attempts -> webhooks (webhook_id));
+diesel::joinable!(outbox -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
@@ -246,5 +280,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     letter_counters,
     outbox,
     dossier_alerts,
-    idempotency_keys
+    idempotency_keys,
+    webhooks,
+    webhook_attempts
 );

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::calendar::{Deadline, ProcessingTime, WorkingCalendar};
 
-/// What happens to the deadline when a requested supplement arrives (Decree 61 Art. 19.4).
+/// What happens to the deadline when a requested supplement arrives (Decree 61 Art. 19.4, kept by Decree 118).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SupplementPolicy {

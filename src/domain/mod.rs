@@ -10,3 +10,4 @@ pub mod notice;
 pub mod phone;
 pub mod timeliness;
 pub mod validation;
+pub mod webhook;

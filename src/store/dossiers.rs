@@ -263,27 +263,38 @@ pub fn insert_event(
     seq: i32,
     e: EventInput<'_>,
 ) -> AppResult<()> {
-    diesel::insert_into(dossier_events::table)
-        .values((
-            dossier_events::dossier_id.eq(dossier_id),
-            dossier_events::seq.eq(seq),
-            dossier_events::action.eq(e.action),
-            dossier_events::from_status.eq(e.from_status.map(Status::as_str)),
-            dossier_events::to_status.eq(e.to_status.as_str()),
-            dossier_events::actor.eq(e.actor),
-            dossier_events::at.eq(db::to_db(e.at)),
-            dossier_events::recorded_at.eq(db::to_db(e.recorded_at)),
-            dossier_events::note.eq(e.note),
-            dossier_events::data.eq(e.data.map(|d| d.to_string())),
-            dossier_events::office_code.eq(e.office_code),
-        ))
-        .execute(conn)?;
+    let insert = diesel::insert_into(dossier_events::table).values((
+        dossier_events::dossier_id.eq(dossier_id),
+        dossier_events::seq.eq(seq),
+        dossier_events::action.eq(e.action),
+        dossier_events::from_status.eq(e.from_status.map(Status::as_str)),
+        dossier_events::to_status.eq(e.to_status.as_str()),
+        dossier_events::actor.eq(e.actor),
+        dossier_events::at.eq(db::to_db(e.at)),
+        dossier_events::recorded_at.eq(db::to_db(e.recorded_at)),
+        dossier_events::note.eq(e.note),
+        dossier_events::data.eq(e.data.map(|d| d.to_string())),
+        dossier_events::office_code.eq(e.office_code),
+    ));
+    let id: i64 = on_backend!(conn, |c| insert
+        .returning(dossier_events::id)
+        .get_result(c))?;
+    // Every event is announced to the webhooks that want it, in this same transaction.
+    super::webhooks::fan_out(conn, id, e.action, e.recorded_at)?;
     Ok(())
 }
 
 pub fn find(conn: &mut DbConn, code: &str) -> AppResult<Option<Dossier>> {
     Ok(on_backend!(conn, |c| dossiers::table
         .filter(dossiers::code.eq(code))
+        .select(Dossier::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> AppResult<Option<Dossier>> {
+    Ok(on_backend!(conn, |c| dossiers::table
+        .filter(dossiers::id.eq(id))
         .select(Dossier::as_select())
         .first(c)
         .optional())?)

@@ -40,6 +40,7 @@ pub mod public;
 pub mod reports;
 pub mod sweep;
 pub mod users;
+pub mod webhooks;
 
 use crate::db::DbConn;
 

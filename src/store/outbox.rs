@@ -118,6 +118,7 @@ pub fn insert(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppRe
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
 /// exactly one process send each, and lets another take over once it expires (a crash).
+/// `webhooks` picks webhook deliveries; otherwise the messages of `channels`.
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
@@ -125,20 +126,20 @@ pub fn claim(
     now: DateTime<Utc>,
     lease_secs: i64,
     limit: i64,
+    webhooks: bool,
 ) -> AppResult<Vec<OutboxRow>> {
-    if channels.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The channels this process has a transport for, as a literal list of known names.
+    // The citizens' channels this process has a transport for, as a literal list of known
+    // names (webhook deliveries are told apart by their kind).
     let list = channels
         .iter()
         .filter(|c| crate::domain::notice::NoticeChannel::parse(c).is_some())
         .map(|c| format!("'{c}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    if list.is_empty() {
+    if list.is_empty() && !webhooks {
         return Ok(Vec::new());
     }
+    let list = if list.is_empty() { "''".to_owned() } else { list };
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
     #[derive(QueryableByName)]
@@ -151,27 +152,31 @@ pub fn claim(
             DbConn::Postgres(c) => diesel::sql_query(format!(
                 "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
-                   AND channel IN ({list}) \
-                   AND (lease_until IS NULL OR lease_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                   AND (lease_until IS NULL OR lease_until < $3) AND ((kind = 'webhook') = $5) \
+                   AND (kind = 'webhook' OR channel IN ({list})) \
+                   ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id",
             ))
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
             .bind::<BigInt, _>(limit)
+            .bind::<diesel::sql_types::Bool, _>(webhooks)
             .load(c),
             // One writer at a time on SQLite: the immediate transaction is the lock.
             DbConn::Sqlite(c) => diesel::sql_query(format!(
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? \
-                   AND channel IN ({list}) \
-                   AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?) \
+                   AND (lease_until IS NULL OR lease_until < ?) AND ((kind = 'webhook') = ?) \
+                   AND (kind = 'webhook' OR channel IN ({list})) \
+                   ORDER BY id LIMIT ?) \
                  RETURNING id",
             ))
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
             .bind::<Timestamp, _>(now_db)
+            .bind::<diesel::sql_types::Bool, _>(webhooks)
             .bind::<BigInt, _>(limit)
             .load(c),
         }
@@ -367,7 +372,10 @@ fn filtered<'a>(
     f: &'a MessageFilter,
     scope: &'a crate::authz::Scope,
 ) -> ob::BoxedQuery<'a, super::DbBackend> {
-    let mut q = ob::table.into_boxed::<super::DbBackend>();
+    // Webhook deliveries have their own log (`/api/v1/webhooks/{id}/deliveries`).
+    let mut q = ob::table
+        .filter(ob::kind.ne("webhook"))
+        .into_boxed::<super::DbBackend>();
     if let crate::authz::Scope::Offices(list) = scope {
         q = q.filter(ob::office_code.eq_any(list));
     }

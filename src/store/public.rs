@@ -1,4 +1,4 @@
-//! The citizen's view of a dossier (Decree 61 Art. 17.3), found by its code and the applicant's ID
+//! The citizen's view of a dossier (Decree 61 Art. 17.3, kept by Decree 118), found by its code and the applicant's ID
 //! number: what the JSON lookup and the citizen's pages both show, computed once here.
 
 use chrono::{DateTime, Utc};

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod gateway;
 pub mod pdf;
+pub mod receiver;
 pub mod smtp;
 
 use std::sync::OnceLock;

@@ -298,7 +298,7 @@ pub struct Apology {
     pub new_due_at: DateTime<Utc>,
     /// Created by the sweep, not filed by the agency.
     pub automatic: bool,
-    /// The agency did not apologise in time (Decree 61 Art. 19.9: no later than one working
+    /// The agency did not apologise in time (Decree 61 Art. 19.9, kept by Decree 118: no later than one working
     /// day before the deadline).
     pub missed_duty: bool,
     pub at: DateTime<Utc>,
@@ -441,7 +441,7 @@ pub fn decide(
             d.event.note = note.clone();
         }
         ActionInput::RequestSupplement { items, reason } => {
-            // One request listing everything is the rule (Decree 61 Art. 19.4); a later one is
+            // One request listing everything is the rule (Decree 61 Art. 19.4, kept by Decree 118); a later one is
             // allowed so that the citizen is never stuck, but it is the agency's breach.
             let n = facts.supplement_requests + 1;
             d.pause = PauseChange::Start { at, before: status };
@@ -555,7 +555,7 @@ fn close(
 }
 
 /// The deadline once the citizen has done their part: under `restart` a supplement starts the
-/// processing time again from zero (Decree 61 Art. 19.4); otherwise (`pause`, and every payment)
+/// processing time again from zero (Decree 61 Art. 19.4, kept by Decree 118); otherwise (`pause`, and every payment)
 /// the deadline moves back by the working time spent waiting.
 fn resumed_deadline(
     facts: &DossierFacts,
@@ -607,7 +607,7 @@ fn resumed_deadline(
     }
 }
 
-/// Decree 61 Art. 19.9: the apology is due no later than one working day before the deadline;
+/// Decree 61 Art. 19.9, kept by Decree 118: the apology is due no later than one working day before the deadline;
 /// one filed later is accepted but recorded as a missed duty.
 fn apology_is_late(cal: &WorkingCalendar, due_at: DateTime<Utc>, at: DateTime<Utc>) -> bool {
     cal.due_at(at, ProcessingTime::working_days(1)) > due_at

@@ -90,7 +90,7 @@ pub enum Refusal {
         status: Status,
         allowed: Vec<Action>,
     },
-    /// The appointment may be moved at most once (Decree 61 Art. 19.9).
+    /// The appointment may be moved at most once (Decree 61 Art. 19.9, kept by Decree 118).
     #[error("the appointment has been moved once already")]
     ReappointmentUsed,
     /// An apology with a new date must come before the deadline.
