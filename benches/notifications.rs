@@ -114,6 +114,8 @@ async fn worker_for(url: &str, tweak: impl FnOnce(&mut Settings)) -> Worker {
     settings.database.url = SecretString::from(url.to_owned());
     settings.auth.jwt_secret = Some(SecretString::from("bench-secret-bench-secret-bench-secret"));
     settings.zalo.templates.insert("receipt".into(), "1001".into());
+    // A connection for each message in flight (jobs::IN_FLIGHT) besides the sweep's.
+    settings.database.max_connections = 20;
     tweak(&mut settings);
     let settings = Arc::new(settings);
     let db = motcua::app::open_database(&settings)
