@@ -30,6 +30,12 @@ pub struct Settings {
     pub log: LogSettings,
     /// The official forms' texts (Circular 03/2025 by default).
     pub forms: crate::forms::texts::FormsSettings,
+    /// Which channels tell citizens at every step.
+    pub notifications: NotificationSettings,
+    /// The HTTP SMS gateway.
+    pub sms: SmsSettings,
+    /// Zalo ZNS (Zalo Notification Service).
+    pub zalo: ZaloSettings,
     pub webhooks: WebhookSettings,
     pub national_portal: NationalPortalSettings,
 }
@@ -75,6 +81,70 @@ impl NationalPortalSettings {
             date_format: self.date_format.clone(),
         }
         .completed()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// `email`, `sms`, `zalo`; a dossier's `applicant.notify` narrows them.
+    pub channels: Vec<crate::domain::notice::NoticeChannel>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            channels: vec![crate::domain::notice::NoticeChannel::Email],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    /// `POST {url}` with JSON `{to, text, reference}`; unset: SMS wait in the outbox.
+    pub url: Option<SecretString>,
+    /// Sent as `Authorization: Bearer …`.
+    pub token: Option<SecretString>,
+    /// Keep the Vietnamese diacritics (UCS-2: 70 characters a segment instead of 160).
+    pub diacritics: bool,
+    /// The most segments one message may take; longer texts are shortened.
+    pub max_segments: u32,
+    pub timeout_secs: u64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            token: None,
+            diacritics: false,
+            max_segments: 3,
+            timeout_secs: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ZaloSettings {
+    /// The ZNS template-message endpoint; unset: Zalo messages wait in the outbox.
+    pub url: Option<SecretString>,
+    /// Sent in the `access_token` header.
+    pub access_token: Option<SecretString>,
+    /// The approved template id per notification kind (`receipt`, `supplement_request`, …).
+    pub templates: std::collections::BTreeMap<String, String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for ZaloSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            access_token: None,
+            templates: std::collections::BTreeMap::new(),
+            timeout_secs: 20,
+        }
     }
 }
 
@@ -440,6 +510,7 @@ impl Settings {
                 .with_list_parse_key("server.trusted_proxies")
                 .with_list_parse_key("server.cors_origins")
                 .with_list_parse_key("calendar.sessions")
+                .with_list_parse_key("notifications.channels")
                 .with_list_parse_key("calendar.rest_days")
                 .source(Some(env_map)),
         );
@@ -552,6 +623,28 @@ impl Settings {
             return Err(ConfigError(
                 "outbox.retry_base_secs, outbox.max_attempts and outbox.lease_secs must be positive".into(),
             ));
+        }
+        for (key, url) in [("sms.url", &self.sms.url), ("zalo.url", &self.zalo.url)] {
+            if let Some(u) = url {
+                let u = u.expose_secret();
+                if !(u.starts_with("http://") || u.starts_with("https://")) || url::Url::parse(u).is_err() {
+                    return Err(ConfigError(format!("{key}: {} is not an http:// or https:// URL", redact_url(u))));
+                }
+            }
+        }
+        if self.sms.max_segments == 0 || self.sms.max_segments > 10 {
+            return Err(ConfigError("sms.max_segments must be 1 to 10".into()));
+        }
+        if self.sms.timeout_secs == 0 || self.zalo.timeout_secs == 0 {
+            return Err(ConfigError("sms.timeout_secs and zalo.timeout_secs must be positive".into()));
+        }
+        for kind in self.zalo.templates.keys() {
+            if !crate::domain::notice::KINDS.contains(&kind.as_str()) {
+                return Err(ConfigError(format!(
+                    "zalo.templates.{kind}: no notification has that kind (kinds: {})",
+                    crate::domain::notice::KINDS.join(", ")
+                )));
+            }
         }
         if self.public.lookup_per_minute == 0 {
             return Err(ConfigError(

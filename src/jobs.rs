@@ -1,5 +1,6 @@
 //! Background jobs inside `serve` (and `motcua sweep --once`): the deadline sweep, then delivery
-//! of the outbox: emails over SMTP, webhooks over HTTP.
+//! of the outbox — one worker, a transport per channel (SMTP, the SMS gateway, Zalo ZNS,
+//! webhooks over HTTP).
 
 use std::time::Duration;
 
@@ -9,12 +10,16 @@ use crate::api::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::mail::{Email, Mailer};
+use crate::notify::render::{self, Facts, Message};
+use crate::notify::sms::SmsGateway;
+use crate::notify::zalo::ZaloGateway;
+use crate::notify::Outcome;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::sweep::{self, SweepReport, SweepSettings};
 
 /// Messages claimed per batch: small enough that a lease never outlives a batch's sending.
 const BATCH: i64 = 50;
-/// Emails sent at once by one process.
+/// Messages sent at once by one process.
 pub const IN_FLIGHT: usize = 16;
 
 /// What one run did.
@@ -25,18 +30,13 @@ pub struct RunReport {
     pub failed_attempts: usize,
 }
 
-/// The outbox's channels this worker delivers on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Channel {
-    Email,
-    Webhook,
-}
-
-/// A worker: its identity (for leases) and a transport per channel.
+/// A worker: its identity (for leases) and a transport per channel it can send on.
 #[derive(Clone)]
 pub struct Worker {
     pub state: AppState,
     pub mailer: Mailer,
+    pub sms: Option<SmsGateway>,
+    pub zalo: Option<ZaloGateway>,
     pub webhooks: crate::webhooks::WebhookTransport,
     /// The national portal's transport, when synchronisation is on.
     pub national: Option<crate::national::NationalTransport>,
@@ -46,6 +46,8 @@ pub struct Worker {
 impl Worker {
     pub fn new(state: AppState) -> Result<Self, String> {
         let mailer = Mailer::from_settings(&state.settings.smtp)?;
+        let sms = SmsGateway::from_settings(&state.settings.sms)?;
+        let zalo = ZaloGateway::from_settings(&state.settings.zalo)?;
         let webhooks = crate::webhooks::WebhookTransport::new(&state.settings.webhooks)?;
         let national = crate::national::NationalTransport::new(&state.settings.national_portal)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "motcua".into());
@@ -57,10 +59,27 @@ impl Worker {
         Ok(Self {
             state,
             mailer,
+            sms,
+            zalo,
             webhooks,
             national,
             owner,
         })
+    }
+
+    /// The channels this worker has a transport for; the others' messages wait in the outbox.
+    pub fn channels(&self) -> Vec<&'static str> {
+        let mut c = Vec::new();
+        if self.mailer.is_configured() {
+            c.push("email");
+        }
+        if self.sms.is_some() {
+            c.push("sms");
+        }
+        if self.zalo.is_some() {
+            c.push("zalo");
+        }
+        c
     }
 
     /// The sweep, then delivery of everything due, until nothing is left or `stop` is raised.
@@ -88,30 +107,35 @@ impl Worker {
             sweep: report,
             ..RunReport::default()
         };
-        if self.mailer.is_configured() {
-            self.drain(stop, Channel::Email, &mut run).await?;
+        let channels = self.channels();
+        if !channels.is_empty() {
+            self.drain(stop, &channels, false, &mut run).await?;
         }
-        self.drain(stop, Channel::Webhook, &mut run).await?;
+        self.drain(stop, &[], true, &mut run).await?;
         Ok(run)
     }
 
-    /// Delivers everything due on one channel, batch by batch.
+    /// Delivers everything due on the citizens' `channels`, or the webhook deliveries, batch by
+    /// batch.
     async fn drain(
         &self,
         stop: &watch::Receiver<bool>,
-        channel: Channel,
+        channels: &[&'static str],
+        webhooks: bool,
         run: &mut RunReport,
     ) -> Result<(), AppError> {
-        let webhooks = channel == Channel::Webhook;
         loop {
             if *stop.borrow() {
                 break;
             }
             let owner = self.owner.clone();
             let lease = self.state.settings.outbox.lease_secs as i64;
+            let channels = channels.to_vec();
             let batch = self
                 .state
-                .db(move |conn| outbox::claim(conn, &owner, db::now(), lease, BATCH, webhooks))
+                .db(move |conn| {
+                    outbox::claim(conn, &owner, &channels, db::now(), lease, BATCH, webhooks)
+                })
                 .await?;
             if batch.is_empty() {
                 break;
@@ -147,84 +171,150 @@ impl Worker {
         Ok(())
     }
 
-    /// What a message says: as stored, or for an apology letter its Mẫu 04 rendered now from
-    /// the letter (text, HTML and the PDF attached).
-    async fn render(&self, row: &OutboxRow) -> Result<Email, String> {
-        let Some(letter_id) = row.rendered_at_delivery() else {
-            return Ok(row.email());
+    /// The facts a message is rendered from, read now: its letter, its dossier, a digest's
+    /// lines, or (rows queued before messages were rendered at delivery) its stored text.
+    async fn facts(&self, row: &OutboxRow) -> Result<Facts, Outcome> {
+        let data = row.data();
+        let letter_id = row
+            .letter_id
+            .or_else(|| data.get("letter_id").and_then(serde_json::Value::as_i64))
+            .filter(|_| row.kind == outbox::APOLOGY);
+        if let Some(letter_id) = letter_id {
+            let st = self.state.clone();
+            let found = self
+                .state
+                .db(move |conn| crate::store::forms::letter_facts(conn, &st.catalog, letter_id, None))
+                .await
+                .map_err(|e| Outcome::Retry(format!("cannot read letter {letter_id}: {}", e.cause())))?;
+            return match found {
+                Some((l, d)) => Ok(Facts::Letter(Box::new((l, d)))),
+                None => Err(Outcome::GiveUp(format!("letter {letter_id} no longer exists"))),
+            };
+        }
+        if !row.subject.is_empty() {
+            return Ok(Facts::Stored(Email {
+                subject: row.subject.clone(),
+                text: row.body_text.clone(),
+                html: row.body_html.clone(),
+                attachments: Vec::new(),
+            }));
+        }
+        if let Some(f) = render::digest_facts(&data) {
+            return Ok(f);
+        }
+        let Some(code) = row.dossier_code.clone() else {
+            return Err(Outcome::GiveUp(format!("message {} names no dossier", row.id)));
         };
         let st = self.state.clone();
+        let c = code.clone();
         let found = self
             .state
-            .db(move |conn| crate::store::forms::letter_facts(conn, &st.catalog, letter_id, None))
+            .db(move |conn| {
+                crate::store::forms::dossier_facts(conn, &st.catalog, &c, &crate::authz::Scope::All)
+            })
             .await
-            .map_err(|e| format!("cannot read letter {letter_id}: {}", e.cause()))?;
-        let Some((letter, dossier)) = found else {
-            return Err(format!("letter {letter_id} no longer exists"));
+            .map_err(|e| Outcome::Retry(format!("cannot read dossier {code}: {}", e.cause())))?;
+        match found {
+            Some(f) => Ok(Facts::Dossier(Box::new(f))),
+            None => Err(Outcome::GiveUp(format!("dossier {code} no longer exists"))),
+        }
+    }
+
+    /// Renders the message for its channel (forms and PDFs off the async threads) and hands it
+    /// to the channel's transport.
+    async fn attempt(&self, row: &OutboxRow) -> Outcome {
+        let facts = match self.facts(row).await {
+            Ok(f) => f,
+            Err(o) => return o,
         };
         let settings = self.state.settings.clone();
         let tz = self.state.calendar().timezone();
-        actix_web::web::block(move || {
+        let (kind, channel, data) = (row.kind.clone(), row.channel.clone(), row.data());
+        let rendered = actix_web::web::block(move || {
             let base_url = settings.public_base_url();
-            let ctx = crate::forms::FormContext {
-                texts: &settings.forms,
-                tz,
-                base_url: &base_url,
+            let ctx = render::Context {
+                forms: crate::forms::FormContext {
+                    texts: &settings.forms,
+                    tz,
+                    base_url: &base_url,
+                },
+                sms: &settings.sms,
+                zalo: &settings.zalo,
             };
-            crate::mail::apology(&letter, &dossier, &ctx)
+            render::render(&kind, &channel, &data, &facts, &ctx)
         })
-        .await
-        .map_err(|e| e.to_string())?
+        .await;
+        let message = match rendered {
+            Ok(Ok(m)) => m,
+            Ok(Err(o)) => return o,
+            Err(e) => return Outcome::Retry(e.to_string()),
+        };
+        match (message, &self.sms, &self.zalo) {
+            (Message::Email(email), _, _) => {
+                match self.mailer.send(&row.recipient, &row.message_id, &email).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(e) => Outcome::Retry(e),
+                }
+            }
+            (Message::Sms(text), Some(sms), _) => sms.send(&row.recipient, &text, &row.message_id).await,
+            (
+                Message::Zalo {
+                    template_id,
+                    template_data,
+                },
+                _,
+                Some(zalo),
+            ) => {
+                zalo.send(&row.recipient, &template_id, &template_data, &row.message_id)
+                    .await
+            }
+            _ => Outcome::Retry(format!("no transport for {} here", row.channel)),
+        }
     }
 
     /// Sends one message and records the outcome; true when it was sent.
     async fn deliver(&self, row: &OutboxRow) -> Result<bool, AppError> {
-        let result = if row.kind == crate::store::webhooks::KIND {
-            let outcome = self.webhooks.deliver(&self.state, row.id).await?;
-            crate::metrics::observe_webhook(outcome.delivered);
-            match outcome.error {
-                None => Ok(()),
-                Some(e) => Err(e),
+        let outcome = if row.kind == crate::store::webhooks::KIND {
+            let o = self.webhooks.deliver(&self.state, row.id).await?;
+            crate::metrics::observe_webhook(o.delivered);
+            match o.error {
+                None => Outcome::Sent,
+                Some(e) => Outcome::Retry(e),
             }
         } else if row.kind == crate::store::webhooks::NATIONAL_KIND {
             match &self.national {
-                Some(n) => n.deliver(&self.state, row.id).await?,
-                None => Err("national_portal.url is not set".to_owned()),
+                Some(n) => match n.deliver(&self.state, row.id).await? {
+                    Ok(()) => Outcome::Sent,
+                    Err(e) => Outcome::Retry(e),
+                },
+                None => Outcome::Retry("national_portal.url is not set".to_owned()),
             }
         } else {
-            self.send_email(row).await
+            self.attempt(row).await
         };
-        self.record(row, result).await
-    }
-
-    async fn send_email(&self, row: &OutboxRow) -> Result<(), String> {
-        let result = match self.render(row).await {
-            Ok(email) => {
-                self.mailer
-                    .send(&row.recipient, &row.message_id, &email)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        crate::metrics::observe_email(result.is_ok());
-        result
-    }
-
-    /// Records an attempt's outcome on the outbox row (only the lease holder's word counts).
-    async fn record(&self, row: &OutboxRow, result: Result<(), String>) -> Result<bool, AppError> {
         let (owner, row2) = (self.owner.clone(), row.clone());
         let outbox_settings = self.state.settings.outbox.clone();
-        let ok = result.is_ok();
+        let ok = outcome == Outcome::Sent;
+        if row.channel == "email" {
+            crate::metrics::observe_email(ok);
+        }
         self.state
-            .db(move |conn| match result {
-                Ok(()) => outbox::mark_sent(conn, &row2, &owner, db::now()),
-                Err(e) => {
-                    tracing::warn!(outbox_id = row2.id, kind = %row2.kind, attempts = row2.attempts + 1, error = %e, "message not delivered");
-                    outbox::mark_failed(
+            .db(move |conn| match outcome {
+                Outcome::Sent => outbox::mark_sent(conn, &row2, &owner, db::now()),
+                Outcome::Skip(reason) => outbox::mark_skipped(conn, &row2, &owner, &reason),
+                outcome @ (Outcome::Retry(_) | Outcome::GiveUp(_)) => {
+                    let (e, permanent) = match outcome {
+                        Outcome::GiveUp(e) => (e, true),
+                        Outcome::Retry(e) | Outcome::Skip(e) => (e, false),
+                        Outcome::Sent => (String::new(), false),
+                    };
+                    tracing::warn!(outbox_id = row2.id, kind = %row2.kind, channel = %row2.channel, attempts = row2.attempts + 1, error = %e, "message not sent");
+                    outbox::mark_unsent(
                         conn,
                         &row2,
                         &owner,
                         &e,
+                        permanent,
                         db::now(),
                         outbox_settings.retry_base_secs,
                         outbox_settings.max_attempts,

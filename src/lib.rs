@@ -20,6 +20,7 @@ pub mod mail;
 pub mod national;
 pub mod metrics;
 pub mod net;
+pub mod notify;
 pub mod openapi;
 pub mod store;
 pub mod telemetry;

@@ -109,6 +109,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::forms::form_stop_notice,
         api::forms::form_control_slip,
         api::dossiers::all_letters,
+        api::notifications::for_dossier,
+        api::notifications::list,
         api::forms::letter_document,
         api::reports::overdue,
         api::reports::summary,
@@ -166,6 +168,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
             description = "The official forms of Circular 03/2025 (Mẫu 01–06) for a dossier, as \
                 HTML to print on A4 or as PDF"),
         (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
+        (name = "notifications", description = "What the citizen is told at every step (email, SMS, Zalo) and the staff digests, with their delivery"),
         (name = "reports", description = "Supervisors' reports, as JSON or CSV; the register \
             (Mẫu 07) also as PDF"),
         (name = "public", description = "The citizen's lookup, without an account"),

@@ -38,6 +38,8 @@ async fn receive(app: &TestApp, clerk: &str, at: &str, email: Option<&str>) -> S
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    // The receipt's own email is tests/notifications.rs's subject; these tests follow the letters.
+    app.receipts_told().await;
     r.body["code"].as_str().unwrap().to_owned()
 }
 

@@ -101,6 +101,8 @@ async fn receive(w: &World, email: Option<&str>) -> String {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    // The receipt's email is tests/notifications.rs's subject; these follow the letter's.
+    w.app.receipts_told().await;
     r.body["code"].as_str().unwrap().to_owned()
 }
 
@@ -647,7 +649,7 @@ async fn a_letter_queued_with_its_text_is_still_delivered(backend: Backend) {
         conn.batch_execute(
             "UPDATE outbox SET subject = 'Phiếu xin lỗi (old)', body_text = 'old text', \
              body_html = '<p>old</p>', next_attempt_at = '2000-01-01 00:00:00' \
-             WHERE kind = 'apology_letter'",
+             WHERE kind = 'apology'",
         )
         .unwrap();
     })

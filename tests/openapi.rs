@@ -57,6 +57,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("POST", "/api/v1/dossiers/{code}/withdraw"),
     ("POST", "/api/v1/dossiers/{code}/stop"),
     ("GET", "/api/v1/apology-letters"),
+    ("GET", "/api/v1/dossiers/{code}/notifications"),
+    ("GET", "/api/v1/notifications"),
     ("GET", "/api/v1/apology-letters/{id}/document"),
     ("GET", "/api/v1/reports/overdue"),
     ("GET", "/api/v1/reports/summary"),

@@ -448,6 +448,7 @@ fn seed_overdue(url: &str, n: usize) {
             note: None,
             received_at,
             actor: "seed".into(),
+            notify: vec![motcua::domain::notice::NoticeChannel::Email],
         };
         motcua::db::write_tx(&mut conn, |c| {
             dossiers::receive(
@@ -460,6 +461,12 @@ fn seed_overdue(url: &str, n: usize) {
         })
         .unwrap();
     }
+    // Their receipts were told when they were received, weeks ago: only the letters are new.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE outbox SET status = 'sent' WHERE kind = 'receipt'"),
+        &mut conn,
+    )
+    .unwrap();
 }
 
 fn serve_with_mail(cwd: &Path, database_url: &str, smtp: &str, lease_secs: u64) -> Server {

@@ -38,7 +38,9 @@ pub struct ApplicantInput {
     /// with the dossier code, to look the dossier up.
     #[schema(example = "079123456789", pattern = r"^[0-9A-Za-z]{6,12}$")]
     pub id_number: String,
-    /// 8–15 digits, optionally after `+`, in groups separated by a space, dot or dash.
+    /// A Vietnamese number (a mobile of 10 digits 03…/05…/07…/08…/09…, or a landline of 11
+    /// digits 02…), nationally or as +84 without the 0, in groups separated by a space, dot or
+    /// dash; SMS and Zalo notices go to mobiles only.
     #[schema(
         example = "0901234567",
         max_length = 20,
@@ -57,6 +59,10 @@ pub struct ApplicantInput {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub address: Option<String>,
+    /// The channels the citizen wants to be told on, among the deployment's
+    /// (`notifications.channels`); absent: all of them.
+    #[schema(max_items = 3)]
+    pub notify: Option<Vec<crate::domain::notice::NoticeChannel>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -298,6 +304,7 @@ fn etag(version: i32) -> String {
 fn validate_receipt(
     req: ReceiveRequest,
     caller: &Caller,
+    configured: &[crate::domain::notice::NoticeChannel],
     now: DateTime<Utc>,
 ) -> AppResult<NewDossier> {
     let mut e = Errors::default();
@@ -335,10 +342,11 @@ fn validate_receipt(
     });
     let phone = e.opt_line("applicant.phone", a.phone.as_deref(), 20);
     if let Some(p) = &phone
-        && !validation::phone(p)
+        && crate::domain::phone::normalise(p).is_none()
     {
-        e.add("applicant.phone", "is not a phone number");
+        e.add("applicant.phone", crate::domain::phone::NOT_VIETNAMESE);
     }
+    let notify = crate::domain::notice::channels_for(configured, a.notify.as_deref());
     let email = e.opt_line("applicant.email", a.email.as_deref(), 254);
     if let Some(m) = &email
         && !validation::email(m)
@@ -378,6 +386,7 @@ fn validate_receipt(
         note,
         received_at,
         actor: caller.username.clone(),
+        notify,
     })
 }
 
@@ -424,7 +433,7 @@ pub async fn receive(
         request_hash: body.hash.clone(),
     });
     let now = db::now();
-    let new = validate_receipt(body.value, &caller, now)?;
+    let new = validate_receipt(body.value, &caller, &state.settings.notifications.channels, now)?;
     let st = state.clone();
     let stored = state
         .db(move |conn| {

@@ -7,6 +7,7 @@ pub mod dossiers;
 pub mod events;
 pub mod forms;
 pub mod health;
+pub mod notifications;
 pub mod offices;
 pub mod procedures;
 pub mod public;
@@ -631,6 +632,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/dossiers/{code}/apology-letters")
                         .route(web::get().to(dossiers::dossier_letters)),
+                )
+                .service(
+                    web::resource("/dossiers/{code}/notifications")
+                        .route(web::get().to(notifications::for_dossier)),
+                )
+                .service(
+                    web::resource("/notifications").route(web::get().to(notifications::list)),
                 )
                 .service(
                     web::resource("/dossiers/{code}/forms/{form}")

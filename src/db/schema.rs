@@ -80,6 +80,7 @@ diesel::table! {
         supplement_requests -> Integer,
         national_synced_version -> Nullable<Integer>,
         procedure_version -> Integer,
+        notify_channels -> Nullable<Text>,
     }
 }
 
@@ -200,6 +201,11 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        channel -> Text,
+        dossier_id -> Nullable<BigInt>,
+        dossier_code -> Nullable<Text>,
+        office_code -> Nullable<Text>,
+        data -> Nullable<Text>,
         webhook_id -> Nullable<BigInt>,
         payload -> Nullable<Text>,
         event_id -> Nullable<BigInt>,

@@ -53,6 +53,9 @@ pub struct Dossier {
     pub supplement_requests: i32,
     /// The version of the procedure the dossier was received under.
     pub procedure_version: i32,
+    /// The channels its notices go to (`notifications.channels` narrowed by `applicant.notify`
+    /// at receipt), comma-separated; none for dossiers received before: email.
+    pub notify_channels: Option<String>,
 }
 
 impl Dossier {
@@ -123,6 +126,9 @@ pub struct NewDossier {
     pub note: Option<String>,
     pub received_at: DateTime<Utc>,
     pub actor: String,
+    /// The channels the citizen is told on: `notifications.channels` narrowed by
+    /// `applicant.notify` (`domain::notice::channels_for`).
+    pub notify: Vec<crate::domain::notice::NoticeChannel>,
 }
 
 /// Receives a dossier inside the caller's write transaction: allocates the day's next number at
@@ -216,6 +222,7 @@ pub fn receive(
         dossiers::paused_secs.eq(0i64),
         dossiers::version.eq(1),
         dossiers::procedure_version.eq(version.version),
+        dossiers::notify_channels.eq(crate::store::notices::stored_channels(&new.notify)),
     ));
     let dossier = returning_dossier!(conn, insert)?;
 
@@ -244,6 +251,8 @@ pub fn receive(
             office_code: office.as_str(),
         },
     )?;
+    // Mẫu 01 to the citizen on each channel, queued with the receipt.
+    crate::store::notices::queue(conn, &dossier, crate::domain::notice::Notice::Receipt, now)?;
     Ok(dossier)
 }
 

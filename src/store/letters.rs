@@ -51,35 +51,6 @@ pub fn for_dossier(conn: &mut DbConn, dossier: &Dossier) -> AppResult<Vec<(Lette
         .load(conn)?)
 }
 
-/// Queues the email of the dossier's letter inside the caller's transaction. The row names the
-/// letter and carries no text: the delivery worker renders Mẫu 04 (text, HTML and the PDF
-/// attached) from the letter's facts when it sends, so the email and the printed letter are one
-/// document.
-pub fn queue_email(
-    conn: &mut DbConn,
-    dossier_id: i64,
-    recipient: &str,
-    message_id: &str,
-    at: chrono::DateTime<chrono::Utc>,
-) -> AppResult<bool> {
-    let letter_id: i64 = al::table
-        .filter(al::dossier_id.eq(dossier_id))
-        .select(al::id)
-        .first(conn)?;
-    super::outbox::enqueue(
-        conn,
-        super::outbox::NewMessage {
-            kind: super::outbox::APOLOGY_LETTER,
-            dedupe_key: &format!("apology:{letter_id}"),
-            letter_id: Some(letter_id),
-            recipient,
-            message_id,
-            email: None,
-        },
-        at,
-    )
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct LetterFilter {
     pub delivery_status: Option<String>,

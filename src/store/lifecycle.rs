@@ -310,6 +310,7 @@ pub fn record(
     let update = diesel::update(d::table.filter(d::id.eq(dossier.id)))
         .set((changes, d::version.eq(d::version + 1)));
     let after = returning_dossier!(conn, update)?;
+    let notices = std::mem::take(&mut decision.notices);
     let event = decision.event;
     dossiers::insert_event(
         conn,
@@ -327,6 +328,10 @@ pub fn record(
             office_code: &event.office_code,
         },
     )?;
+    // What the citizen is told of it, in the same transaction (the apology went with its letter).
+    for notice in notices {
+        super::notices::queue(conn, &after, notice, now)?;
+    }
     Ok(after)
 }
 
@@ -348,13 +353,18 @@ pub fn create_letter(
         .filter(offices::code.eq(office))
         .select(offices::head_name)
         .first(conn)?;
-    let delivery = if dossier.applicant_email.is_some() {
+    // The letter is printed at the counter when no channel reaches the citizen.
+    let reach = super::notices::reach(dossier);
+    let delivery = if reach
+        .iter()
+        .any(|(_, r)| matches!(r, crate::domain::notice::Recipient::To(_)))
+    {
         "pending"
     } else {
         "print"
     };
     let message_id = format!("<apology.{year}.{seq}.{office}@motcua>");
-    diesel::insert_into(al::table)
+    let letter_id: i64 = on_backend!(conn, |c| diesel::insert_into(al::table)
         .values((
             al::dossier_id.eq(dossier.id),
             al::number.eq(&number),
@@ -373,7 +383,8 @@ pub fn create_letter(
             al::attempts.eq(0),
             al::message_id.eq(&message_id),
         ))
-        .execute(conn)
+        .returning(al::id)
+        .get_result(c))
         .map_err(|e| {
             if db::is_unique_violation(&e) {
                 AppError::Conflict {
@@ -390,8 +401,6 @@ pub fn create_letter(
             d::reappointment_used.eq(true),
         ))
         .execute(conn)?;
-    if let Some(email) = &dossier.applicant_email {
-        super::letters::queue_email(conn, dossier.id, email, &message_id, l.at)?;
-    }
+    super::notices::queue_apology(conn, dossier, letter_id, &message_id, &reach, l.at)?;
     Ok(number)
 }

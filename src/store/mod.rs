@@ -32,6 +32,7 @@ pub mod gauges;
 pub mod idempotency;
 pub mod letters;
 pub mod lifecycle;
+pub mod notices;
 pub mod offices;
 pub mod outbox;
 pub mod procedures;

@@ -1,5 +1,8 @@
-//! The transactional outbox: emails written in the same transaction as the change that causes
-//! them, claimed by one process at a time under a lease, retried with backoff, never lost.
+//! The transactional outbox, the one way anything leaves the process: each message (an email,
+//! an SMS, a Zalo message, of one kind, to one recipient) is a row written in the same
+//! transaction as the change that causes it, unique per occurrence and channel, claimed by one
+//! process at a time under a lease, retried with backoff, never lost. Rows hold facts, not
+//! texts: the delivery worker renders them.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -8,9 +11,8 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use crate::db::schema::{apology_letters as al, outbox as ob};
 use crate::db::{self, DbConn};
 use crate::error::AppResult;
-use crate::mail::Email;
 
-/// One queued email.
+/// One queued message.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ob)]
 pub struct OutboxRow {
@@ -31,41 +33,48 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub channel: String,
+    pub dossier_id: Option<i64>,
+    pub dossier_code: Option<String>,
+    pub office_code: Option<String>,
+    pub data: Option<String>,
 }
 
 impl OutboxRow {
-    /// The stored text (for messages rendered when they were queued).
-    pub fn email(&self) -> Email {
-        Email {
-            subject: self.subject.clone(),
-            text: self.body_text.clone(),
-            html: self.body_html.clone(),
-            attachments: Vec::new(),
-        }
-    }
-
-    /// Whether the worker renders this message from its letter when it sends it.
-    pub fn rendered_at_delivery(&self) -> Option<i64> {
-        self.letter_id.filter(|_| self.kind == APOLOGY_LETTER)
+    /// The occurrence's facts as stored (an empty object when there are none).
+    pub fn data(&self) -> serde_json::Value {
+        self.data
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_else(|| serde_json::json!({}))
     }
 }
 
-/// The kind of an apology letter's email: rendered at delivery from its letter (`letter_id`),
-/// rows queued before that was so included (their stored text is not used).
-pub const APOLOGY_LETTER: &str = "apology_letter";
+/// The kind of an apology letter's messages: rendered at delivery from its letter.
+pub const APOLOGY: &str = "apology";
 
 pub struct NewMessage<'a> {
     pub kind: &'a str,
-    /// Unique per message: a second enqueue with the same key is ignored.
+    pub channel: &'a str,
+    /// Unique per message (`kind:occurrence:channel`): a second enqueue with the same key is
+    /// ignored, so an occurrence is told once per channel.
     pub dedupe_key: &'a str,
+    /// The letter whose `delivery_status` this message's delivery is.
     pub letter_id: Option<i64>,
+    pub dossier: Option<(i64, &'a str)>,
+    /// The office whose supervisors see it in their list.
+    pub office_code: Option<&'a str>,
+    /// Empty for a skipped message.
     pub recipient: &'a str,
+    /// The stable id the transport sends (Message-ID, reference, tracking_id).
     pub message_id: &'a str,
-    /// The text to send, or `None` for a message the worker renders when it sends.
-    pub email: Option<&'a Email>,
+    /// The occurrence's facts the worker renders from.
+    pub data: Option<&'a serde_json::Value>,
+    /// `Some(reason)`: there is no way to send it on this channel; the row is `skipped`.
+    pub skipped: Option<&'a str>,
 }
 
-/// Queues an email inside the caller's transaction; returns false when it was queued before.
+/// Queues a message inside the caller's transaction; returns false when it was queued before.
 pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppResult<bool> {
     let exists: i64 = ob::table
         .filter(ob::dedupe_key.eq(m.dedupe_key))
@@ -74,40 +83,64 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
     if exists > 0 {
         return Ok(false);
     }
-    let (subject, text, html) = match m.email {
-        Some(e) => (e.subject.as_str(), e.text.as_str(), e.html.as_str()),
-        None => ("", "", ""),
-    };
+    insert(conn, m, now)?;
+    Ok(true)
+}
+
+/// Queues a message known to be new (its occurrence was created in this transaction: a
+/// receipt), without looking for an earlier one; the unique key still refuses a duplicate.
+pub fn insert(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppResult<()> {
+    let data = m.data.map(|d| d.to_string());
     diesel::insert_into(ob::table)
         .values((
             ob::kind.eq(m.kind),
+            ob::channel.eq(m.channel),
             ob::dedupe_key.eq(m.dedupe_key),
             ob::letter_id.eq(m.letter_id),
+            ob::dossier_id.eq(m.dossier.map(|d| d.0)),
+            ob::dossier_code.eq(m.dossier.map(|d| d.1)),
+            ob::office_code.eq(m.office_code),
             ob::recipient.eq(m.recipient),
-            ob::subject.eq(subject),
-            ob::body_text.eq(text),
-            ob::body_html.eq(html),
+            ob::subject.eq(""),
+            ob::body_text.eq(""),
+            ob::body_html.eq(""),
             ob::message_id.eq(m.message_id),
-            ob::status.eq("pending"),
+            ob::status.eq(if m.skipped.is_some() { "skipped" } else { "pending" }),
             ob::attempts.eq(0),
             ob::next_attempt_at.eq(db::to_db(now)),
+            ob::last_error.eq(m.skipped),
             ob::created_at.eq(db::to_db(now)),
+            ob::data.eq(data),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
 /// exactly one process send each, and lets another take over once it expires (a crash).
-/// `webhooks` picks the channels: the HTTP ones (webhooks, the national portal), or the emails.
+/// `webhooks` picks the HTTP channels (webhooks, the national portal); otherwise the messages
+/// of `channels`.
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
+    channels: &[&str],
     now: DateTime<Utc>,
     lease_secs: i64,
     limit: i64,
     webhooks: bool,
 ) -> AppResult<Vec<OutboxRow>> {
+    // The citizens' channels this process has a transport for, as a literal list of known
+    // names (webhook deliveries are told apart by their kind).
+    let list = channels
+        .iter()
+        .filter(|c| crate::domain::notice::NoticeChannel::parse(c).is_some())
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.is_empty() && !webhooks {
+        return Ok(Vec::new());
+    }
+    let list = if list.is_empty() { "''".to_owned() } else { list };
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
     #[derive(QueryableByName)]
@@ -117,13 +150,14 @@ pub fn claim(
     }
     let ids: Vec<Id> = db::write_tx(conn, |conn| -> Result<Vec<Id>, diesel::result::Error> {
         match conn {
-            DbConn::Postgres(c) => diesel::sql_query(
+            DbConn::Postgres(c) => diesel::sql_query(format!(
                 "UPDATE outbox SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
                    AND (lease_until IS NULL OR lease_until < $3) AND ((kind IN ('webhook', 'national_sync')) = $5) \
+                   AND (kind IN ('webhook', 'national_sync') OR channel IN ({list})) \
                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id",
-            )
+            ))
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
@@ -131,13 +165,14 @@ pub fn claim(
             .bind::<diesel::sql_types::Bool, _>(webhooks)
             .load(c),
             // One writer at a time on SQLite: the immediate transaction is the lock.
-            DbConn::Sqlite(c) => diesel::sql_query(
+            DbConn::Sqlite(c) => diesel::sql_query(format!(
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ( \
                    SELECT id FROM outbox WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ? \
                    AND (lease_until IS NULL OR lease_until < ?) AND ((kind IN ('webhook', 'national_sync')) = ?) \
+                   AND (kind IN ('webhook', 'national_sync') OR channel IN ({list})) \
                    ORDER BY id LIMIT ?) \
                  RETURNING id",
-            )
+            ))
             .bind::<Text, _>(owner)
             .bind::<Timestamp, _>(until)
             .bind::<Timestamp, _>(now_db)
@@ -204,8 +239,24 @@ pub fn mark_failed(
     base_secs: u64,
     max_attempts: u32,
 ) -> AppResult<()> {
+    mark_unsent(conn, row, owner, error, false, now, base_secs, max_attempts)
+}
+
+/// Records a failed attempt; `permanent` (the gateway refused the message itself: a 4xx, an
+/// unknown number) gives up at once instead of retrying.
+#[allow(clippy::too_many_arguments)]
+pub fn mark_unsent(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    owner: &str,
+    error: &str,
+    permanent: bool,
+    now: DateTime<Utc>,
+    base_secs: u64,
+    max_attempts: u32,
+) -> AppResult<()> {
     let attempts = row.attempts + 1;
-    let give_up = attempts as u32 >= max_attempts;
+    let give_up = permanent || attempts as u32 >= max_attempts;
     let delay = base_secs
         .saturating_mul(1u64 << (attempts as u32 - 1).min(20))
         .min(86_400);
@@ -242,6 +293,29 @@ pub fn mark_failed(
     })
 }
 
+/// Records that the message cannot go on its channel (no template for its kind…): `skipped`,
+/// with the reason, and never tried again.
+pub fn mark_skipped(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    owner: &str,
+    reason: &str,
+) -> AppResult<()> {
+    diesel::update(
+        ob::table
+            .filter(ob::id.eq(row.id))
+            .filter(ob::lease_owner.eq(owner)),
+    )
+    .set((
+        ob::status.eq("skipped"),
+        ob::lease_owner.eq(None::<String>),
+        ob::lease_until.eq(None::<NaiveDateTime>),
+        ob::last_error.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Gives back the leases a stopping process still holds, so another takes over at once.
 pub fn release(conn: &mut DbConn, owner: &str) -> AppResult<usize> {
     Ok(diesel::update(
@@ -276,4 +350,66 @@ pub fn release_ids(conn: &mut DbConn, owner: &str, ids: &[i64]) -> AppResult<usi
         ob::lease_until.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?)
+}
+
+/// The messages of one dossier, oldest first.
+pub fn for_dossier(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<OutboxRow>> {
+    Ok(ob::table
+        .filter(ob::dossier_id.eq(dossier_id))
+        .order(ob::id.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+    pub office: Option<String>,
+}
+
+fn filtered<'a>(
+    f: &'a MessageFilter,
+    scope: &'a crate::authz::Scope,
+) -> ob::BoxedQuery<'a, super::DbBackend> {
+    // Webhook deliveries have their own log (`/api/v1/webhooks/{id}/deliveries`), and the
+    // national portal's records show on the dossier (`national_sync`).
+    let mut q = ob::table
+        .filter(ob::kind.ne_all(["webhook", "national_sync"]))
+        .into_boxed::<super::DbBackend>();
+    if let crate::authz::Scope::Offices(list) = scope {
+        q = q.filter(ob::office_code.eq_any(list));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(ob::status.eq(s));
+    }
+    if let Some(c) = &f.channel {
+        q = q.filter(ob::channel.eq(c));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(ob::kind.eq(k));
+    }
+    if let Some(o) = &f.office {
+        q = q.filter(ob::office_code.eq(o));
+    }
+    q
+}
+
+/// Messages within scope (the office that tells the citizen, or the agency a digest is for),
+/// newest first.
+pub fn list(
+    conn: &mut DbConn,
+    f: &MessageFilter,
+    scope: &crate::authz::Scope,
+    page: super::PageRequest,
+) -> AppResult<super::Page<OutboxRow>> {
+    let total = filtered(f, scope).count().get_result(conn)?;
+    let items = filtered(f, scope)
+        .order(ob::id.desc())
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    Ok(super::Page { items, total })
 }

@@ -16,7 +16,6 @@ use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::calendars::Calendars;
 use crate::domain::lifecycle;
 use crate::error::AppResult;
-use crate::mail::{self, DigestLine};
 
 /// Who the sweep acts as in the history.
 pub const SWEEP_ACTOR: &str = "motcua";
@@ -177,7 +176,6 @@ fn escalate(
         &["supervisor"],
         "escalation",
         now,
-        mail::escalation_digest,
     )?;
     Ok((fresh.len(), digests))
 }
@@ -226,9 +224,8 @@ fn warn_due_soon(
         cals.default_calendar(),
         &fresh,
         &["officer", "supervisor"],
-        "due_soon",
+        "due_soon_digest",
         now,
-        mail::due_soon_digest,
     )?;
     Ok((fresh.len(), digests))
 }
@@ -262,15 +259,15 @@ fn record_alert(
     Ok(true)
 }
 
-/// One digest per responsible agency to its staff of the given roles who have an email address.
+/// One digest per responsible agency to its staff of the given roles who have an email address:
+/// the row holds the agency and its lines; the delivery worker writes the email.
 fn send_digests(
     conn: &mut DbConn,
-    cal: &WorkingCalendar,
+    _cal: &WorkingCalendar,
     items: &[(Dossier, NaiveDateTime)],
     roles: &[&str],
     kind: &str,
     now: DateTime<Utc>,
-    render: fn(&str, &[DigestLine], chrono_tz::Tz) -> mail::Email,
 ) -> AppResult<usize> {
     let mut by_office: BTreeMap<&str, Vec<&(Dossier, NaiveDateTime)>> = BTreeMap::new();
     for item in items {
@@ -302,23 +299,27 @@ fn send_digests(
                 .filter(procedures::code.eq(&dossier.procedure_code))
                 .select(procedures::name)
                 .first(conn)?;
-            lines.push(DigestLine {
-                code: dossier.code.clone(),
-                procedure_name,
-                due_at: db::from_db(*key),
-            });
+            lines.push(serde_json::json!({
+                "code": dossier.code,
+                "procedure_name": procedure_name,
+                "due_at": db::from_db(*key),
+            }));
         }
-        let email = render(&agency, &lines, cal.timezone());
+        let data = serde_json::json!({ "agency": agency, "lines": lines });
         for to in recipients {
             outbox::enqueue(
                 conn,
                 NewMessage {
                     kind,
-                    dedupe_key: &format!("{kind}:{office}:{run}:{to}"),
+                    channel: "email",
+                    dedupe_key: &format!("{kind}:{office}:{run}:{to}:email"),
                     letter_id: None,
+                    dossier: None,
+                    office_code: Some(office),
                     recipient: &to,
                     message_id: &format!("<{kind}.{run}.{}@motcua>", uuid::Uuid::new_v4().simple()),
-                    email: Some(&email),
+                    data: Some(&data),
+                    skipped: None,
                 },
                 now,
             )?;

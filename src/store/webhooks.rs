@@ -207,6 +207,7 @@ pub fn fan_out(
         diesel::insert_into(ob::table)
             .values((
                 ob::kind.eq(KIND),
+                ob::channel.eq(KIND),
                 ob::dedupe_key.eq(format!("webhook:{id}:{event_id}")),
                 ob::recipient.eq(format!("webhook:{id}")),
                 ob::subject.eq(&kind),
@@ -245,6 +246,7 @@ fn queue_national(
     diesel::insert_into(ob::table)
         .values((
             ob::kind.eq(NATIONAL_KIND),
+            ob::channel.eq("national"),
             ob::dedupe_key.eq(dedupe_key),
             ob::recipient.eq(NATIONAL),
             ob::subject.eq(NATIONAL_KIND),

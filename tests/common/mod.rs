@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod gateway;
 pub mod pdf;
 pub mod receiver;
 pub mod serve;
@@ -430,6 +431,24 @@ impl TestApp {
         })
         .await
         .expect("join")
+    }
+
+    /// Runs one statement straight on the database.
+    pub async fn exec(&self, sql: &str) -> usize {
+        let db = self.db.clone();
+        let sql = sql.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.conn().expect("conn");
+            diesel::sql_query(sql).execute(&mut *conn).expect("statement")
+        })
+        .await
+        .expect("join")
+    }
+
+    /// Marks the receipts' messages as sent, for tests about what comes after (the letters):
+    /// as if the citizen had been told of the receipt long ago.
+    pub async fn receipts_told(&self) -> usize {
+        self.exec("UPDATE outbox SET status = 'sent' WHERE kind = 'receipt'").await
     }
 
     /// Counts of every table a write could touch, to show that a refused request changed nothing.

@@ -1,0 +1,10 @@
+ALTER TABLE dossiers DROP COLUMN notify_channels;
+DROP INDEX outbox_office_idx;
+DROP INDEX outbox_dossier_idx;
+UPDATE outbox SET kind = 'due_soon' WHERE kind = 'due_soon_digest';
+UPDATE outbox SET kind = 'apology_letter' WHERE kind = 'apology';
+ALTER TABLE outbox DROP COLUMN data;
+ALTER TABLE outbox DROP COLUMN office_code;
+ALTER TABLE outbox DROP COLUMN dossier_code;
+ALTER TABLE outbox DROP COLUMN dossier_id;
+ALTER TABLE outbox DROP COLUMN channel;
