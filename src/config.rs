@@ -30,6 +30,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The official forms' texts (Circular 03/2025 by default).
     pub forms: crate::forms::texts::FormsSettings,
+    /// The dossiers' files and where they are stored.
+    pub files: crate::files::FilesSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -329,6 +331,7 @@ impl Settings {
                 .with_list_parse_key("server.cors_origins")
                 .with_list_parse_key("calendar.sessions")
                 .with_list_parse_key("calendar.rest_days")
+                .with_list_parse_key("files.allowed_types")
                 .source(Some(env_map)),
         );
         let settings: Settings = builder
@@ -433,6 +436,7 @@ impl Settings {
             )));
         }
         self.forms.validate().map_err(ConfigError)?;
+        self.files.validate().map_err(ConfigError)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError(format!(
                 "log.level: {:?} is not a valid filter",

@@ -141,6 +141,8 @@ pub struct DossierView {
     pub deadline_trace: Option<Box<serde_json::value::RawValue>>,
     /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
+    /// Whether the components and the result are on file (`GET …/files`).
+    pub digitised: super::files::Digitised,
 }
 
 /// The timeliness a client sees now: the final verdict once finished, the standing while open,
@@ -195,6 +197,10 @@ pub fn view(
         responsible_office_code: d.responsible_office_code,
         reappointment_used: d.reappointment_used,
         supplement_requests: d.supplement_requests,
+        digitised: super::files::Digitised {
+            components: d.components_digitised_at.is_some(),
+            result: d.result_digitised_at.is_some(),
+        },
         steps: steps
             .into_iter()
             .map(|s| StepView {

@@ -75,6 +75,8 @@ diesel::table! {
         version -> Integer,
         closed_at -> Nullable<Timestamp>,
         supplement_requests -> Integer,
+        components_digitised_at -> Nullable<Timestamp>,
+        result_digitised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -222,7 +224,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dossier_files (id) {
+        id -> Text,
+        dossier_id -> BigInt,
+        kind -> Text,
+        component_code -> Nullable<Text>,
+        slot -> Text,
+        version -> Integer,
+        filename -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
+diesel::joinable!(dossier_files -> dossiers (dossier_id));
 diesel::joinable!(dossier_steps -> dossiers (dossier_id));
 diesel::joinable!(apology_letters -> dossiers (dossier_id));
 
@@ -240,5 +260,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     letter_counters,
     outbox,
     dossier_alerts,
-    idempotency_keys
+    idempotency_keys,
+    dossier_files
 );

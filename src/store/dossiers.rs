@@ -51,6 +51,10 @@ pub struct Dossier {
     pub version: i32,
     pub closed_at: Option<NaiveDateTime>,
     pub supplement_requests: i32,
+    /// When the dossier first had a file for every required component (see `store::files`).
+    pub components_digitised_at: Option<NaiveDateTime>,
+    /// When the dossier first had a result file.
+    pub result_digitised_at: Option<NaiveDateTime>,
 }
 
 impl Dossier {
