@@ -95,6 +95,9 @@ pub struct FileList {
     pub items: Vec<FileView>,
 }
 
+/// A part of the multipart body, fused (see `upload`).
+type Field = futures_util::stream::Fuse<actix_multipart::Field>;
+
 /// The longest text field of an upload.
 const TEXT_FIELD_MAX: usize = 200;
 /// After a refusal the rest of the body is read and dropped, up to this much, so that the client
@@ -162,13 +165,21 @@ pub async fn upload(
     let mut refusal: Option<AppError> = None;
     let mut drained: u64 = 0;
     while let Some(field) = multipart.next().await {
-        let mut field = match field {
+        let field = match field {
             Ok(f) => f,
             Err(e) => {
                 refusal.get_or_insert(multipart_error(e));
                 break;
             }
         };
+        let name = field.name().unwrap_or("").to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(files::sanitise_filename)
+            .unwrap_or_else(|| "file".into());
+        // Fused: a field read to its end may be drained again without being polled past it.
+        let mut field = field.fuse();
         if refusal.is_some() {
             // Read and drop the rest, so that the refusal reaches the client.
             while let Some(Ok(chunk)) = field.next().await {
@@ -182,7 +193,6 @@ pub async fn upload(
             }
             continue;
         }
-        let name = field.name().unwrap_or("").to_owned();
         let outcome = match name.as_str() {
             "kind" => read_text(&mut field, "kind").await.map(|v| {
                 kind = Some(v);
@@ -192,11 +202,6 @@ pub async fn upload(
             }),
             "file" if received.is_some() => Err(AppError::field("file", "give one file only")),
             "file" => {
-                let filename = field
-                    .content_disposition()
-                    .and_then(|cd| cd.get_filename())
-                    .map(files::sanitise_filename)
-                    .unwrap_or_else(|| "file".into());
                 match receive(&fs, &mut field, limit, settings, remaining < settings.max_bytes)
                     .await
                 {
@@ -296,7 +301,7 @@ fn check_fields(
     Ok(kind)
 }
 
-async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<String> {
+async fn read_text(field: &mut Field, name: &str) -> AppResult<String> {
     let mut buf = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(multipart_error)?;
@@ -316,7 +321,7 @@ async fn read_text(field: &mut actix_multipart::Field, name: &str) -> AppResult<
 /// it goes, and gives up (leaving nothing) at the first byte over `limit` or on a type refused.
 async fn receive(
     fs: &files::FileStore,
-    field: &mut actix_multipart::Field,
+    field: &mut Field,
     limit: u64,
     settings: &files::FilesSettings,
     dossier_bound: bool,
