@@ -64,6 +64,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
+    ("GET", "/api/v1/public/dossiers/{code}/result"),
+    ("GET", "/api/v1/dossiers/{code}/files"),
+    ("POST", "/api/v1/dossiers/{code}/files"),
+    ("GET", "/api/v1/dossiers/{code}/files/{id}"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),
