@@ -488,6 +488,35 @@ async fn the_result_download_is_rate_limited_like_the_lookup(backend: Backend) {
     assert!(headers.contains_key("retry-after"));
 }
 
+async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backend: Backend) {
+    let w = world(backend, false, |_| {}).await;
+    let slip = format!("/api/v1/dossiers/{}/forms/control-slip", w.code);
+    let before = w.app.get(&slip, &w.clerk).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    assert!(
+        before.text.contains("thành phần hồ sơ chưa số hóa, kết quả giải quyết chưa số hóa"),
+        "{}",
+        before.text
+    );
+    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "Bản sao sổ đỏ.pdf", &pdf(3000, 1)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = upload(&w.app, &w.code, &w.clerk, "result", None, "Giấy phép.pdf", &pdf(3000, 2)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let receipt = w
+        .app
+        .get(&format!("/api/v1/dossiers/{}/forms/receipt", w.code), &w.clerk)
+        .await;
+    assert_eq!(receipt.status, 200, "{}", receipt.text);
+    assert!(receipt.text.contains("Bản sao sổ đỏ.pdf"), "{}", receipt.text);
+    assert!(!receipt.text.contains("Giấy phép.pdf"), "the result is no component");
+    let after = w.app.get(&slip, &w.clerk).await;
+    assert!(
+        after.text.contains("thành phần hồ sơ đã số hóa, kết quả giải quyết đã số hóa"),
+        "{}",
+        after.text
+    );
+}
+
 async fn upload_list_download_local(b: Backend) {
     upload_list_download_the_same_bytes(b, false).await
 }
@@ -524,6 +553,7 @@ both_backends!(
     citizen_result_local,
     citizen_result_s3,
     the_result_download_is_rate_limited_like_the_lookup,
+    the_receipt_lists_the_component_files_and_the_slip_says_digitised,
 );
 
 // Two `serve` processes on one PostgreSQL and one S3 store: a file uploaded through one is

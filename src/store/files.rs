@@ -341,11 +341,22 @@ pub fn is_referenced(conn: &mut DbConn, sha256: &str) -> AppResult<bool> {
     Ok(n > 0)
 }
 
-/// The component files of a dossier as its receipt (Mẫu 01) lists them: filename and, when it
-/// is a listed component, its code.
-pub fn received_components(conn: &mut DbConn, dossier_id: i64) -> AppResult<Vec<FileRow>> {
-    Ok(current(conn, dossier_id)?
+/// The components received as files, as the receipt (Mẫu 01) lists them: the current version
+/// of each, "name (filename)" for a listed component, the filename for an unlisted one.
+pub fn receipt_lines(conn: &mut DbConn, dossier: &Dossier) -> AppResult<Vec<String>> {
+    let components = procedure_components(conn, dossier)?.unwrap_or_default();
+    Ok(current(conn, dossier.id)?
         .into_iter()
         .filter(|f| f.kind == "component")
+        .map(|f| {
+            let listed = f
+                .component_code
+                .as_deref()
+                .and_then(|c| components.iter().find(|(code, _, _)| code == c));
+            match listed {
+                Some((_, name, _)) => format!("{name} ({})", f.filename),
+                None => f.filename,
+            }
+        })
         .collect())
 }
