@@ -211,7 +211,7 @@ impl FileStore {
                 // The S3 client's TLS takes the process's rustls provider: ring, as for SMTP.
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let s3 = &settings.s3;
-                let mut b = object_store::aws::AmazonS3Builder::new()
+                let mut b = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .with_region(&s3.region)
                     .with_allow_http(s3.allow_http);
