@@ -82,6 +82,9 @@ impl Application {
                  tokens will not survive a restart"
             );
         }
+        if let Err(e) = crate::files::FileStore::open(&settings.files) {
+            anyhow::bail!("{e}");
+        }
         let keys = TokenKeys::new(&settings.auth, &random_secret());
         let state = AppState::new(
             db,
@@ -384,6 +387,7 @@ async fn maintenance(state: AppState) {
             state.set_calendar(cal);
         }
         if n % 60 == 1 {
+            crate::api::files::sweep(&state).await;
             if state.db.backend == db::Backend::Sqlite {
                 // SQLite plans with the statistics ANALYZE leaves; `optimize` refreshes those
                 // that have drifted (PostgreSQL's autovacuum does this by itself).

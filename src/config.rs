@@ -38,6 +38,8 @@ pub struct Settings {
     pub zalo: ZaloSettings,
     pub webhooks: WebhookSettings,
     pub national_portal: NationalPortalSettings,
+    /// The dossiers' files and where they are stored.
+    pub files: crate::files::FilesSettings,
 }
 
 /// Synchronisation with the national portal (through the province's integration platform):
@@ -512,6 +514,7 @@ impl Settings {
                 .with_list_parse_key("calendar.sessions")
                 .with_list_parse_key("notifications.channels")
                 .with_list_parse_key("calendar.rest_days")
+                .with_list_parse_key("files.allowed_types")
                 .source(Some(env_map)),
         );
         let settings: Settings = builder
@@ -659,6 +662,7 @@ impl Settings {
             )));
         }
         self.forms.validate().map_err(ConfigError)?;
+        self.files.validate().map_err(ConfigError)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(ConfigError(format!(
                 "log.level: {:?} is not a valid filter",

@@ -32,6 +32,12 @@ pub enum AppError {
     IdempotencyMismatch,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// An uploaded file over a limit (`files.max_bytes`, the dossier's total).
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// An uploaded file whose content is not of an accepted media type.
+    #[error("{0}")]
+    FileTypeRefused(String),
     #[error("the request body must be application/json")]
     UnsupportedMediaType,
     /// `Accept` or `?format=` asks for a representation the resource does not have.
@@ -86,6 +92,8 @@ impl AppError {
             AppError::PreconditionFailed(_) => "precondition_failed",
             AppError::IdempotencyMismatch => "idempotency_key_reused",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::FileTooLarge(_) => "payload_too_large",
+            AppError::FileTypeRefused(_) => "unsupported_media_type",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotAcceptable(_) => "not_acceptable",
             AppError::RateLimited { .. } => "rate_limited",
@@ -107,6 +115,8 @@ impl AppError {
             AppError::PreconditionFailed(_) => "Precondition failed",
             AppError::IdempotencyMismatch => "Idempotency key reused",
             AppError::PayloadTooLarge(_) => "Payload too large",
+            AppError::FileTooLarge(_) => "Payload too large",
+            AppError::FileTypeRefused(_) => "Unsupported media type",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::NotAcceptable(_) => "Not acceptable",
             AppError::RateLimited { .. } => "Too many requests",
@@ -143,6 +153,8 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::FileTypeRefused(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

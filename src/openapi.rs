@@ -126,6 +126,10 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::webhooks::retry,
         api::forms::register,
         api::public::lookup,
+        api::files::upload,
+        api::files::list,
+        api::files::download,
+        api::files::public_result,
         crate::web::home,
         crate::web::lookup_form,
         crate::web::lookup,
@@ -167,6 +171,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "forms",
             description = "The official forms of Circular 03/2025 (Mẫu 01–06) for a dossier, as \
                 HTML to print on A4 or as PDF"),
+        (name = "files", description = "The dossier's components and result as files, on the \
+            local disk or an S3-compatible store"),
         (name = "apology letters", description = "Apology letters (Mẫu 04) and their delivery"),
         (name = "notifications", description = "What the citizen is told at every step (email, SMS, Zalo) and the staff digests, with their delivery"),
         (name = "reports", description = "Supervisors' reports, as JSON or CSV; the register \

@@ -147,6 +147,8 @@ pub struct DossierView {
     pub deadline_trace: Option<Box<serde_json::value::RawValue>>,
     /// Increases with every change; the `ETag` is this number in quotes.
     pub version: i32,
+    /// Whether the components and the result are on file (`GET …/files`).
+    pub digitised: super::files::Digitised,
     /// The version of the procedure it was received under
     /// (`GET /api/v1/procedures/{code}/versions`): its processing time, components and fees.
     pub procedure_version: i32,
@@ -254,6 +256,10 @@ pub fn view(
         national_sync: None,
         procedure_version: d.procedure_version,
         processing_time,
+        digitised: super::files::Digitised {
+            components: d.components_digitised_at.is_some(),
+            result: d.result_digitised_at.is_some(),
+        },
         steps: steps
             .into_iter()
             .map(|s| StepView {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod calendar;
 pub mod dossiers;
 pub mod events;
+pub mod files;
 pub mod forms;
 pub mod health;
 pub mod notifications;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub token_versions: Arc<crate::auth::TokenVersions>,
     /// The `users` and `catalog` revisions this process last read.
     revisions_seen: Arc<std::sync::Mutex<Option<(i64, i64)>>>,
+    /// Where the dossiers' files are stored, or why it could not be opened.
+    pub files: Arc<Result<crate::files::FileStore, String>>,
 }
 
 impl AppState {
@@ -76,7 +79,11 @@ impl AppState {
         let trusted_proxies = Arc::new(crate::net::TrustedProxies::new(
             &settings.server.trusted_proxies,
         ));
+        let files = Arc::new(
+            crate::files::FileStore::open(&settings.files).map_err(|e| e.to_string()),
+        );
         Self {
+            files,
             db,
             settings,
             calendar_settings,
@@ -220,6 +227,30 @@ impl AppState {
             )
         })
         .await
+    }
+
+    /// The file store (503 when it could not be opened; `serve` refuses to start then).
+    pub fn file_store(&self) -> AppResult<&crate::files::FileStore> {
+        self.files
+            .as_ref()
+            .as_ref()
+            .map_err(|e| AppError::Unavailable(e.clone()))
+    }
+
+    /// Takes one request from the client's `public.lookup_per_minute` budget, which the lookup
+    /// and the citizen's result download share; 429 when it is spent.
+    pub fn public_budget(&self, req: &HttpRequest) -> AppResult<()> {
+        if let Some(ip) = self.client_ip(req)
+            && let Err(not_until) = self.lookup_limiter.check_key(&ip)
+        {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs.max(1),
+            });
+        }
+        Ok(())
     }
 
     /// The client's address: the peer's, or behind a trusted proxy the one it forwarded.
@@ -645,6 +676,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(forms::dossier_form)),
                 )
                 .service(
+                    web::resource("/dossiers/{code}/files")
+                        .route(web::get().to(files::list))
+                        .route(web::post().to(files::upload)),
+                )
+                .service(
+                    web::resource("/dossiers/{code}/files/{id}")
+                        .route(web::get().to(files::download)),
+                )
+                .service(
                     web::resource("/dossiers/{code}/{action}").route(web::post().to(actions::act)),
                 )
                 .service(
@@ -681,6 +721,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     web::resource("/public/dossiers/{code}").route(web::get().to(public::lookup)),
+                )
+                .service(
+                    web::resource("/public/dossiers/{code}/result")
+                        .route(web::get().to(files::public_result)),
                 ),
         );
 }

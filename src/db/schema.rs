@@ -81,6 +81,8 @@ diesel::table! {
         national_synced_version -> Nullable<Integer>,
         procedure_version -> Integer,
         notify_channels -> Nullable<Text>,
+        components_digitised_at -> Nullable<Timestamp>,
+        result_digitised_at -> Nullable<Timestamp>,
     }
 }
 
@@ -266,7 +268,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dossier_files (id) {
+        id -> Text,
+        dossier_id -> BigInt,
+        kind -> Text,
+        component_code -> Nullable<Text>,
+        slot -> Text,
+        version -> Integer,
+        filename -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
+diesel::joinable!(dossier_files -> dossiers (dossier_id));
 diesel::joinable!(dossier_steps -> dossiers (dossier_id));
 diesel::joinable!(apology_letters -> dossiers (dossier_id));
 diesel::joinable!(webhook_attempts -> webhooks (webhook_id));
@@ -288,7 +308,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     dossier_alerts,
     idempotency_keys,
     webhooks,
-    webhook_attempts
+    webhook_attempts,
+    dossier_files
 );
 
 diesel::table! {

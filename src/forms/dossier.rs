@@ -301,6 +301,16 @@ fn verdict(f: &DossierFacts) -> String {
     }
 }
 
+/// Whether the dossier is digitised (Decision 766), in words: its components, its result.
+fn digitised(f: &DossierFacts) -> String {
+    let yes_no = |b: bool| if b { "đã số hóa" } else { "chưa số hóa" };
+    format!(
+        "thành phần hồ sơ {}, kết quả giải quyết {}",
+        yes_no(f.digitised_components),
+        yes_no(f.digitised_result)
+    )
+}
+
 /// Mẫu 06: the control slip, every step with its agency, times, verdict and who handed it over.
 pub fn control_slip(f: &DossierFacts, ctx: &FormContext<'_>) -> Document {
     let t = &ctx.texts.control_slip;
@@ -309,6 +319,7 @@ pub fn control_slip(f: &DossierFacts, ctx: &FormContext<'_>) -> Document {
     let facts = |name: &str| match name {
         "received_by" => f.received_by.clone(),
         "verdict" => Some(verdict(f)),
+        "digitised" => Some(digitised(f)),
         other => common(f, ctx, other),
     };
     let blocks = |name: &str| match name {

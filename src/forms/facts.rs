@@ -41,8 +41,12 @@ pub struct DossierFacts {
     pub returned_at: Option<DateTime<Utc>>,
     /// The verdict of a resolved dossier.
     pub final_timeliness: Option<Timeliness>,
-    /// The components received, by name (empty while procedures list none).
+    /// The components received as files: the listed component's name and the file's, or the
+    /// file's name for an unlisted one.
     pub components: Vec<String>,
+    /// Whether the components and the result are on file (`store::files`).
+    pub digitised_components: bool,
+    pub digitised_result: bool,
     pub steps: Vec<StepFacts>,
     /// Every `request-supplement`, in order.
     pub supplement_requests: Vec<SupplementFacts>,

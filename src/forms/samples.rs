@@ -54,6 +54,8 @@ pub fn dossier() -> DossierFacts {
         returned_at: None,
         final_timeliness: None,
         components: Vec::new(),
+        digitised_components: false,
+        digitised_result: false,
         steps: vec![
             StepFacts {
                 seq: 1,

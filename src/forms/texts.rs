@@ -237,6 +237,7 @@ form_text! {
             "Hẹn lại ngày trả kết quả: {rescheduled_due}.",
             "{steps}",
             "Kết quả giải quyết hồ sơ: {verdict}.",
+            "Số hóa hồ sơ: {digitised}.",
         ],
         signer_title: "NGƯỜI TIẾP NHẬN HỒ SƠ",
         signer_hint: "(Ký và ghi rõ họ tên)",
@@ -380,7 +381,7 @@ impl FormsSettings {
             (
                 "control_slip",
                 self.control_slip.templates(),
-                with(&["received_by", "steps", "verdict"]),
+                with(&["received_by", "steps", "verdict", "digitised"]),
             ),
             (
                 "register",

@@ -56,6 +56,10 @@ pub struct Dossier {
     /// The channels its notices go to (`notifications.channels` narrowed by `applicant.notify`
     /// at receipt), comma-separated; none for dossiers received before: email.
     pub notify_channels: Option<String>,
+    /// When the dossier first had a file for every required component (see `store::files`).
+    pub components_digitised_at: Option<NaiveDateTime>,
+    /// When the dossier first had a result file.
+    pub result_digitised_at: Option<NaiveDateTime>,
 }
 
 impl Dossier {

@@ -215,8 +215,9 @@ fn facts_of(
         resolved_at: dossier.resolved_at.map(from_db),
         returned_at: dossier.returned_at.map(from_db),
         final_timeliness: parse_timeliness(dossier.final_timeliness.as_deref()),
-        // Procedures list no components yet: the receipt says none rather than invent them.
-        components: Vec::new(),
+        components: crate::store::files::receipt_lines(conn, &dossier)?,
+        digitised_components: dossier.components_digitised_at.is_some(),
+        digitised_result: dossier.result_digitised_at.is_some(),
         steps,
         supplement_requests,
         refusal: if status == Status::Rejected {

@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod counters;
 pub mod dossiers;
 pub mod feed;
+pub mod files;
 pub mod forms;
 pub mod gauges;
 pub mod idempotency;

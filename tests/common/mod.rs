@@ -193,6 +193,9 @@ pub fn test_settings(url: &str) -> Settings {
     s.auth.jwt_secret = Some(SecretString::from("test-secret-test-secret-test-secret!"));
     // Tests run the sweep themselves, when they mean to.
     s.jobs.sweep_interval_secs = 3600;
+    // Files go to a folder of the test's own, never the working directory's data/files.
+    let files = std::env::temp_dir().join(format!("motcua-files-{}", uuid::Uuid::new_v4().simple()));
+    s.files.store = format!("file://{}", files.display());
     s
 }
 
