@@ -175,6 +175,7 @@ async fn bad_changes_are_refused_naming_the_field_and_change_nothing(backend: Ba
         (json!({"office_code": "bad code"}), "office_code"),
         (json!({"office_code": null}), "office_code"),
         (json!({"email": "not-an-address"}), "email"),
+        (json!({"email": ""}), "email"),
         (json!({"role": "boss"}), "role"),
         (json!({"active": "no"}), "active"),
         (json!({"password": "x"}), "password"),

@@ -494,7 +494,7 @@ async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backe
     let before = w.app.get(&slip, &w.clerk).await;
     assert_eq!(before.status, 200, "{}", before.text);
     assert!(
-        before.text.contains("thành phần hồ sơ chưa số hóa, kết quả giải quyết chưa số hóa"),
+        before.text.contains("thành phần chưa số hóa, kết quả chưa số hóa"),
         "{}",
         before.text
     );
@@ -511,7 +511,7 @@ async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backe
     assert!(!receipt.text.contains("Giấy phép.pdf"), "the result is no component");
     let after = w.app.get(&slip, &w.clerk).await;
     assert!(
-        after.text.contains("thành phần hồ sơ đã số hóa, kết quả giải quyết đã số hóa"),
+        after.text.contains("thành phần đã số hóa, kết quả đã số hóa"),
         "{}",
         after.text
     );

@@ -158,6 +158,7 @@ pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub full_name: Option<Option<String>>,
+    /// `null` removes it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = Email)]
     pub email: Option<Option<String>>,
@@ -206,11 +207,11 @@ pub async fn update(
         n.and_then(|n| e.opt_line("full_name", Some(&n), validation::NAME_MAX))
     });
     let email = req.email.map(|m| {
-        let m = m.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        let m = m.map(|m| m.trim().to_owned());
         if let Some(m) = &m
             && !validation::email(m)
         {
-            e.add("email", "is not an email address");
+            e.add("email", "is not an email address (null removes it)");
         }
         m
     });

@@ -305,7 +305,7 @@ fn verdict(f: &DossierFacts) -> String {
 fn digitised(f: &DossierFacts) -> String {
     let yes_no = |b: bool| if b { "đã số hóa" } else { "chưa số hóa" };
     format!(
-        "thành phần hồ sơ {}, kết quả giải quyết {}",
+        "thành phần {}, kết quả {}",
         yes_no(f.digitised_components),
         yes_no(f.digitised_result)
     )
