@@ -104,16 +104,7 @@ impl NationalTransport {
                 Some(r.status().as_u16()),
                 Some(format!("the portal answered {}", r.status().as_u16())),
             ),
-            Err(e) => (
-                None,
-                Some(if e.is_timeout() {
-                    "the portal did not answer in time".to_owned()
-                } else if e.is_connect() {
-                    "could not connect to the portal".to_owned()
-                } else {
-                    "the request to the portal failed".to_owned()
-                }),
-            ),
+            Err(e) => (None, Some(crate::webhooks::describe(&e))),
         };
         let ms = started.elapsed().as_millis().min(i32::MAX as u128) as u32;
         let err = error.clone();

@@ -215,8 +215,9 @@ impl WebhookTransport {
     }
 }
 
-/// An error without the URL (its query may carry a receiver's token).
-fn describe(e: &reqwest::Error) -> String {
+/// An outbound request's error without the URL (its query may carry a receiver's token): what
+/// kind of failure, and the innermost cause. Used by every HTTP transport of the worker.
+pub fn describe(e: &reqwest::Error) -> String {
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     let mut deepest = None;
     while let Some(s) = source {
