@@ -80,6 +80,9 @@ fn receive(url: &str, n: usize, notify: &[NoticeChannel]) -> Duration {
             field: "Kinh tế".into(),
             office_code: "H40".into(),
             processing_time: ProcessingTime::working_days(3),
+            components: Vec::new(),
+            fees: Vec::new(),
+            actor: "bench".into(),
         },
     )
     .expect("procedure");

@@ -40,6 +40,8 @@ pub struct Settings {
     pub national_portal: NationalPortalSettings,
     /// The dossiers' files and where they are stored.
     pub files: crate::files::FilesSettings,
+    /// Decision 766's weights and thresholds.
+    pub scorecard: crate::domain::scorecard::Weights,
 }
 
 /// Synchronisation with the national portal (through the province's integration platform):
@@ -527,6 +529,7 @@ impl Settings {
 
     /// Checks what the types alone cannot; each message names its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.scorecard.check().map_err(ConfigError)?;
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite://")
             || url.starts_with("postgres://")

@@ -112,7 +112,7 @@ impl NationalTransport {
         state
             .db(move |conn| {
                 if accepted {
-                    store::mark_synced(conn, dossier_id, version)?;
+                    store::mark_synced(conn, dossier_id, version, chrono::Utc::now())?;
                 }
                 // The portal is the operator's own link: a run of failures never turns it off.
                 store::log_attempt(

@@ -116,6 +116,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::reports::fees,
+        api::scorecard::scorecard,
+        api::scorecard::dossiers,
         api::events::feed,
         api::webhooks::create,
         api::webhooks::list,
@@ -140,6 +142,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         schemas(
             Problem,
             api::reports::Format,
+            api::scorecard::ScorecardGroupBy,
+            api::scorecard::ScoreIndicatorName,
             api::forms::FormFormat,
             api::forms::RegisterFormat
         ),

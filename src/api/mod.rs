@@ -13,6 +13,7 @@ pub mod offices;
 pub mod procedures;
 pub mod public;
 pub mod reports;
+pub mod scorecard;
 pub mod webhooks;
 pub mod users;
 
@@ -694,6 +695,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(web::resource("/reports/fees").route(web::get().to(reports::fees)))
+                .service(
+                    web::resource("/reports/scorecard").route(web::get().to(scorecard::scorecard)),
+                )
+                .service(
+                    web::resource("/reports/scorecard/dossiers")
+                        .route(web::get().to(scorecard::dossiers)),
+                )
                 .service(web::resource("/events").route(web::get().to(events::feed)))
                 .service(
                     web::resource("/webhooks")

@@ -25,7 +25,7 @@ pub enum Format {
     Csv,
 }
 
-fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
+pub(crate) fn wants_csv(req: &HttpRequest, format: Option<Format>) -> bool {
     match format {
         Some(f) => f == Format::Csv,
         None => req
@@ -62,7 +62,7 @@ pub fn csv(header_row: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-fn csv_response(name: &str, body: String) -> HttpResponse {
+pub(crate) fn csv_response(name: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -73,7 +73,7 @@ fn csv_response(name: &str, body: String) -> HttpResponse {
 }
 
 /// The caller's scope, refusing an `office` filter outside it.
-async fn report_scope(
+pub(crate) async fn report_scope(
     state: &web::Data<AppState>,
     caller: Caller,
     office: Option<String>,

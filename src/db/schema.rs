@@ -83,6 +83,11 @@ diesel::table! {
         notify_channels -> Nullable<Text>,
         components_digitised_at -> Nullable<Timestamp>,
         result_digitised_at -> Nullable<Timestamp>,
+        rating -> Nullable<Text>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
+        first_complaint_at -> Nullable<Timestamp>,
+        national_synced_at -> Nullable<Timestamp>,
     }
 }
 

@@ -60,6 +60,14 @@ pub struct Dossier {
     pub components_digitised_at: Option<NaiveDateTime>,
     /// When the dossier first had a result file.
     pub result_digitised_at: Option<NaiveDateTime>,
+    /// The citizen's rating (`satisfied`, `neutral`, `dissatisfied`): one per dossier.
+    pub rating: Option<String>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
+    /// When the first complaint or recommendation about the dossier was filed.
+    pub first_complaint_at: Option<NaiveDateTime>,
+    /// When the national portal first accepted a record of the dossier.
+    pub national_synced_at: Option<NaiveDateTime>,
 }
 
 impl Dossier {

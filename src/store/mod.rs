@@ -39,6 +39,7 @@ pub mod outbox;
 pub mod procedures;
 pub mod public;
 pub mod reports;
+pub mod scorecard;
 pub mod sweep;
 pub mod users;
 pub mod webhooks;

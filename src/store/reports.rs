@@ -113,7 +113,7 @@ fn placeholders(conn: &DbConn, sql: &str) -> String {
 /// `.cargo/config.toml`, so that point reads are not planned anew at every execution) and a
 /// literal is what lets its planner weigh the period against the ANALYZE statistics. The
 /// literals are instants motcua formats as diesel stores them, never text from a client.
-fn with_instants(
+pub(super) fn with_instants(
     conn: &DbConn,
     sql: &str,
     instants: &[NaiveDateTime],
@@ -158,7 +158,7 @@ fn with_instants(
 
 /// The scope as an SQL condition. Office codes are digits, capitals and dots only (checked
 /// again here), so they can stand in the text as literals.
-fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
+pub(super) fn scope_sql(scope: &Scope, columns: &[&str]) -> AppResult<String> {
     let Scope::Offices(list) = scope else {
         return Ok("1 = 1".into());
     };
@@ -192,7 +192,7 @@ pub fn office_set(list: &[String]) -> AppResult<String> {
 }
 
 /// The status of dossier `d` just before the instant `prm.t` (the end of the period).
-const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < :2 ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
+pub(super) const STATUS_AT_END: &str = "(SELECT e.to_status FROM dossier_events e WHERE e.dossier_id = d.id AND e.at < :2 ORDER BY e.at DESC, e.seq DESC LIMIT 1)";
 
 /// The sum of the cells matching `cond`, as a BIGINT on both backends.
 fn count_where(cond: &str) -> String {

@@ -365,7 +365,12 @@ pub fn national_state(
 
 /// Records that the portal accepted this version of the dossier (never going back to an older
 /// one when records are answered out of order).
-pub fn mark_synced(conn: &mut DbConn, dossier_id: i64, version: i32) -> AppResult<()> {
+pub fn mark_synced(
+    conn: &mut DbConn,
+    dossier_id: i64,
+    version: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     use crate::db::schema::dossiers as d;
     diesel::update(
         d::table.filter(d::id.eq(dossier_id)).filter(
@@ -375,6 +380,14 @@ pub fn mark_synced(conn: &mut DbConn, dossier_id: i64, version: i32) -> AppResul
         ),
     )
     .set(d::national_synced_version.eq(version))
+    .execute(conn)?;
+    // The first acceptance is what the scorecard's "synchronised by the period's end" reads.
+    diesel::update(
+        d::table
+            .filter(d::id.eq(dossier_id))
+            .filter(d::national_synced_at.is_null()),
+    )
+    .set(d::national_synced_at.eq(db::to_db(now)))
     .execute(conn)?;
     Ok(())
 }
