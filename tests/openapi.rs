@@ -84,6 +84,8 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/procedures/{code}"),
     ("GET", "/api/v1/procedures/{code}/versions"),
     ("GET", "/api/v1/reports/fees"),
+    ("GET", "/api/v1/reports/scorecard"),
+    ("GET", "/api/v1/reports/scorecard/dossiers"),
     ("GET", "/api/v1/public/dossiers/{code}/result"),
     ("GET", "/api/v1/dossiers/{code}/files"),
     ("POST", "/api/v1/dossiers/{code}/files"),

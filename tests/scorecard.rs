@@ -427,6 +427,7 @@ async fn the_drill_down_lists_the_dossiers_that_cost_points(backend: Backend) {
         ("indicator=speed", "indicator"),
         ("indicator=sync&limit=0", "limit"),
         ("indicator=sync&after=a'b", "after"),
+        ("indicator=sync&office=x'y", "office"),
     ] {
         let r = app
             .get(

@@ -159,6 +159,11 @@ async fn narrowed(
     caller: Caller,
     office: Option<String>,
 ) -> AppResult<Scope> {
+    if let Some(o) = &office
+        && crate::domain::codes::OfficeCode::parse(o).is_err()
+    {
+        return Err(AppError::field("office", "is not an office code"));
+    }
     let scope = report_scope(state, caller, office.clone()).await?;
     match office {
         None => Ok(scope),

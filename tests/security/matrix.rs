@@ -382,6 +382,14 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         ("/api/v1/reports/overdue".into(), Box::new(reports)),
         ("/api/v1/reports/summary?from=2026-01-01&to=2026-12-31&group_by=office".into(), Box::new(reports)),
         ("/api/v1/reports/steps?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/fees?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/scorecard?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/scorecard/dossiers?from=2026-01-01&to=2026-12-31&indicator=progress".into(), Box::new(reports)),
+        ("/api/v1/reports/scorecard?from=2026-01-01&to=2026-12-31&office=X".into(), Box::new(|who| match who {
+            Anonymous => 401,
+            Admin | SupervisorX => 200,
+            _ => 403,
+        })),
         // A report filtered to an office outside the supervisor's own.
         ("/api/v1/reports/overdue?office=X".into(), Box::new(|who| match who {
             Anonymous => 401,
