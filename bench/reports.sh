@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reports at a province's scale: loads N dossiers (default 1,000,000, over three years) with
 # `motcua demo` into a fresh database, then prints the latency (median and p95 of 20 runs) of
-# the overdue report for one office and for the whole province, and a one-year form-06
-# summary grouped by field.
+# the overdue report for one office and for the whole province, a one-year form-06
+# summary grouped by field, and Decision 766's scorecard (a year per office and for the
+# province, a district, a past month, a drill-down).
 #
 #   bench/reports.sh [N]                 # PostgreSQL at $MOTCUA_BENCH_PG (default local postgres)
 #   MOTCUA_BENCH_BACKEND=sqlite bench/reports.sh [N]
@@ -77,3 +78,7 @@ measure "overdue report, whole province" "/api/v1/reports/overdue"
 measure "summary, one year, by field" "/api/v1/reports/summary?from=$year_start&to=$year_end&group_by=field"
 measure "summary, one year, by office" "/api/v1/reports/summary?from=$year_start&to=$year_end&group_by=office"
 measure "summary, last month (history), by field" "/api/v1/reports/summary?from=$last_month_start&to=$last_month_end&group_by=field"
+measure "scorecard, one year, per office + province" "/api/v1/reports/scorecard?from=$year_start&to=$year_end"
+measure "scorecard, one year, one district" "/api/v1/reports/scorecard?from=$year_start&to=$year_end&office=000.00.24.H57"
+measure "scorecard, last month (history)" "/api/v1/reports/scorecard?from=$last_month_start&to=$last_month_end"
+measure "scorecard drill-down, progress, one year" "/api/v1/reports/scorecard/dossiers?from=$year_start&to=$year_end&indicator=progress"

@@ -301,6 +301,41 @@ struct Row {
     outcome: Option<Outcome>,
     trace: String,
     events: Vec<DemoEvent>,
+    /// What the scorecard reads off the dossier (see `traces`).
+    traces: Traces,
+}
+
+/// When the components and the result were digitised and the national portal first accepted
+/// the dossier.
+#[derive(Default)]
+struct Traces {
+    components_digitised_at: Option<DateTime<Utc>>,
+    result_digitised_at: Option<DateTime<Utc>>,
+    national_synced_at: Option<DateTime<Utc>>,
+}
+
+impl Traces {
+    /// Most components scanned at the counter within minutes, most results scanned when
+    /// signed, nearly every dossier accepted by the national portal within the hour — the
+    /// shares of a province well on its way.
+    fn of(rng: &mut StdRng, r: &Row, now: DateTime<Utc>) -> Traces {
+        let received = r.facts.basis.counting_from;
+        let within = |t: DateTime<Utc>| (t <= now).then_some(t);
+        Traces {
+            components_digitised_at: rng
+                .gen_bool(0.85)
+                .then(|| received + Duration::minutes(rng.gen_range(5..60)))
+                .and_then(within),
+            result_digitised_at: match r.facts.resolved_at {
+                Some(at) if rng.gen_bool(0.75) => within(at + Duration::minutes(10)),
+                _ => None,
+            },
+            national_synced_at: rng
+                .gen_bool(0.92)
+                .then(|| received + Duration::minutes(rng.gen_range(1..60)))
+                .and_then(within),
+        }
+    }
 }
 
 struct DemoEvent {
@@ -416,8 +451,10 @@ fn dossiers_in_bulk(
                 data: None,
                 office_code: office.to_owned(),
             }],
+            traces: Traces::default(),
         };
         outcome(&mut rng, cal, &mut row, now)?;
+        row.traces = Traces::of(&mut rng, &row, now);
         events += row.events.len();
         batch.push(row);
         total += 1;
@@ -748,6 +785,11 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                     d::version.eq(r.events.len() as i32),
                     d::closed_at.eq(f.closed_at.map(db::to_db)),
                     d::supplement_requests.eq(f.supplement_requests as i32),
+                ),
+                (
+                    d::components_digitised_at.eq(r.traces.components_digitised_at.map(db::to_db)),
+                    d::result_digitised_at.eq(r.traces.result_digitised_at.map(db::to_db)),
+                    d::national_synced_at.eq(r.traces.national_synced_at.map(db::to_db)),
                 ),
             )
         })
