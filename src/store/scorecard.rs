@@ -108,6 +108,13 @@ fn period_dossiers(cols: &str, scope: &str) -> String {
     )
 }
 
+/// What the counts read: every one in the report indexes, so PostgreSQL counts from the
+/// indexes alone (migration 500003).
+const COUNT_COLUMNS: &str = "d.office_code, d.channel, d.status, d.final_timeliness, \
+    d.received_at, d.closed_at, d.due_at, d.supplement_requests, d.components_digitised_at, \
+    d.result_digitised_at, d.rating, d.rated_at, d.first_complaint_at, d.national_synced_at, d.id";
+
+/// What the drill-down reads.
 const COLUMNS: &str = "d.id, d.code, d.office_code, d.procedure_code, d.channel, d.status, \
     d.final_timeliness, d.received_at, d.closed_at, d.due_at, d.supplement_requests, \
     d.components_digitised_at, d.result_digitised_at, d.rating, d.rated_at, \
@@ -180,7 +187,7 @@ pub fn counts(
         digitised = sum(Rule::ResolvedDigitised),
         dissatisfied = sum(Rule::ResolvedDissatisfied),
         overdue = sum(Rule::OpenOverdue),
-        dossiers = period_dossiers(COLUMNS, &scope_sql(scope, &["d.office_code"])?),
+        dossiers = period_dossiers(COUNT_COLUMNS, &scope_sql(scope, &["d.office_code"])?),
     );
     let query = with_instants(
         conn,
