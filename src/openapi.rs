@@ -128,6 +128,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::webhooks::retry,
         api::forms::register,
         api::public::lookup,
+        api::ratings::link,
+        api::ratings::rate,
         api::files::upload,
         api::files::list,
         api::files::download,
@@ -135,6 +137,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         crate::web::home,
         crate::web::lookup_form,
         crate::web::lookup,
+        crate::web::rating_form,
+        crate::web::rate,
         crate::web::asset,
     ),
     components(

@@ -12,6 +12,9 @@ pub mod notifications;
 pub mod offices;
 pub mod procedures;
 pub mod public;
+pub mod ratings;
+pub mod complaints;
+pub mod satisfaction;
 pub mod reports;
 pub mod scorecard;
 pub mod webhooks;
@@ -733,6 +736,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/public/dossiers/{code}/result")
                         .route(web::get().to(files::public_result)),
+                )
+                .service(
+                    web::resource("/public/ratings/{token}")
+                        .route(web::get().to(ratings::link))
+                        .route(web::post().to(ratings::rate)),
                 ),
         );
 }

@@ -232,3 +232,22 @@ impl StatusView {
         }
     }
 }
+
+/// The rating form of a personal link.
+#[derive(Template)]
+#[template(path = "pages/rating.html")]
+pub struct RatingPage<'a> {
+    pub page: Layout<'a>,
+    /// Where the form posts: the link itself.
+    pub action: String,
+    pub code: String,
+    pub procedure: String,
+    pub expires: String,
+    /// Each rating with its words, in the order shown.
+    pub choices: Vec<(&'static str, &'static str)>,
+    /// The rating chosen before (shown again with the errors), or "".
+    pub chosen: &'a str,
+    pub comment: String,
+    pub rating_error: Option<&'static str>,
+    pub comment_error: Option<&'static str>,
+}

@@ -281,7 +281,8 @@ fn action_cell(who: Who, action: &str) -> u16 {
 }
 
 async fn setup(backend: Backend) -> World {
-    let app = TestApp::spawn(backend).await;
+    // Every role tries each public endpoint from one address: a budget that lasts the matrix.
+    let app = TestApp::spawn_with(backend, |s| s.public.lookup_per_minute = 120).await;
     for (code, parent) in OFFICES {
         app.office(code, parent).await;
     }
@@ -390,6 +391,8 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         })),
         (format!("/api/v1/public/dossiers/{main}?id_number={ID_NUMBER}"), Box::new(anyone)),
         (format!("/api/v1/public/dossiers/{main}?id_number=079000000000"), Box::new(|_| 404)),
+        // A rating link never issued: the same 404 for everyone, signed in or not.
+        ("/api/v1/public/ratings/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(), Box::new(|_| 404)),
         // A dossier that does not exist answers like one that is out of scope.
         ("/api/v1/dossiers/H-270101-9999".into(), Box::new(|who| if who == Anonymous { 401 } else { 404 })),
     ];

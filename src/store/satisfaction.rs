@@ -1,0 +1,1 @@
+//! The per-agency satisfaction report.
