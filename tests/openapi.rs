@@ -93,6 +93,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     // Satisfaction and complaints.
     ("GET", "/api/v1/public/ratings/{token}"),
     ("POST", "/api/v1/public/ratings/{token}"),
+    ("POST", "/api/v1/public/dossiers/{code}/complaints"),
+    ("GET", "/api/v1/dossiers/{code}/complaints"),
+    ("GET", "/api/v1/complaints"),
+    ("POST", "/api/v1/complaints/{id}/answer"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),
@@ -100,6 +104,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/assets/{file}"),
     ("GET", "/danh-gia/{token}"),
     ("POST", "/danh-gia/{token}"),
+    ("POST", "/phan-anh"),
 ];
 
 async fn served_document(app: &TestApp) -> Value {

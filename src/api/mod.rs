@@ -689,6 +689,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(files::download)),
                 )
                 .service(
+                    web::resource("/dossiers/{code}/complaints")
+                        .route(web::get().to(complaints::for_dossier)),
+                )
+                .service(web::resource("/complaints").route(web::get().to(complaints::list)))
+                .service(
+                    web::resource("/complaints/{id}/answer")
+                        .route(web::post().to(complaints::answer)),
+                )
+                .service(
                     web::resource("/dossiers/{code}/{action}").route(web::post().to(actions::act)),
                 )
                 .service(
@@ -736,6 +745,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/public/dossiers/{code}/result")
                         .route(web::get().to(files::public_result)),
+                )
+                .service(
+                    web::resource("/public/dossiers/{code}/complaints")
+                        .route(web::post().to(complaints::file)),
                 )
                 .service(
                     web::resource("/public/ratings/{token}")

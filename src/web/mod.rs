@@ -55,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(lookup_form))
                 .route(web::post().to(lookup)),
         )
+        .service(web::resource("/phan-anh").route(web::post().to(file_complaint)))
         .service(
             web::resource("/danh-gia/{token}")
                 .route(web::get().to(rating_form))
@@ -458,17 +459,7 @@ pub async fn lookup(
     }
 
     match state.citizen_lookup(&req, code, form.id_number).await {
-        Ok(view) => {
-            let tz = state.calendar().timezone();
-            let code = view.code.clone();
-            let v = StatusView::new(view, lang, tz, Utc::now());
-            let title = format!("{} {code}", t.dossier_heading);
-            let page = StatusPage {
-                page: layout(&state, lang, &title, Some(&code)),
-                v,
-            };
-            html(StatusCode::OK, lang, Caching::NoStore, render(&page))
-        }
+        Ok(view) => status_page(&state, lang, StatusCode::OK, view, pages::ComplaintForm::default()),
         // The same page for a wrong code and a wrong ID number: it repeats neither.
         Err(AppError::NotFound(_)) => lookup_page(
             &state,
@@ -727,6 +718,147 @@ pub async fn rate(
             html(StatusCode::OK, lang, Caching::NoStore, render(&page))
         }
         Err(e) => rating_message(&state, lang, &e),
+    }
+}
+
+/// The status page of a dossier the citizen found, with the complaint form in `complaint`'s
+/// state.
+fn status_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    view: public::CitizenView,
+    complaint: pages::ComplaintForm,
+) -> HttpResponse {
+    let t = lang.text();
+    let tz = state.calendar().timezone();
+    let code = view.code.clone();
+    let complaints = pages::ComplaintItem::list(&view.complaints, lang, tz);
+    let v = StatusView::new(view, lang, tz, Utc::now());
+    let title = format!("{} {code}", t.dossier_heading);
+    let page = StatusPage {
+        page: layout(state, lang, &title, Some(&code)),
+        v,
+        complaints,
+        complaint,
+    };
+    html(status, lang, Caching::NoStore, render(&page))
+}
+
+/// The complaint form's fields, urlencoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ComplaintPageForm {
+    /// The dossier code (a hidden field of the status page).
+    pub code: String,
+    /// The applicant's ID number, typed again: it is never put in a page or a URL.
+    pub id_number: String,
+    pub kind: crate::domain::satisfaction::ComplaintKind,
+    /// 1–2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub text: String,
+    pub lang: Option<String>,
+}
+
+/// `POST /phan-anh` — a complaint or recommendation from the status page.
+#[utoipa::path(
+    post,
+    path = "/phan-anh",
+    operation_id = "page_file_complaint",
+    tag = "pages",
+    summary = "A complaint or recommendation (phản ánh, kiến nghị), from the status page",
+    description = "HTML. The code and the applicant's ID number (typed again in the form; the \
+        status page never holds it) find the dossier as the lookup does: a wrong code or ID \
+        number answers the lookup's 404 page, and the request counts against \
+        `public.lookup_per_minute` (429 page). A missing kind or a text that is empty or over \
+        2000 characters shows the status page again saying what to correct (422), nothing \
+        stored. Filed: 201 with the date by which the agency answers.",
+    params(LangQuery),
+    request_body(content = ComplaintPageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "Filed: the page says by when it is answered", body = String,
+            content_type = "text/html"),
+        (status = 400, description = "The body could not be read", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "No dossier has this code and ID number", body = String,
+            content_type = "text/html"),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`",
+            body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a urlencoded form", body = String,
+            content_type = "text/html"),
+        (status = 422, description = "The status page again, saying what to correct",
+            body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn file_complaint(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Result<RawBody, AppError>,
+) -> HttpResponse {
+    if !is_form(&req) {
+        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+    }
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return error_page(&state, language(&req, None), &e),
+    };
+    let [code, id_number, kind, text, chosen_lang] =
+        fields(&body, ["code", "id_number", "kind", "text", "lang"]);
+    let lang = language(&req, chosen_lang.as_deref());
+    let t = lang.text();
+    let not_found = |state: &AppState| {
+        lookup_page(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            Caching::NoStore,
+            Notice::NotFound,
+            Form::default(),
+        )
+    };
+    let code = public::normalise_code(&code.unwrap_or_default());
+    let id_number = id_number.unwrap_or_default();
+    if code.chars().count() > CODE_MAX || id_number.chars().count() > ID_MAX {
+        return not_found(&state);
+    }
+    let view = match state.citizen_lookup(&req, code.clone(), id_number.clone()).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => return not_found(&state),
+        Err(e) => return error_page(&state, lang, &e),
+    };
+    let parsed = kind.as_deref().and_then(crate::domain::satisfaction::ComplaintKind::parse);
+    let typed = text.unwrap_or_default();
+    let checked = crate::domain::satisfaction::text(&typed, crate::domain::satisfaction::COMPLAINT_MAX);
+    let (Some(parsed), Ok(checked)) = (parsed, checked.clone()) else {
+        let text_error = checked.err().map(|_| {
+            if typed.trim().is_empty() { t.complaint_text_missing } else { t.complaint_text_too_long }
+        });
+        let form = pages::ComplaintForm {
+            kind: parsed.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+            text: typed.chars().take(crate::domain::satisfaction::COMPLAINT_MAX).collect(),
+            kind_error: parsed.is_none().then_some(t.complaint_kind_missing),
+            text_error,
+        };
+        return status_page(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, view, form);
+    };
+    match crate::api::complaints::file_for_citizen(&state, code, id_number, parsed, checked).await {
+        Ok(c) => {
+            let tz = state.calendar().timezone();
+            let due = (t.appointment)(crate::db::from_db(c.due_at).with_timezone(&tz).fixed_offset());
+            let text = (t.complaint_filed_text)(&due);
+            let page = MessagePage {
+                page: layout(&state, lang, t.complaint_filed_title, Some(&c.dossier_code)),
+                heading: t.complaint_filed_title,
+                text: &text,
+                link: t.another_lookup,
+                alert: false,
+            };
+            html(StatusCode::CREATED, lang, Caching::NoStore, render(&page))
+        }
+        Err(AppError::NotFound(_)) => not_found(&state),
+        Err(e) => error_page(&state, lang, &e),
     }
 }
 

@@ -368,6 +368,15 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         (format!("/api/v1/dossiers/{main}"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/events"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/apology-letters"), Box::new(in_scope)),
+        (format!("/api/v1/dossiers/{main}/complaints"), Box::new(in_scope)),
+        ("/api/v1/complaints".into(), Box::new(staff)),
+        ("/api/v1/complaints?overdue=true&format=csv".into(), Box::new(staff)),
+        // The complaints of an office outside the caller's own.
+        ("/api/v1/complaints?office=X".into(), Box::new(|who| match who {
+            Anonymous => 401,
+            Admin | ClerkX | OfficerX | SupervisorX => 200,
+            _ => 403,
+        })),
         (format!("/api/v1/apology-letters/{letter}/document"), Box::new(in_scope)),
         (format!("/api/v1/apology-letters/{letter}/document?format=pdf"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/forms/receipt"), Box::new(in_scope)),
@@ -452,6 +461,33 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
             "an out-of-scope dossier ({}) differs from a missing one ({})",
             hidden.text, missing.text
         ));
+    }
+
+    // Answering a complaint about the main dossier (H.A answers it): the agency's officer, the
+    // supervisors over it, the admin; others who read the dossier 403; the rest 404.
+    for who in Who::ALL {
+        let filed = w
+            .call(
+                Anonymous,
+                Method::POST,
+                &format!("/api/v1/public/dossiers/{main}/complaints?id_number={ID_NUMBER}"),
+                Some(json!({"kind": "complaint", "text": "Chậm"})),
+            )
+            .await;
+        if !w.expect("POST /api/v1/public/dossiers/{code}/complaints", Anonymous, &filed, 201) {
+            continue;
+        }
+        let id = filed.body["id"].as_i64().unwrap_or_default();
+        let r = w
+            .call(who, Method::POST, &format!("/api/v1/complaints/{id}/answer"), Some(json!({"answer": "Đã xử lý"})))
+            .await;
+        let expected = match who {
+            Anonymous => 401,
+            Admin | OfficerHA | SupervisorH | SupervisorHA => 200,
+            x if x.sees_main() => 403,
+            _ => 404,
+        };
+        w.expect("POST /api/v1/complaints/{id}/answer", who, &r, expected);
     }
 
     // Signing in: anyone with an account; nobody without.

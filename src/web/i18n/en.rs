@@ -118,6 +118,7 @@ pub const TEXT: Text = Text {
     complaint_kind_missing: "Choose complaint or recommendation.",
     complaint_text_missing: "Write what you want to say.",
     complaint_text_too_long: "The text is longer than 2000 characters.",
+    complaint_id_hint: "Type the applicant's ID number again to confirm; this page does not keep it.",
     complaint_filed_title: "Your complaint or recommendation was received",
     complaint_filed_text: |due| format!("It has been recorded. The competent agency answers by {due} at the latest."),
     complaints_title: "Complaints and recommendations sent",

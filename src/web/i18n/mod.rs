@@ -178,6 +178,8 @@ pub struct Text {
     pub complaint_kind_missing: &'static str,
     pub complaint_text_missing: &'static str,
     pub complaint_text_too_long: &'static str,
+    /// Why the ID number is asked again (it is never put in a page).
+    pub complaint_id_hint: &'static str,
     pub complaint_filed_title: &'static str,
     /// The local instant by which the agency answers.
     pub complaint_filed_text: fn(&str) -> String,

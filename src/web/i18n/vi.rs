@@ -119,6 +119,7 @@ pub const TEXT: Text = Text {
     complaint_kind_missing: "Chọn phản ánh hoặc kiến nghị.",
     complaint_text_missing: "Nhập nội dung phản ánh, kiến nghị.",
     complaint_text_too_long: "Nội dung dài quá 2000 ký tự.",
+    complaint_id_hint: "Nhập lại số giấy tờ của người nộp hồ sơ để xác nhận; trang này không lưu số đó.",
     complaint_filed_title: "Đã nhận phản ánh, kiến nghị",
     complaint_filed_text: |due| format!("Phản ánh, kiến nghị của ông/bà đã được ghi nhận. Cơ quan giải quyết trả lời chậm nhất vào {due}."),
     complaints_title: "Phản ánh, kiến nghị đã gửi",
