@@ -116,6 +116,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::reports::fees,
+        api::satisfaction::report,
         api::scorecard::scorecard,
         api::scorecard::dossiers,
         api::events::feed,

@@ -345,7 +345,140 @@ async fn the_overdue_list_is_most_overdue_first_and_scoped(backend: Backend) {
     assert!(lines[1].starts_with(&format!("{},", ids[1])));
 }
 
+/// A dossier received at `office` by `clerk`, rated `rating` at `rated_at` (set in storage: the
+/// report counts what is stored).
+async fn rated(w: &World, clerk: &str, rating: &str, rated_at: &str) -> String {
+    let r = w
+        .app
+        .post(
+            "/api/v1/dossiers",
+            clerk,
+            json!({"procedure_code": "P10", "channel": "counter",
+                "applicant": {"full_name": "Trần Thị Bình", "id_number": ID_NUMBER}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let code = r.body["code"].as_str().unwrap().to_owned();
+    w.app
+        .exec(&format!(
+            "UPDATE dossiers SET rating = '{rating}', rated_at = '{rated_at}' WHERE code = '{code}'"
+        ))
+        .await;
+    code
+}
+
+async fn the_satisfaction_report_counts_ratings_and_complaints_per_office(backend: Backend) {
+    let w = world(backend).await;
+    let clerk_x = w.app.staff("clerk.x", "clerk", OTHER).await;
+    w.app.procedure("PX", OTHER, 5, "working_days").await;
+    // H received: 3 satisfied, 1 neutral, 1 dissatisfied in the period, 1 satisfied before it.
+    for (rating, at) in [
+        ("satisfied", "2026-03-01 02:00:00"),
+        ("satisfied", "2026-06-01 02:00:00"),
+        ("satisfied", "2026-11-30 16:59:59"),
+        ("neutral", "2026-07-01 02:00:00"),
+        ("dissatisfied", "2026-08-01 02:00:00"),
+        ("satisfied", "2025-12-31 16:59:59"),
+    ] {
+        rated(&w, &w.clerk, rating, at).await;
+    }
+    // X received: 1 satisfied, 1 dissatisfied.
+    let mut x_codes = Vec::new();
+    for (rating, at) in [("satisfied", "2026-05-01 02:00:00"), ("dissatisfied", "2026-05-02 02:00:00")] {
+        let r = w
+            .app
+            .post(
+                "/api/v1/dossiers",
+                &clerk_x,
+                json!({"procedure_code": "PX", "channel": "counter",
+                    "applicant": {"full_name": "Lê Văn Cường", "id_number": ID_NUMBER}}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let code = r.body["code"].as_str().unwrap().to_owned();
+        w.app
+            .exec(&format!("UPDATE dossiers SET rating = '{rating}', rated_at = '{at}' WHERE code = '{code}'"))
+            .await;
+        x_codes.push(code);
+    }
+    // H.A answers three complaints about the main dossier: one on time, one late, one left
+    // open past its due date; X one still within its time.
+    let mut ids = Vec::new();
+    for text in ["Đúng hạn", "Trễ hạn", "Quá hạn"] {
+        let r = file_json(&w, ID_NUMBER, json!({"kind": "complaint", "text": text})).await;
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let r = w
+        .app
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/dossiers/{}/complaints?id_number={ID_NUMBER}", x_codes[0]),
+            None,
+            Some(json!({"kind": "recommendation", "text": "Góp ý"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    w.app
+        .exec(&format!("UPDATE complaints SET due_at = '2026-01-05 01:00:00' WHERE id IN ({}, {})", ids[1], ids[2]))
+        .await;
+    for id in [ids[0], ids[1]] {
+        let r = w.app.post(&format!("/api/v1/complaints/{id}/answer"), &w.officer, json!({"answer": "Đã xử lý"})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    let path = "/api/v1/reports/satisfaction?from=2026-01-01&to=2030-12-31";
+    let r = w.app.get(path, &w.admin()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let row = |office: &str| -> Value {
+        r.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["office_code"] == office)
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {office}: {}", r.text))
+    };
+    let counts = |v: &Value| -> Vec<i64> {
+        ["ratings", "satisfied", "neutral", "dissatisfied", "complaints_filed", "complaints_answered",
+         "complaints_answered_late", "complaints_open_overdue"]
+            .iter()
+            .map(|k| v[*k].as_i64().unwrap_or(-1))
+            .collect()
+    };
+    assert_eq!(counts(&row(ONE_STOP)), [5, 3, 1, 1, 0, 0, 0, 0], "{}", r.text);
+    assert_eq!(row(ONE_STOP)["satisfied_pct"], 60.0);
+    assert_eq!(counts(&row(AGENCY)), [0, 0, 0, 0, 3, 2, 1, 1], "{}", r.text);
+    assert_eq!(counts(&row(OTHER)), [2, 1, 0, 1, 1, 0, 0, 0], "{}", r.text);
+    assert_eq!(row(OTHER)["satisfied_pct"], 50.0);
+    assert_eq!(counts(&r.body["total"]), [7, 4, 1, 2, 4, 2, 1, 1]);
+    assert_eq!(r.body["total"]["satisfied_pct"], 57.14);
+    // The period's bounds are local days: the rating of 31 Dec 2025 23:59:59 (+07) is outside.
+    let r2 = w.app.get("/api/v1/reports/satisfaction?from=2025-12-31&to=2025-12-31", &w.admin()).await;
+    assert_eq!(counts(&r2.body["total"])[..4], [1, 1, 0, 0], "{}", r2.text);
+
+    // Scoped: the supervisor at H sees H and H.A, never X.
+    let r = w.app.get(path, &w.supervisor).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let offices: Vec<&str> = r.body["rows"].as_array().unwrap().iter().map(|x| x["office_code"].as_str().unwrap()).collect();
+    assert_eq!(offices, [ONE_STOP, AGENCY]);
+    let r = w.app.get(&format!("{path}&office=X"), &w.supervisor).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let r = w.app.get(path, &w.officer).await;
+    assert_eq!(r.status, 403, "officers have no reports");
+    let r = w.app.get("/api/v1/reports/satisfaction?from=2026-02-01&to=2026-01-01", &w.admin()).await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.body["errors"][0]["field"], "to");
+    // CSV: a row per office and the total.
+    let r = w.app.get(&format!("{path}&office=H.A&format=csv"), &w.supervisor).await;
+    assert_eq!(r.status, 200);
+    let lines: Vec<&str> = r.text.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("office_code,office_name,ratings,satisfied"), "{}", r.text);
+    assert_eq!(lines.len(), 3, "{}", r.text);
+    assert!(lines[1].starts_with("H.A,") && lines[1].ends_with(",3,2,1,1"), "{}", r.text);
+}
+
 both_backends!(
+    the_satisfaction_report_counts_ratings_and_complaints_per_office,
     the_citizen_files_by_json_and_by_page,
     a_complaint_is_due_in_working_days_around_weekends_and_holidays,
     the_agency_answers_and_late_answers_are_counted,

@@ -84,6 +84,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/procedures/{code}"),
     ("GET", "/api/v1/procedures/{code}/versions"),
     ("GET", "/api/v1/reports/fees"),
+    ("GET", "/api/v1/reports/satisfaction"),
     ("GET", "/api/v1/reports/scorecard"),
     ("GET", "/api/v1/reports/scorecard/dossiers"),
     ("GET", "/api/v1/public/dossiers/{code}/result"),

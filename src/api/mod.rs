@@ -708,6 +708,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(web::resource("/reports/fees").route(web::get().to(reports::fees)))
                 .service(
+                    web::resource("/reports/satisfaction")
+                        .route(web::get().to(satisfaction::report)),
+                )
+                .service(
                     web::resource("/reports/scorecard").route(web::get().to(scorecard::scorecard)),
                 )
                 .service(

@@ -392,6 +392,8 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         ("/api/v1/reports/overdue".into(), Box::new(reports)),
         ("/api/v1/reports/summary?from=2026-01-01&to=2026-12-31&group_by=office".into(), Box::new(reports)),
         ("/api/v1/reports/steps?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31&format=csv".into(), Box::new(reports)),
         // A report filtered to an office outside the supervisor's own.
         ("/api/v1/reports/overdue?office=X".into(), Box::new(|who| match who {
             Anonymous => 401,
