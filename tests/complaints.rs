@@ -484,3 +484,53 @@ both_backends!(
     the_agency_answers_and_late_answers_are_counted,
     the_overdue_list_is_most_overdue_first_and_scoped,
 );
+
+/// `motcua demo` leaves ratings and complaints as provinces see them, on the dossiers' own
+/// columns too (the scorecard reads those): about 60 % of returned dossiers rated, mostly
+/// satisfied; about 1 % of dossiers with a complaint, half answered, some late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_rates_returned_dossiers_and_files_a_few_complaints() {
+    let db = common::TestDatabase::new(Backend::Sqlite);
+    let settings = common::test_settings(&db.url);
+    let app = motcua::app::Application::build(settings.clone()).await.expect("builds");
+    let pool = app.state().db.clone();
+    let (_, cals) = motcua::app::load_calendar(&settings, &pool).await.expect("calendar");
+    let counts = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = pool.conn().expect("conn");
+        motcua::demo::load(&mut conn, &cals, 4000, 1, motcua::db::now()).expect("demo");
+        let count = |conn: &mut motcua::db::DbConn, sql: &str| -> i64 {
+            diesel::sql_query(sql).load::<N>(conn).expect(sql)[0].n
+        };
+        [
+            "SELECT COUNT(*) AS n FROM dossiers WHERE returned_at IS NOT NULL",
+            "SELECT COUNT(*) AS n FROM dossiers WHERE rating IS NOT NULL",
+            "SELECT COUNT(*) AS n FROM dossiers WHERE rating = 'satisfied'",
+            "SELECT COUNT(*) AS n FROM dossiers WHERE rating IS NOT NULL AND (returned_at IS NULL OR rated_at < returned_at)",
+            "SELECT COUNT(*) AS n FROM complaints",
+            "SELECT COUNT(*) AS n FROM complaints WHERE answered_at IS NOT NULL",
+            "SELECT COUNT(*) AS n FROM complaints WHERE answered_late",
+            "SELECT COUNT(*) AS n FROM dossiers WHERE first_complaint_at IS NOT NULL",
+            "SELECT COUNT(*) AS n FROM complaints c JOIN dossiers d ON d.id = c.dossier_id WHERE d.first_complaint_at <> c.filed_at OR c.due_at <= c.filed_at",
+        ]
+        .map(|sql| count(&mut conn, sql))
+    })
+    .await
+    .expect("join");
+    let [returned, rated, satisfied, before_return, complaints, answered, late, first, wrong] = counts;
+    assert!(returned > 1000, "{counts:?}");
+    let share = rated as f64 / returned as f64;
+    assert!((0.55..0.65).contains(&share), "rated share {share}: {counts:?}");
+    let happy = satisfied as f64 / rated as f64;
+    assert!((0.75..0.85).contains(&happy), "satisfied share {happy}: {counts:?}");
+    assert_eq!(before_return, 0, "a rating comes after the return");
+    assert!((15..70).contains(&complaints), "about 1 % of 4000: {counts:?}");
+    assert!(answered > 0 && answered < complaints && late > 0 && late < answered, "{counts:?}");
+    assert_eq!(first, complaints, "each complaint's dossier knows its first complaint");
+    assert_eq!(wrong, 0);
+}
