@@ -315,6 +315,15 @@ async fn access_log(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let mut res = next.call(req).await?;
+    // A personal rating link's token is a credential: those paths are logged as their route
+    // pattern, never with the token.
+    let path = if path.starts_with("/danh-gia/") {
+        "/danh-gia/{token}".to_owned()
+    } else if path.starts_with("/api/v1/public/ratings/") {
+        "/api/v1/public/ratings/{token}".to_owned()
+    } else {
+        path
+    };
     let status = res.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     crate::metrics::observe_request(

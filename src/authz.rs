@@ -113,6 +113,20 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Whether the caller may answer a complaint the office `answering` must answer (the agency
+    /// responsible for the dossier when it was filed): an officer of that office, a supervisor
+    /// over it (`scope`), an admin.
+    pub fn may_answer_complaint(&self, answering: &str, scope: &Scope) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Officer => self.office_code.as_deref() == Some(answering),
+            Role::Supervisor => scope.contains(answering),
+            Role::Clerk => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,42 @@ pub struct Settings {
     pub files: crate::files::FilesSettings,
     /// Decision 766's weights and thresholds.
     pub scorecard: crate::domain::scorecard::Weights,
+    /// The citizen's rating link.
+    pub rating: RatingSettings,
+    /// Complaints and recommendations (phản ánh, kiến nghị).
+    pub complaints: ComplaintSettings,
+}
+
+/// The personal rating link sent with the returned result.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RatingSettings {
+    /// Calendar days after the return during which the link works.
+    pub valid_days: u32,
+}
+
+impl Default for RatingSettings {
+    fn default() -> Self {
+        Self { valid_days: 30 }
+    }
+}
+
+/// How long an agency has to answer a complaint or recommendation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplaintSettings {
+    pub deadline: ProcessingTime,
+}
+
+impl Default for ComplaintSettings {
+    fn default() -> Self {
+        Self {
+            deadline: ProcessingTime {
+                amount: 15,
+                unit: TimeUnit::WorkingDays,
+            },
+        }
+    }
 }
 
 /// Synchronisation with the national portal (through the province's integration platform):
@@ -608,6 +644,9 @@ impl Settings {
                 "webhooks.timeout_secs and webhooks.connect_timeout_secs must be positive".into(),
             ));
         }
+        if self.rating.valid_days == 0 {
+            return Err(ConfigError("rating.valid_days must be positive".into()));
+        }
         if self.jobs.sweep_interval_secs == 0 {
             return Err(ConfigError(
                 "jobs.sweep_interval_secs must be positive".into(),
@@ -617,6 +656,7 @@ impl Settings {
         for (key, t) in [
             ("deadlines.due_soon", self.deadlines.due_soon),
             ("apology.extension", self.apology.extension),
+            ("complaints.deadline", self.complaints.deadline),
         ] {
             if t.amount == 0 {
                 return Err(ConfigError(format!("{key}.amount must be positive")));

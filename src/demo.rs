@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::db::schema::{
-    dossier_counters as dc, dossier_events as ev, dossier_steps as ds, dossiers as d,
+    complaints as cm, dossier_counters as dc, dossier_events as ev, dossier_steps as ds, dossiers as d,
 };
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, TimeUnit};
@@ -285,6 +285,10 @@ pub fn load(
 }
 
 struct Row {
+    /// The citizen's rating and when it was given (returned dossiers only).
+    rating: Option<(&'static str, DateTime<Utc>)>,
+    /// A complaint about the dossier.
+    complaint: Option<DemoComplaint>,
     code: String,
     office: &'static str,
     day: NaiveDate,
@@ -338,6 +342,55 @@ impl Traces {
     }
 }
 
+struct DemoComplaint {
+    kind: &'static str,
+    text: &'static str,
+    filed_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    answered_at: Option<DateTime<Utc>>,
+}
+
+/// What citizens write, and what agencies answer.
+const COMPLAINTS: [(&str, &str); 4] = [
+    ("complaint", "Đã quá ngày hẹn nhưng chưa nhận được kết quả, đề nghị kiểm tra."),
+    ("complaint", "Cán bộ yêu cầu bổ sung giấy tờ không có trong danh mục thủ tục."),
+    ("recommendation", "Đề nghị gửi tin nhắn khi hồ sơ có kết quả."),
+    ("recommendation", "Đề nghị bố trí thêm ghế chờ tại bộ phận một cửa."),
+];
+
+/// Ratings and complaints, as provinces see them: 60 % of returned dossiers rated (80 %
+/// satisfied, 12 % neutral, 8 % dissatisfied) within days of the return, about 1 % of dossiers
+/// with a complaint, half of them answered, some after their due date. A generator of its own,
+/// so that the dossiers stay those of earlier releases.
+fn satisfaction(rng: &mut StdRng, cal: &crate::domain::calendar::WorkingCalendar, r: &mut Row, now: DateTime<Utc>) {
+    use crate::domain::satisfaction as sat;
+    let received = r.events.first().map_or(r.facts.basis.counting_from, |e| e.at);
+    if let Some(back) = r.facts.returned_at
+        && rng.gen_bool(0.6)
+    {
+        let rating = match rng.gen_range(0..100) {
+            0..80 => "satisfied",
+            80..92 => "neutral",
+            _ => "dissatisfied",
+        };
+        let at = (back + Duration::minutes(rng.gen_range(5..7 * 24 * 60))).min(now);
+        r.rating = Some((rating, at));
+    }
+    if rng.gen_range(0..1000) < 10 {
+        let end = r.facts.returned_at.unwrap_or(now).max(received + Duration::hours(1));
+        let span = (end - received).num_seconds().max(3600);
+        let filed_at = (received + Duration::seconds(rng.gen_range(0..span))).min(now);
+        let due_at = sat::complaint_due_at(cal, filed_at, ProcessingTime::working_days(15));
+        let answered_at = rng.gen_bool(0.5).then(|| {
+            // Most within the 15 working days, some well after.
+            let days = if rng.gen_bool(0.7) { rng.gen_range(1..18) } else { rng.gen_range(22..60) };
+            (filed_at + Duration::days(days)).min(now)
+        });
+        let (kind, text) = COMPLAINTS[rng.gen_range(0..COMPLAINTS.len())];
+        r.complaint = Some(DemoComplaint { kind, text, filed_at, due_at, answered_at });
+    }
+}
+
 struct DemoEvent {
     action: &'static str,
     from: Option<Status>,
@@ -358,6 +411,7 @@ fn dossiers_in_bulk(
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize)> {
     let mut rng = StdRng::seed_from_u64(0x6d6f_7463_7561);
+    let mut said = StdRng::seed_from_u64(0x6861_696c_6f6e_67);
     let span_secs = i64::from(years.max(1)) * 365 * 86_400;
     let tz = cals.default_calendar().timezone();
     // Receipts in order of time, so that each office's day numbers grow with the clock.
@@ -422,6 +476,8 @@ fn dossiers_in_bulk(
             dl.due_at,
         );
         let mut row = Row {
+            rating: None,
+            complaint: None,
             code,
             office,
             day,
@@ -455,6 +511,7 @@ fn dossiers_in_bulk(
         };
         outcome(&mut rng, cal, &mut row, now)?;
         row.traces = Traces::of(&mut rng, &row, now);
+        satisfaction(&mut said, cal, &mut row, now);
         events += row.events.len();
         batch.push(row);
         total += 1;
@@ -790,6 +847,9 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                     d::components_digitised_at.eq(r.traces.components_digitised_at.map(db::to_db)),
                     d::result_digitised_at.eq(r.traces.result_digitised_at.map(db::to_db)),
                     d::national_synced_at.eq(r.traces.national_synced_at.map(db::to_db)),
+                    d::rating.eq(r.rating.map(|x| x.0)),
+                    d::rated_at.eq(r.rating.map(|x| db::to_db(x.1))),
+                    d::first_complaint_at.eq(r.complaint.as_ref().map(|c| db::to_db(c.filed_at))),
                 ),
             )
         })
@@ -815,6 +875,7 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
             .load::<(String, i64)>(c)?
             .into_iter()
             .collect();
+        let mut complaints = Vec::new();
         let mut events = Vec::with_capacity(batch.len() * 5);
         let mut steps = Vec::with_capacity(batch.len() * 2);
         for r in batch.iter() {
@@ -834,6 +895,21 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                     ev::recorded_at.eq(db::to_db(e.at)),
                     ev::data.eq(e.data.clone()),
                     ev::office_code.eq(e.office_code.clone()),
+                ));
+            }
+            if let Some(k) = &r.complaint {
+                complaints.push((
+                    cm::dossier_id.eq(id),
+                    cm::dossier_code.eq(r.code.clone()),
+                    cm::office_code.eq(r.facts.responsible.clone()),
+                    cm::kind.eq(k.kind),
+                    cm::text.eq(k.text),
+                    cm::filed_at.eq(db::to_db(k.filed_at)),
+                    cm::due_at.eq(db::to_db(k.due_at)),
+                    cm::answer.eq(k.answered_at.map(|_| "Cơ quan đã tiếp thu và xử lý; xin cảm ơn ông/bà.")),
+                    cm::answered_at.eq(k.answered_at.map(db::to_db)),
+                    cm::answered_by.eq(k.answered_at.map(|_| "demo")),
+                    cm::answered_late.eq(k.answered_at.map(|a| crate::domain::satisfaction::answered_late(k.due_at, a))),
                 ));
             }
             for s in &r.facts.steps {
@@ -860,6 +936,9 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                 for chunk in steps.chunks(5000) {
                     diesel::insert_into(ds::table).values(chunk).execute(pg)?;
                 }
+                for chunk in complaints.chunks(5000) {
+                    diesel::insert_into(cm::table).values(chunk).execute(pg)?;
+                }
             }
             DbConn::Sqlite(lite) => {
                 for e in &events {
@@ -867,6 +946,9 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                 }
                 for s in &steps {
                     diesel::insert_into(ds::table).values(s).execute(lite)?;
+                }
+                for k in &complaints {
+                    diesel::insert_into(cm::table).values(k).execute(lite)?;
                 }
             }
         }

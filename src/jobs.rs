@@ -220,6 +220,59 @@ impl Worker {
         }
     }
 
+    /// The row's facts with what only delivery adds. A `result_returned` message gets a fresh
+    /// personal rating link: the token is minted here (256 random bits, base64url), only its
+    /// SHA-256 is stored in `rating_links` (expiring `rating.valid_days` after the return), and
+    /// the token itself travels in the message and nowhere else, never in the outbox row. A
+    /// retried attempt mints another link; each stays valid until the dossier is rated or the
+    /// link expires. A `complaint_answer` message gets the answer, read now.
+    async fn facts_of_the_moment(&self, row: &OutboxRow) -> Result<serde_json::Value, Outcome> {
+        let mut data = row.data();
+        match row.kind.as_str() {
+            "result_returned" => {
+                let Some(dossier_id) = row.dossier_id else {
+                    return Err(Outcome::GiveUp(format!("message {} names no dossier", row.id)));
+                };
+                let returned_at = data
+                    .get("returned_at")
+                    .and_then(|v| serde_json::from_value::<chrono::DateTime<chrono::Utc>>(v.clone()).ok())
+                    .unwrap_or_else(|| db::from_db(row.created_at));
+                let expires_at = crate::domain::satisfaction::link_expires_at(
+                    returned_at,
+                    self.state.settings.rating.valid_days,
+                );
+                let token = self
+                    .state
+                    .db(move |conn| crate::store::ratings::mint(conn, dossier_id, expires_at, db::now()))
+                    .await
+                    .map_err(|e| Outcome::Retry(format!("cannot mint the rating link: {}", e.cause())))?;
+                let url = crate::domain::satisfaction::rating_url(&self.state.settings.public_base_url(), &token);
+                if let Some(o) = data.as_object_mut() {
+                    o.insert("rating_url".into(), url.into());
+                }
+            }
+            crate::store::notices::COMPLAINT_ANSWER => {
+                let Some(id) = data.get("complaint_id").and_then(serde_json::Value::as_i64) else {
+                    return Err(Outcome::GiveUp(format!("message {} names no complaint", row.id)));
+                };
+                let found = self
+                    .state
+                    .db(move |conn| crate::store::complaints::find(conn, id))
+                    .await
+                    .map_err(|e| Outcome::Retry(format!("cannot read complaint {id}: {}", e.cause())))?;
+                let Some(c) = found else {
+                    return Err(Outcome::GiveUp(format!("complaint {id} no longer exists")));
+                };
+                if let Some(o) = data.as_object_mut() {
+                    o.insert("answer".into(), c.answer.unwrap_or_default().into());
+                    o.insert("complaint_kind".into(), c.kind.into());
+                }
+            }
+            _ => {}
+        }
+        Ok(data)
+    }
+
     /// Renders the message for its channel (forms and PDFs off the async threads) and hands it
     /// to the channel's transport.
     async fn attempt(&self, row: &OutboxRow) -> Outcome {
@@ -227,9 +280,13 @@ impl Worker {
             Ok(f) => f,
             Err(o) => return o,
         };
+        let data = match self.facts_of_the_moment(row).await {
+            Ok(d) => d,
+            Err(o) => return o,
+        };
         let settings = self.state.settings.clone();
         let tz = self.state.calendar().timezone();
-        let (kind, channel, data) = (row.kind.clone(), row.channel.clone(), row.data());
+        let (kind, channel) = (row.kind.clone(), row.channel.clone());
         let rendered = actix_web::web::block(move || {
             let base_url = settings.public_base_url();
             let ctx = render::Context {

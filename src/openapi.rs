@@ -116,6 +116,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::reports::summary,
         api::reports::steps,
         api::reports::fees,
+        api::satisfaction::report,
         api::scorecard::scorecard,
         api::scorecard::dossiers,
         api::events::feed,
@@ -128,6 +129,12 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         api::webhooks::retry,
         api::forms::register,
         api::public::lookup,
+        api::ratings::link,
+        api::complaints::file,
+        api::complaints::for_dossier,
+        api::complaints::list,
+        api::complaints::answer,
+        api::ratings::rate,
         api::files::upload,
         api::files::list,
         api::files::download,
@@ -135,6 +142,9 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         crate::web::home,
         crate::web::lookup_form,
         crate::web::lookup,
+        crate::web::rating_form,
+        crate::web::rate,
+        crate::web::file_complaint,
         crate::web::asset,
     ),
     components(
@@ -145,7 +155,8 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
             api::scorecard::ScorecardGroupBy,
             api::scorecard::ScoreIndicatorName,
             api::forms::FormFormat,
-            api::forms::RegisterFormat
+            api::forms::RegisterFormat,
+            api::complaints::ComplaintStatus
         ),
         responses(
             BadRequest,
@@ -181,7 +192,10 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         (name = "notifications", description = "What the citizen is told at every step (email, SMS, Zalo) and the staff digests, with their delivery"),
         (name = "reports", description = "Supervisors' reports, as JSON or CSV; the register \
             (Mẫu 07) also as PDF"),
-        (name = "public", description = "The citizen's lookup, without an account"),
+        (name = "complaints", description = "Complaints and recommendations (phản ánh, kiến \
+            nghị) about dossiers, their answers and the overdue list"),
+        (name = "public", description = "The citizen's lookup, rating link and complaints, \
+            without an account"),
         (name = "pages", description = "The citizen's pages: server-rendered HTML without \
             JavaScript, Vietnamese by default (`?lang=en` or `Accept-Language: en` for English)"),
         (name = "integration",

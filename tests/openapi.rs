@@ -84,17 +84,28 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/procedures/{code}"),
     ("GET", "/api/v1/procedures/{code}/versions"),
     ("GET", "/api/v1/reports/fees"),
+    ("GET", "/api/v1/reports/satisfaction"),
     ("GET", "/api/v1/reports/scorecard"),
     ("GET", "/api/v1/reports/scorecard/dossiers"),
     ("GET", "/api/v1/public/dossiers/{code}/result"),
     ("GET", "/api/v1/dossiers/{code}/files"),
     ("POST", "/api/v1/dossiers/{code}/files"),
     ("GET", "/api/v1/dossiers/{code}/files/{id}"),
+    // Satisfaction and complaints.
+    ("GET", "/api/v1/public/ratings/{token}"),
+    ("POST", "/api/v1/public/ratings/{token}"),
+    ("POST", "/api/v1/public/dossiers/{code}/complaints"),
+    ("GET", "/api/v1/dossiers/{code}/complaints"),
+    ("GET", "/api/v1/complaints"),
+    ("POST", "/api/v1/complaints/{id}/answer"),
     // The citizen's pages, registered by web::routes.
     ("GET", "/"),
     ("GET", "/tra-cuu"),
     ("POST", "/tra-cuu"),
     ("GET", "/assets/{file}"),
+    ("GET", "/danh-gia/{token}"),
+    ("POST", "/danh-gia/{token}"),
+    ("POST", "/phan-anh"),
 ];
 
 async fn served_document(app: &TestApp) -> Value {

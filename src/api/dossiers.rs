@@ -154,6 +154,9 @@ pub struct DossierView {
     pub procedure_version: i32,
     /// The processing time it was received under.
     pub processing_time: crate::domain::calendar::ProcessingTime,
+    /// The citizen's rating through the personal link sent with the returned result; null
+    /// until rated.
+    pub rating: Option<super::ratings::RatingView>,
     /// Synchronisation with the national portal (on the read of one dossier).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_sync: Option<NationalSyncView>,
@@ -254,6 +257,14 @@ pub fn view(
         reappointment_used: d.reappointment_used,
         supplement_requests: d.supplement_requests,
         national_sync: None,
+        rating: match (d.rating.as_deref().and_then(crate::domain::satisfaction::Rating::parse), d.rated_at) {
+            (Some(rating), Some(at)) => Some(super::ratings::RatingView {
+                rating,
+                comment: d.rating_comment,
+                rated_at: local(at),
+            }),
+            _ => None,
+        },
         procedure_version: d.procedure_version,
         processing_time,
         digitised: super::files::Digitised {

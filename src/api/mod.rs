@@ -12,6 +12,9 @@ pub mod notifications;
 pub mod offices;
 pub mod procedures;
 pub mod public;
+pub mod ratings;
+pub mod complaints;
+pub mod satisfaction;
 pub mod reports;
 pub mod scorecard;
 pub mod webhooks;
@@ -686,6 +689,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(files::download)),
                 )
                 .service(
+                    web::resource("/dossiers/{code}/complaints")
+                        .route(web::get().to(complaints::for_dossier)),
+                )
+                .service(web::resource("/complaints").route(web::get().to(complaints::list)))
+                .service(
+                    web::resource("/complaints/{id}/answer")
+                        .route(web::post().to(complaints::answer)),
+                )
+                .service(
                     web::resource("/dossiers/{code}/{action}").route(web::post().to(actions::act)),
                 )
                 .service(
@@ -695,6 +707,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/reports/summary").route(web::get().to(reports::summary)))
                 .service(web::resource("/reports/steps").route(web::get().to(reports::steps)))
                 .service(web::resource("/reports/fees").route(web::get().to(reports::fees)))
+                .service(
+                    web::resource("/reports/satisfaction")
+                        .route(web::get().to(satisfaction::report)),
+                )
                 .service(
                     web::resource("/reports/scorecard").route(web::get().to(scorecard::scorecard)),
                 )
@@ -733,6 +749,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/public/dossiers/{code}/result")
                         .route(web::get().to(files::public_result)),
+                )
+                .service(
+                    web::resource("/public/dossiers/{code}/complaints")
+                        .route(web::post().to(complaints::file)),
+                )
+                .service(
+                    web::resource("/public/ratings/{token}")
+                        .route(web::get().to(ratings::link))
+                        .route(web::post().to(ratings::rate)),
                 ),
         );
 }

@@ -78,6 +78,8 @@ pub struct PublicDossier {
     pub steps: Vec<PublicStep>,
     pub history: Vec<HistoryEntry>,
     pub apology_letters: Vec<PublicLetterView>,
+    /// The complaints and recommendations filed about it, with their answers.
+    pub complaints: Vec<super::complaints::PublicComplaint>,
 }
 
 impl PublicDossier {
@@ -129,6 +131,11 @@ impl PublicDossier {
                     agency_name: l.agency_name,
                     signer_name: l.signer_name,
                 })
+                .collect(),
+            complaints: v
+                .complaints
+                .into_iter()
+                .map(|c| super::complaints::PublicComplaint::new(state, c))
                 .collect(),
             code: v.code,
         }

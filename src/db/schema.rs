@@ -290,6 +290,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rating_links (token_hash) {
+        token_hash -> Text,
+        dossier_id -> BigInt,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> BigInt,
+        dossier_id -> BigInt,
+        dossier_code -> Text,
+        office_code -> Text,
+        kind -> Text,
+        text -> Text,
+        filed_at -> Timestamp,
+        due_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+        answered_late -> Nullable<Bool>,
+    }
+}
+
+diesel::joinable!(rating_links -> dossiers (dossier_id));
+diesel::joinable!(complaints -> dossiers (dossier_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
 diesel::joinable!(dossier_files -> dossiers (dossier_id));
 diesel::joinable!(dossier_steps -> dossiers (dossier_id));
@@ -314,7 +342,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     webhooks,
     webhook_attempts,
-    dossier_files
+    dossier_files,
+    rating_links,
+    complaints
 );
 
 diesel::table! {

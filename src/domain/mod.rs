@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod national;
 pub mod notice;
 pub mod procedure;
+pub mod satisfaction;
 pub mod scorecard;
 pub mod phone;
 pub mod timeliness;

@@ -88,6 +88,16 @@ fn number(data: &Value) -> Option<u32> {
     data.get("n").and_then(Value::as_u64).map(|n| n as u32)
 }
 
+/// The personal rating link the worker minted for this message (`result_returned`).
+fn rating_url(data: &Value) -> Option<&str> {
+    data.get("rating_url").and_then(Value::as_str)
+}
+
+/// A string the worker added to the facts (a complaint's answer and what it answers).
+fn fact<'a>(data: &'a Value, key: &str) -> &'a str {
+    data.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
 fn early(data: &Value) -> bool {
     data.get("early").and_then(Value::as_bool).unwrap_or(false)
 }
@@ -113,6 +123,8 @@ fn subject(kind: &str, f: &DossierFacts, data: &Value) -> String {
         },
         "result_ready" if early(data) => format!("Đã có kết quả, sớm hơn ngày hẹn — hồ sơ {code}"),
         "result_ready" => format!("Đã có kết quả giải quyết — hồ sơ {code}"),
+        "result_returned" => format!("Đã trả kết quả, mời đánh giá mức độ hài lòng — hồ sơ {code}"),
+        "complaint_answer" => format!("Trả lời phản ánh, kiến nghị — hồ sơ {code}"),
         "refusal" => format!("Từ chối tiếp nhận giải quyết hồ sơ — hồ sơ {code}"),
         "stop_notice" => format!("Thông báo dừng giải quyết hồ sơ — hồ sơ {code}"),
         other => format!("Thông báo ({other}) — hồ sơ {code}"),
@@ -140,16 +152,28 @@ fn email(
         return Ok(from_document(subject, &doc, Some((stem, pdf))));
     }
     let text = plain(kind, data, f, None, ctx);
+    let lookup = forms::lookup_url(ctx.base_url, &f.code);
+    // The returned result invites the rating through the citizen's personal link.
+    let rating = rating_url(data).map(|url| {
+        (
+            format!("\nĐánh giá mức độ hài lòng (đường dẫn dành riêng cho Ông/Bà, dùng một lần): {url}"),
+            format!(
+                "<p>Đánh giá mức độ hài lòng (đường dẫn dành riêng cho Ông/Bà, dùng một lần): <a href=\"{0}\">{0}</a></p>",
+                mail::escape(url)
+            ),
+        )
+    });
+    let (rating_text, rating_html) = rating.unwrap_or_default();
     let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>{}</p><p><a href=\"{}\">{}</a></p></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><p>{}</p>{rating_html}<p>Tra cứu: <a href=\"{}\">{}</a></p></body></html>\n",
         mail::escape(&subject),
         mail::escape(&text),
-        mail::escape(&forms::lookup_url(ctx.base_url, &f.code)),
-        mail::escape(&forms::lookup_url(ctx.base_url, &f.code)),
+        mail::escape(&lookup),
+        mail::escape(&lookup),
     );
     Ok(Email {
         subject,
-        text: format!("{text}\nTra cứu: {}\n", forms::lookup_url(ctx.base_url, &f.code)),
+        text: format!("{text}{rating_text}\nTra cứu: {lookup}\n"),
         html,
         attachments: Vec::new(),
     })
@@ -216,6 +240,17 @@ fn plain(
                 f.procedure_name, f.office.name
             )
         }
+        "result_returned" => format!(
+            "Hồ sơ {code} ({}) đã được trả kết quả. Mời Ông/Bà đánh giá mức độ hài lòng về việc giải quyết hồ sơ.",
+            f.procedure_name
+        ),
+        "complaint_answer" => {
+            let what = match fact(data, "complaint_kind") {
+                "recommendation" => "kiến nghị",
+                _ => "phản ánh",
+            };
+            format!("Trả lời {what} của Ông/Bà về hồ sơ {code}: {}", fact(data, "answer"))
+        }
         "apology" => match letter {
             Some(l) => format!(
                 "Hồ sơ {code} chưa giải quyết kịp hẹn. {} xin lỗi Ông/Bà và hẹn lại ngày trả kết quả: {}. Lý do: {}.",
@@ -247,7 +282,11 @@ fn sms(
     ctx: &Context<'_>,
 ) -> String {
     let body = plain(kind, data, f, letter, &ctx.forms);
-    let tail = format!("Tra cứu: {}", forms::lookup_url(ctx.forms.base_url, &f.code));
+    // The returned result's SMS carries the rating link instead of the lookup's: one short link.
+    let tail = match rating_url(data) {
+        Some(url) if kind == "result_returned" => format!("Đánh giá: {url}"),
+        _ => format!("Tra cứu: {}", forms::lookup_url(ctx.forms.base_url, &f.code)),
+    };
     sms_text(
         &body,
         &tail,
@@ -291,6 +330,11 @@ fn zalo(
             })
         }
         "result_ready" => json!({ "early": if early(data) { "true" } else { "false" } }),
+        "result_returned" => json!({ "rating_url": rating_url(data).unwrap_or_default() }),
+        "complaint_answer" => json!({
+            "answer": fact(data, "answer"),
+            "complaint_kind": fact(data, "complaint_kind"),
+        }),
         "apology" => match letter {
             Some(l) => json!({
                 "letter_number": l.number,

@@ -59,7 +59,8 @@ fn message_id(kind: &str, channel: NoticeChannel) -> String {
 }
 
 /// Queues what a lifecycle change calls for. The apology is queued with its letter
-/// (`queue_apology`); the returned result's rating link comes with the satisfaction survey.
+/// (`queue_apology`). The returned result's messages carry the instant of the return: the
+/// worker mints each one's personal rating link from it when it renders the message.
 pub fn queue(conn: &mut DbConn, d: &Dossier, n: Notice, now: DateTime<Utc>) -> AppResult<usize> {
     let (occurrence, data) = match n {
         Notice::Receipt | Notice::Refusal | Notice::StopNotice => {
@@ -70,9 +71,41 @@ pub fn queue(conn: &mut DbConn, d: &Dossier, n: Notice, now: DateTime<Utc>) -> A
             serde_json::json!({ "n": number }),
         ),
         Notice::ResultReady { early } => (d.code.clone(), serde_json::json!({ "early": early })),
-        Notice::Apology | Notice::ResultReturned => return Ok(0),
+        Notice::ResultReturned => (
+            d.code.clone(),
+            serde_json::json!({ "returned_at": d.returned_at.map(crate::db::from_db).unwrap_or(now) }),
+        ),
+        Notice::Apology => return Ok(0),
     };
-    let kind = n.kind();
+    queue_kind(conn, d, n.kind(), &occurrence, &data, n == Notice::Receipt, now)
+}
+
+/// The kind of the messages that carry a complaint's answer.
+pub const COMPLAINT_ANSWER: &str = "complaint_answer";
+
+/// Queues the answer to a complaint on the dossier's channels, in the answer's transaction;
+/// the occurrence is the complaint, and the worker renders the answer from it.
+pub fn queue_complaint_answer(
+    conn: &mut DbConn,
+    d: &Dossier,
+    complaint_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let data = serde_json::json!({ "complaint_id": complaint_id });
+    queue_kind(conn, d, COMPLAINT_ANSWER, &format!("complaint{complaint_id}"), &data, false, now)
+}
+
+/// One message per channel of the dossier for one occurrence of `kind`, each once (`first`:
+/// the occurrence was created in this transaction, nothing to look for).
+fn queue_kind(
+    conn: &mut DbConn,
+    d: &Dossier,
+    kind: &str,
+    occurrence: &str,
+    data: &serde_json::Value,
+    first: bool,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
     let mut queued = 0;
     for (channel, to) in reach(d) {
         let key = format!("{kind}:{occurrence}:{}", channel.as_str());
@@ -89,11 +122,10 @@ pub fn queue(conn: &mut DbConn, d: &Dossier, n: Notice, now: DateTime<Utc>) -> A
             office_code: Some(&d.office_code),
             recipient,
             message_id: &message_id(kind, channel),
-            data: Some(&data),
+            data: Some(data),
             skipped,
         };
-        // A receipt is its dossier's first occurrence: nothing to look for.
-        if n == Notice::Receipt {
+        if first {
             outbox::insert(conn, m, now)?;
             queued += 1;
         } else if outbox::enqueue(conn, m, now)? {

@@ -38,6 +38,35 @@ pub struct CitizenView {
     /// Every change of status, oldest first.
     pub history: Vec<(Status, DateTime<Utc>)>,
     pub apology_letters: Vec<CitizenLetter>,
+    /// The complaints and recommendations filed about it, oldest first, with their answers
+    /// (never who answered).
+    pub complaints: Vec<CitizenComplaint>,
+}
+
+/// A complaint or recommendation as the citizen sees it.
+#[derive(Debug, Clone)]
+pub struct CitizenComplaint {
+    pub id: i64,
+    pub kind: String,
+    pub text: String,
+    pub filed_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl From<crate::store::complaints::Complaint> for CitizenComplaint {
+    fn from(c: crate::store::complaints::Complaint) -> Self {
+        Self {
+            id: c.id,
+            kind: c.kind,
+            text: c.text,
+            filed_at: from_db(c.filed_at),
+            due_at: from_db(c.due_at),
+            answer: c.answer,
+            answered_at: c.answered_at.map(from_db),
+        }
+    }
 }
 
 /// What the office asked the citizen to bring (Mẫu 02).
@@ -98,6 +127,17 @@ pub fn lookup(
     id_number: &str,
     now: DateTime<Utc>,
 ) -> AppResult<CitizenView> {
+    let (d, steps) = matching(conn, code, id_number)?;
+    view(conn, catalog, calendars, due_soon, d, steps, now)
+}
+
+/// The dossier with `code` whose applicant's ID number is `id_number`, as `lookup` finds it
+/// (the same `not_found()` for every failure, the ID numbers compared in constant time).
+pub fn matching(
+    conn: &mut DbConn,
+    code: &str,
+    id_number: &str,
+) -> AppResult<(dossiers::Dossier, Vec<dossiers::Step>)> {
     let given = normalise_id_number(id_number).unwrap_or_default();
     let code = normalise_code(code);
     let found = if code.len() <= CODE_MAX {
@@ -110,10 +150,22 @@ pub fn lookup(
         .map(|(d, _)| d.applicant_id_number.as_bytes())
         .unwrap_or(b"\0no-dossier\0");
     let matches: bool = stored.ct_eq(given.as_bytes()).into();
-    let (d, steps) = match found {
-        Some(found) if matches && !given.is_empty() => found,
-        _ => return Err(not_found()),
-    };
+    match found {
+        Some(found) if matches && !given.is_empty() => Ok(found),
+        _ => Err(not_found()),
+    }
+}
+
+/// The citizen's view of a dossier found by `matching`.
+pub fn view(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    calendars: &Calendars,
+    due_soon: ProcessingTime,
+    d: dossiers::Dossier,
+    steps: Vec<dossiers::Step>,
+    now: DateTime<Utc>,
+) -> AppResult<CitizenView> {
 
     let (procedure_name, office_name, current_office_name) = catalog.names_for(conn, &d)?;
     let events = dossiers::all_events(conn, d.id)?;
@@ -176,7 +228,12 @@ pub fn lookup(
             reason: l.reason,
         });
     }
+    let complaints = crate::store::complaints::for_dossier(conn, d.id)?
+        .into_iter()
+        .map(CitizenComplaint::from)
+        .collect();
     Ok(CitizenView {
+        complaints,
         status,
         procedure_name,
         office_name,

@@ -21,7 +21,7 @@ use crate::domain::codes::DossierCode;
 use crate::error::AppError;
 use crate::store::public;
 use i18n::Lang;
-use pages::{Form, Layout, LookupPage, MessagePage, Notice, StatusPage, StatusView};
+use pages::{Form, Layout, LookupPage, MessagePage, Notice, RatingPage, StatusPage, StatusView};
 
 /// The pages load their stylesheet from here and nothing else; forms post here only.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
@@ -54,6 +54,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/tra-cuu")
                 .route(web::get().to(lookup_form))
                 .route(web::post().to(lookup)),
+        )
+        .service(web::resource("/phan-anh").route(web::post().to(file_complaint)))
+        .service(
+            web::resource("/danh-gia/{token}")
+                .route(web::get().to(rating_form))
+                .route(web::post().to(rate)),
         )
         .service(web::resource("/assets/{file}").route(web::get().to(asset)));
 }
@@ -453,17 +459,7 @@ pub async fn lookup(
     }
 
     match state.citizen_lookup(&req, code, form.id_number).await {
-        Ok(view) => {
-            let tz = state.calendar().timezone();
-            let code = view.code.clone();
-            let v = StatusView::new(view, lang, tz, Utc::now());
-            let title = format!("{} {code}", t.dossier_heading);
-            let page = StatusPage {
-                page: layout(&state, lang, &title, Some(&code)),
-                v,
-            };
-            html(StatusCode::OK, lang, Caching::NoStore, render(&page))
-        }
+        Ok(view) => status_page(&state, lang, StatusCode::OK, view, pages::ComplaintForm::default()),
         // The same page for a wrong code and a wrong ID number: it repeats neither.
         Err(AppError::NotFound(_)) => lookup_page(
             &state,
@@ -473,6 +469,395 @@ pub async fn lookup(
             Notice::NotFound,
             Form::default(),
         ),
+        Err(e) => error_page(&state, lang, &e),
+    }
+}
+
+/// The rating form's fields, urlencoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RatingForm {
+    /// How satisfied the citizen is.
+    pub rating: crate::domain::satisfaction::Rating,
+    /// At most 1000 characters.
+    #[schema(max_length = 1000)]
+    pub comment: Option<String>,
+    /// `vi` or `en`: the language the form was shown in.
+    pub lang: Option<String>,
+}
+
+/// The first value of each named field of a urlencoded body.
+fn fields<const N: usize>(body: &[u8], names: [&str; N]) -> [Option<String>; N] {
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (k, v) in form_urlencoded::parse(body) {
+        if let Some(i) = names.iter().position(|n| *n == k.as_ref())
+            && out[i].is_none()
+        {
+            out[i] = Some(v.into_owned());
+        }
+    }
+    out
+}
+
+/// The rating page's answer for an unknown or expired link, and for a dossier rated already.
+fn rating_message(state: &AppState, lang: Lang, e: &AppError) -> HttpResponse {
+    let t = lang.text();
+    match e {
+        AppError::NotFound(_) => message_page(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.rating_link_invalid_title,
+            t.rating_link_invalid_text,
+        ),
+        AppError::Conflict { .. } => message_page(
+            state,
+            lang,
+            StatusCode::CONFLICT,
+            t.rating_already_title,
+            t.rating_already_text,
+        ),
+        e => error_page(state, lang, e),
+    }
+}
+
+struct RatingState<'a> {
+    chosen: &'a str,
+    comment: String,
+    rating_error: Option<&'static str>,
+    comment_error: Option<&'static str>,
+}
+
+fn rating_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    token: &str,
+    link: crate::store::ratings::LinkView,
+    form: RatingState<'_>,
+) -> HttpResponse {
+    let t = lang.text();
+    let tz = state.calendar().timezone();
+    let action = format!("/danh-gia/{token}");
+    let mut page = layout(state, lang, t.rating_title, None);
+    page.switch_href = format!("{action}?lang={}", lang.other().code());
+    let expires = (t.rating_expires)(&(t.datetime)(link.expires_at.with_timezone(&tz).fixed_offset()));
+    let p = RatingPage {
+        page,
+        action,
+        code: link.dossier_code,
+        procedure: link.procedure_name,
+        expires,
+        choices: vec![
+            ("satisfied", t.rating_satisfied),
+            ("neutral", t.rating_neutral),
+            ("dissatisfied", t.rating_dissatisfied),
+        ],
+        chosen: form.chosen,
+        comment: form.comment,
+        rating_error: form.rating_error,
+        comment_error: form.comment_error,
+    };
+    html(status, lang, Caching::NoStore, render(&p))
+}
+
+/// `GET /danh-gia/{token}` — the citizen's personal rating link.
+#[utoipa::path(
+    get,
+    path = "/danh-gia/{token}",
+    operation_id = "page_rating_form",
+    tag = "pages",
+    summary = "The rating page the citizen's personal link opens",
+    description = "HTML, no JavaScript: the dossier code, the procedure and a form (`rating` ∈ \
+        `satisfied`, `neutral`, `dissatisfied`; optional `comment`). An unknown and an expired \
+        link answer the same 404 page; a dossier rated already, the 409 page. Counts against \
+        `public.lookup_per_minute`.",
+    params(("token" = String, Path, description = "The token of the personal link"), LangQuery),
+    responses(
+        (status = 200, description = "The rating form", body = String, content_type = "text/html"),
+        (status = 400, description = "A control character in the path or query", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "The link is unknown or expired", body = String,
+            content_type = "text/html"),
+        (status = 409, description = "The dossier has been rated already", body = String,
+            content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn rating_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let lang = language(&req, None);
+    if let Err(e) = state.public_budget(&req) {
+        return error_page(&state, lang, &e);
+    }
+    let token = token.into_inner();
+    let st = state.clone();
+    let t2 = token.clone();
+    let found = state
+        .read(move |conn| crate::store::ratings::link(conn, &st.catalog, &t2, crate::db::now()))
+        .await;
+    match found {
+        Ok(link) if link.rated => rating_message(&state, lang, &AppError::conflict("rated")),
+        Ok(link) => rating_page(
+            &state,
+            lang,
+            StatusCode::OK,
+            &token,
+            link,
+            RatingState {
+                chosen: "",
+                comment: String::new(),
+                rating_error: None,
+                comment_error: None,
+            },
+        ),
+        Err(e) => rating_message(&state, lang, &e),
+    }
+}
+
+/// `POST /danh-gia/{token}`.
+#[utoipa::path(
+    post,
+    path = "/danh-gia/{token}",
+    operation_id = "page_rate",
+    tag = "pages",
+    summary = "The citizen's rating, from the rating page",
+    description = "HTML. Records the rating once: the thank-you page (200); a dossier rated \
+        already, the 409 page; an unknown or expired link, the 404 page; a missing or unknown \
+        `rating` or a comment over 1000 characters, the form again saying what to correct (422), \
+        nothing stored.",
+    params(("token" = String, Path, description = "The token of the personal link"), LangQuery),
+    request_body(content = RatingForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The thank-you page", body = String, content_type = "text/html"),
+        (status = 400, description = "The body could not be read", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "The link is unknown or expired", body = String,
+            content_type = "text/html"),
+        (status = 409, description = "The dossier has been rated already", body = String,
+            content_type = "text/html"),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`",
+            body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a urlencoded form", body = String,
+            content_type = "text/html"),
+        (status = 422, description = "The form again, saying what to correct", body = String,
+            content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn rate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: Result<RawBody, AppError>,
+) -> HttpResponse {
+    if !is_form(&req) {
+        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+    }
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return error_page(&state, language(&req, None), &e),
+    };
+    let [rating, comment, chosen_lang] = fields(&body, ["rating", "comment", "lang"]);
+    let lang = language(&req, chosen_lang.as_deref());
+    let t = lang.text();
+    if let Err(e) = state.public_budget(&req) {
+        return error_page(&state, lang, &e);
+    }
+    let token = token.into_inner();
+    let st = state.clone();
+    let t2 = token.clone();
+    let link = match state
+        .read(move |conn| crate::store::ratings::link(conn, &st.catalog, &t2, crate::db::now()))
+        .await
+    {
+        Ok(link) if link.rated => {
+            return rating_message(&state, lang, &AppError::conflict("rated"));
+        }
+        Ok(link) => link,
+        Err(e) => return rating_message(&state, lang, &e),
+    };
+    let parsed = rating.as_deref().and_then(crate::domain::satisfaction::Rating::parse);
+    let comment_checked = crate::domain::satisfaction::comment(comment.as_deref());
+    let (Some(parsed), Ok(comment_checked)) = (parsed, comment_checked.clone()) else {
+        let chosen = parsed.map_or("", |r| r.as_str());
+        let shown: String = comment.unwrap_or_default().chars().take(1000).collect();
+        return rating_page(
+            &state,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &token,
+            link,
+            RatingState {
+                chosen,
+                comment: shown,
+                rating_error: parsed.is_none().then_some(t.rating_missing),
+                comment_error: comment_checked.is_err().then_some(t.rating_comment_too_long),
+            },
+        );
+    };
+    match state
+        .db(move |conn| {
+            crate::store::ratings::rate(conn, &token, parsed, comment_checked, crate::db::now())
+        })
+        .await
+    {
+        Ok(_) => {
+            let page = MessagePage {
+                page: layout(&state, lang, t.rating_thanks_title, None),
+                heading: t.rating_thanks_title,
+                text: t.rating_thanks_text,
+                link: t.home_link,
+                alert: false,
+            };
+            html(StatusCode::OK, lang, Caching::NoStore, render(&page))
+        }
+        Err(e) => rating_message(&state, lang, &e),
+    }
+}
+
+/// The status page of a dossier the citizen found, with the complaint form in `complaint`'s
+/// state.
+fn status_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    view: public::CitizenView,
+    complaint: pages::ComplaintForm,
+) -> HttpResponse {
+    let t = lang.text();
+    let tz = state.calendar().timezone();
+    let code = view.code.clone();
+    let complaints = pages::ComplaintItem::list(&view.complaints, lang, tz);
+    let v = StatusView::new(view, lang, tz, Utc::now());
+    let title = format!("{} {code}", t.dossier_heading);
+    let page = StatusPage {
+        page: layout(state, lang, &title, Some(&code)),
+        v,
+        complaints,
+        complaint,
+    };
+    html(status, lang, Caching::NoStore, render(&page))
+}
+
+/// The complaint form's fields, urlencoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ComplaintPageForm {
+    /// The dossier code (a hidden field of the status page).
+    pub code: String,
+    /// The applicant's ID number, typed again: it is never put in a page or a URL.
+    pub id_number: String,
+    pub kind: crate::domain::satisfaction::ComplaintKind,
+    /// 1–2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub text: String,
+    pub lang: Option<String>,
+}
+
+/// `POST /phan-anh` — a complaint or recommendation from the status page.
+#[utoipa::path(
+    post,
+    path = "/phan-anh",
+    operation_id = "page_file_complaint",
+    tag = "pages",
+    summary = "A complaint or recommendation (phản ánh, kiến nghị), from the status page",
+    description = "HTML. The code and the applicant's ID number (typed again in the form; the \
+        status page never holds it) find the dossier as the lookup does: a wrong code or ID \
+        number answers the lookup's 404 page, and the request counts against \
+        `public.lookup_per_minute` (429 page). A missing kind or a text that is empty or over \
+        2000 characters shows the status page again saying what to correct (422), nothing \
+        stored. Filed: 201 with the date by which the agency answers.",
+    params(LangQuery),
+    request_body(content = ComplaintPageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 201, description = "Filed: the page says by when it is answered", body = String,
+            content_type = "text/html"),
+        (status = 400, description = "The body could not be read", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "No dossier has this code and ID number", body = String,
+            content_type = "text/html"),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`",
+            body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a urlencoded form", body = String,
+            content_type = "text/html"),
+        (status = 422, description = "The status page again, saying what to correct",
+            body = String, content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub async fn file_complaint(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Result<RawBody, AppError>,
+) -> HttpResponse {
+    if !is_form(&req) {
+        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+    }
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return error_page(&state, language(&req, None), &e),
+    };
+    let [code, id_number, kind, text, chosen_lang] =
+        fields(&body, ["code", "id_number", "kind", "text", "lang"]);
+    let lang = language(&req, chosen_lang.as_deref());
+    let t = lang.text();
+    let not_found = |state: &AppState| {
+        lookup_page(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            Caching::NoStore,
+            Notice::NotFound,
+            Form::default(),
+        )
+    };
+    let code = public::normalise_code(&code.unwrap_or_default());
+    let id_number = id_number.unwrap_or_default();
+    if code.chars().count() > CODE_MAX || id_number.chars().count() > ID_MAX {
+        return not_found(&state);
+    }
+    let view = match state.citizen_lookup(&req, code.clone(), id_number.clone()).await {
+        Ok(view) => view,
+        Err(AppError::NotFound(_)) => return not_found(&state),
+        Err(e) => return error_page(&state, lang, &e),
+    };
+    let parsed = kind.as_deref().and_then(crate::domain::satisfaction::ComplaintKind::parse);
+    let typed = text.unwrap_or_default();
+    let checked = crate::domain::satisfaction::text(&typed, crate::domain::satisfaction::COMPLAINT_MAX);
+    let (Some(parsed), Ok(checked)) = (parsed, checked.clone()) else {
+        let text_error = checked.err().map(|_| {
+            if typed.trim().is_empty() { t.complaint_text_missing } else { t.complaint_text_too_long }
+        });
+        let form = pages::ComplaintForm {
+            kind: parsed.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+            text: typed.chars().take(crate::domain::satisfaction::COMPLAINT_MAX).collect(),
+            kind_error: parsed.is_none().then_some(t.complaint_kind_missing),
+            text_error,
+        };
+        return status_page(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, view, form);
+    };
+    match crate::api::complaints::file_for_citizen(&state, code, id_number, parsed, checked).await {
+        Ok(c) => {
+            let tz = state.calendar().timezone();
+            let due = (t.appointment)(crate::db::from_db(c.due_at).with_timezone(&tz).fixed_offset());
+            let text = (t.complaint_filed_text)(&due);
+            let page = MessagePage {
+                page: layout(&state, lang, t.complaint_filed_title, Some(&c.dossier_code)),
+                heading: t.complaint_filed_title,
+                text: &text,
+                link: t.another_lookup,
+                alert: false,
+            };
+            html(StatusCode::CREATED, lang, Caching::NoStore, render(&page))
+        }
+        Err(AppError::NotFound(_)) => not_found(&state),
         Err(e) => error_page(&state, lang, &e),
     }
 }

@@ -96,6 +96,60 @@ pub struct MessagePage<'a> {
 pub struct StatusPage<'a> {
     pub page: Layout<'a>,
     pub v: StatusView,
+    pub complaints: Vec<ComplaintItem>,
+    pub complaint: ComplaintForm,
+}
+
+/// A complaint the citizen filed, as the status page lists it (no names).
+pub struct ComplaintItem {
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub filed_at: Time,
+    pub due_at: Time,
+    pub text: String,
+    pub answer: Option<String>,
+}
+
+/// The complaint form's state: what was chosen and typed (never the ID number), what is wrong.
+#[derive(Default)]
+pub struct ComplaintForm {
+    pub kind: String,
+    pub text: String,
+    pub kind_error: Option<&'static str>,
+    pub text_error: Option<&'static str>,
+}
+
+impl ComplaintItem {
+    pub fn list(
+        complaints: &[crate::store::public::CitizenComplaint],
+        lang: Lang,
+        tz: chrono_tz::Tz,
+    ) -> Vec<ComplaintItem> {
+        let t = lang.text();
+        let time = |at: DateTime<Utc>| {
+            let l = at.with_timezone(&tz).fixed_offset();
+            Time { iso: l.to_rfc3339(), text: (t.datetime)(l) }
+        };
+        complaints
+            .iter()
+            .map(|c| ComplaintItem {
+                kind: if c.kind == "recommendation" {
+                    t.complaint_kind_recommendation
+                } else {
+                    t.complaint_kind_complaint
+                },
+                status: if c.answered_at.is_some() {
+                    t.complaint_status_answered
+                } else {
+                    t.complaint_status_open
+                },
+                filed_at: time(c.filed_at),
+                due_at: time(c.due_at),
+                text: c.text.clone(),
+                answer: c.answer.clone(),
+            })
+            .collect()
+    }
 }
 
 /// An instant for a `<time>` element: machine-readable and as the reader writes it.
@@ -231,4 +285,23 @@ impl StatusView {
             code: v.code,
         }
     }
+}
+
+/// The rating form of a personal link.
+#[derive(Template)]
+#[template(path = "pages/rating.html")]
+pub struct RatingPage<'a> {
+    pub page: Layout<'a>,
+    /// Where the form posts: the link itself.
+    pub action: String,
+    pub code: String,
+    pub procedure: String,
+    pub expires: String,
+    /// Each rating with its words, in the order shown.
+    pub choices: Vec<(&'static str, &'static str)>,
+    /// The rating chosen before (shown again with the errors), or "".
+    pub chosen: &'a str,
+    pub comment: String,
+    pub rating_error: Option<&'static str>,
+    pub comment_error: Option<&'static str>,
 }

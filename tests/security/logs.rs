@@ -298,6 +298,31 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
     let (status, _) = call(&client, M::GET, api("/me"), t, None).await;
     assert_eq!(status, 200);
 
+    // A rating link's token is a credential: its paths are logged as their route pattern.
+    let rating_token = "Zm9yLXRoZS1sb2ctdGVzdC1hLXJhdGluZy10b2tlbjE";
+    for (method, path) in [
+        (M::GET, format!("{base}/danh-gia/{rating_token}")),
+        (M::GET, api(&format!("/public/ratings/{rating_token}"))),
+        (M::POST, api(&format!("/public/ratings/{rating_token}"))),
+    ] {
+        let r = client
+            .request(method, path)
+            .json(&json!({"rating": "satisfied"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 404);
+        bodies.push(r.text().await.unwrap_or_default());
+    }
+    let r = client
+        .post(format!("{base}/danh-gia/{rating_token}"))
+        .form(&[("rating", "satisfied")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 404);
+    bodies.push(r.text().await.unwrap_or_default());
+
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = server.log.lock().unwrap().clone();
     drop(server);
@@ -306,6 +331,8 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
         "/api/v1/auth/token",
         "/api/v1/public/dossiers/",
         "/tra-cuu",
+        "/danh-gia/{token}",
+        "/api/v1/public/ratings/{token}",
         "/api/v1/dossiers",
         "status=401",
         "status=404",
@@ -330,6 +357,7 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
         ),
         ("a wrong ID number", WRONG_ID_NUMBER),
         ("an invalid ID number", BAD_ID_NUMBER),
+        ("a rating link's token", rating_token),
     ] {
         assert!(
             !log.contains(secret),

@@ -281,7 +281,8 @@ fn action_cell(who: Who, action: &str) -> u16 {
 }
 
 async fn setup(backend: Backend) -> World {
-    let app = TestApp::spawn(backend).await;
+    // Every role tries each public endpoint from one address: a budget that lasts the matrix.
+    let app = TestApp::spawn_with(backend, |s| s.public.lookup_per_minute = 120).await;
     for (code, parent) in OFFICES {
         app.office(code, parent).await;
     }
@@ -367,6 +368,15 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         (format!("/api/v1/dossiers/{main}"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/events"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/apology-letters"), Box::new(in_scope)),
+        (format!("/api/v1/dossiers/{main}/complaints"), Box::new(in_scope)),
+        ("/api/v1/complaints".into(), Box::new(staff)),
+        ("/api/v1/complaints?overdue=true&format=csv".into(), Box::new(staff)),
+        // The complaints of an office outside the caller's own.
+        ("/api/v1/complaints?office=X".into(), Box::new(|who| match who {
+            Anonymous => 401,
+            Admin | ClerkX | OfficerX | SupervisorX => 200,
+            _ => 403,
+        })),
         (format!("/api/v1/apology-letters/{letter}/document"), Box::new(in_scope)),
         (format!("/api/v1/apology-letters/{letter}/document?format=pdf"), Box::new(in_scope)),
         (format!("/api/v1/dossiers/{main}/forms/receipt"), Box::new(in_scope)),
@@ -390,6 +400,8 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
             Admin | SupervisorX => 200,
             _ => 403,
         })),
+        ("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31".into(), Box::new(reports)),
+        ("/api/v1/reports/satisfaction?from=2026-01-01&to=2026-12-31&format=csv".into(), Box::new(reports)),
         // A report filtered to an office outside the supervisor's own.
         ("/api/v1/reports/overdue?office=X".into(), Box::new(|who| match who {
             Anonymous => 401,
@@ -398,6 +410,8 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         })),
         (format!("/api/v1/public/dossiers/{main}?id_number={ID_NUMBER}"), Box::new(anyone)),
         (format!("/api/v1/public/dossiers/{main}?id_number=079000000000"), Box::new(|_| 404)),
+        // A rating link never issued: the same 404 for everyone, signed in or not.
+        ("/api/v1/public/ratings/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(), Box::new(|_| 404)),
         // A dossier that does not exist answers like one that is out of scope.
         ("/api/v1/dossiers/H-270101-9999".into(), Box::new(|who| if who == Anonymous { 401 } else { 404 })),
     ];
@@ -457,6 +471,33 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
             "an out-of-scope dossier ({}) differs from a missing one ({})",
             hidden.text, missing.text
         ));
+    }
+
+    // Answering a complaint about the main dossier (H.A answers it): the agency's officer, the
+    // supervisors over it, the admin; others who read the dossier 403; the rest 404.
+    for who in Who::ALL {
+        let filed = w
+            .call(
+                Anonymous,
+                Method::POST,
+                &format!("/api/v1/public/dossiers/{main}/complaints?id_number={ID_NUMBER}"),
+                Some(json!({"kind": "complaint", "text": "Chậm"})),
+            )
+            .await;
+        if !w.expect("POST /api/v1/public/dossiers/{code}/complaints", Anonymous, &filed, 201) {
+            continue;
+        }
+        let id = filed.body["id"].as_i64().unwrap_or_default();
+        let r = w
+            .call(who, Method::POST, &format!("/api/v1/complaints/{id}/answer"), Some(json!({"answer": "Đã xử lý"})))
+            .await;
+        let expected = match who {
+            Anonymous => 401,
+            Admin | OfficerHA | SupervisorH | SupervisorHA => 200,
+            x if x.sees_main() => 403,
+            _ => 404,
+        };
+        w.expect("POST /api/v1/complaints/{id}/answer", who, &r, expected);
     }
 
     // Signing in: anyone with an account; nobody without.
