@@ -110,7 +110,12 @@ fn multipart(file: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(client: &reqwest::Client, url: &str, token: &str, body: (String, Vec<u8>)) -> String {
+async fn upload(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: (String, Vec<u8>),
+) -> String {
     let r = client
         .post(url)
         .bearer_auth(token)
@@ -131,7 +136,15 @@ fn mb_per_s(bytes: usize, elapsed: Duration) -> f64 {
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut add = motcua(dir.path())
-        .args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

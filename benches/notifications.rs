@@ -116,7 +116,10 @@ async fn worker_for(url: &str, tweak: impl FnOnce(&mut Settings)) -> Worker {
     let mut settings = Settings::default();
     settings.database.url = SecretString::from(url.to_owned());
     settings.auth.jwt_secret = Some(SecretString::from("bench-secret-bench-secret-bench-secret"));
-    settings.zalo.templates.insert("receipt".into(), "1001".into());
+    settings
+        .zalo
+        .templates
+        .insert("receipt".into(), "1001".into());
     // A connection for each message in flight (jobs::IN_FLIGHT) besides the sweep's.
     settings.database.max_connections = 20;
     tweak(&mut settings);

@@ -110,10 +110,16 @@ impl Application {
         let national_url = settings.national_portal.url.clone();
         state
             .db(move |conn| {
-                crate::store::webhooks::configure_national(conn, national_url.as_deref(), crate::db::now())
+                crate::store::webhooks::configure_national(
+                    conn,
+                    national_url.as_deref(),
+                    crate::db::now(),
+                )
             })
             .await
-            .map_err(|e| anyhow::anyhow!("cannot record the national portal's setting: {}", e.cause()))?;
+            .map_err(|e| {
+                anyhow::anyhow!("cannot record the national portal's setting: {}", e.cause())
+            })?;
         let listener = TcpListener::bind(settings.bind_addr()?)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
@@ -259,8 +265,7 @@ async fn refuse_control_characters(
         } else {
             crate::web::error_response(req.request(), &refusal)
         };
-        let resp =
-            page.unwrap_or_else(|| actix_web::ResponseError::error_response(&refusal));
+        let resp = page.unwrap_or_else(|| actix_web::ResponseError::error_response(&refusal));
         return Ok(req.into_response(resp).map_into_right_body());
     }
     next.call(req)

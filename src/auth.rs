@@ -176,7 +176,10 @@ pub struct TokenVersions {
 impl TokenVersions {
     /// Refuses a token issued before the user's latest change, or any token of an inactive user.
     pub fn check(&self, username: &str, version: i64) -> Result<(), &'static str> {
-        let users = self.users.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let users = self
+            .users
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match users.get(username) {
             Some((_, false)) => Err("the account is deactivated"),
             Some((current, true)) if *current != version => {
@@ -189,13 +192,19 @@ impl TokenVersions {
     /// Records what a user's row says now. Versions only grow, so a read that started before a
     /// change and ends after it cannot bring back the older state.
     pub fn record(&self, username: &str, version: i64, active: bool) {
-        let mut users = self.users.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut users = self
+            .users
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Self::merge(&mut users, username, version, active);
     }
 
     /// Records every user's row (a fresh read of the table).
     pub fn record_all(&self, rows: Vec<(String, i64, bool)>) {
-        let mut users = self.users.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut users = self
+            .users
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (username, version, active) in rows {
             Self::merge(&mut users, &username, version, active);
         }
@@ -279,7 +288,10 @@ mod tests {
     #[test]
     fn token_versions_refuse_older_tokens_and_inactive_users() {
         let v = TokenVersions::default();
-        assert!(v.check("unknown", 0).is_ok(), "nothing is known against a new user");
+        assert!(
+            v.check("unknown", 0).is_ok(),
+            "nothing is known against a new user"
+        );
         v.record("u", 1, true);
         assert!(v.check("u", 1).is_ok());
         assert!(v.check("u", 0).is_err(), "issued before the change");

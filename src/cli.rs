@@ -303,7 +303,10 @@ async fn user_command(settings: Settings, action: UserCommand) -> anyhow::Result
                 },
             )
             .await?;
-            println!("password of {} changed; their tokens no longer work", user.username);
+            println!(
+                "password of {} changed; their tokens no longer work",
+                user.username
+            );
             Ok(())
         }
         UserCommand::Disable { username } => {
@@ -316,7 +319,10 @@ async fn user_command(settings: Settings, action: UserCommand) -> anyhow::Result
                 },
             )
             .await?;
-            println!("user {} deactivated; their tokens no longer work", user.username);
+            println!(
+                "user {} deactivated; their tokens no longer work",
+                user.username
+            );
             Ok(())
         }
     }
@@ -338,8 +344,8 @@ async fn backup(settings: Settings, to: std::path::PathBuf) -> anyhow::Result<()
     }
     let target = to.clone();
     let started = std::time::Instant::now();
-    let bytes = tokio::task::spawn_blocking(move || crate::db::backup_sqlite(&db, &target))
-        .await??;
+    let bytes =
+        tokio::task::spawn_blocking(move || crate::db::backup_sqlite(&db, &target)).await??;
     println!(
         "backed up {} to {} ({bytes} bytes in {:.1} s)",
         crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database.url)),

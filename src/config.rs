@@ -630,14 +630,19 @@ impl Settings {
         }
         self.national_portal.mapping().map_err(ConfigError)?;
         if let Some(u) = &self.national_portal.url
-            && !matches!(url::Url::parse(u).map(|u| u.scheme().to_owned()).as_deref(), Ok("http" | "https"))
+            && !matches!(
+                url::Url::parse(u).map(|u| u.scheme().to_owned()).as_deref(),
+                Ok("http" | "https")
+            )
         {
             return Err(ConfigError(
                 "national_portal.url must be an http or https URL".into(),
             ));
         }
         if self.national_portal.timeout_secs == 0 {
-            return Err(ConfigError("national_portal.timeout_secs must be positive".into()));
+            return Err(ConfigError(
+                "national_portal.timeout_secs must be positive".into(),
+            ));
         }
         if self.webhooks.timeout_secs == 0 || self.webhooks.connect_timeout_secs == 0 {
             return Err(ConfigError(
@@ -673,8 +678,13 @@ impl Settings {
         for (key, url) in [("sms.url", &self.sms.url), ("zalo.url", &self.zalo.url)] {
             if let Some(u) = url {
                 let u = u.expose_secret();
-                if !(u.starts_with("http://") || u.starts_with("https://")) || url::Url::parse(u).is_err() {
-                    return Err(ConfigError(format!("{key}: {} is not an http:// or https:// URL", redact_url(u))));
+                if !(u.starts_with("http://") || u.starts_with("https://"))
+                    || url::Url::parse(u).is_err()
+                {
+                    return Err(ConfigError(format!(
+                        "{key}: {} is not an http:// or https:// URL",
+                        redact_url(u)
+                    )));
                 }
             }
         }
@@ -682,7 +692,9 @@ impl Settings {
             return Err(ConfigError("sms.max_segments must be 1 to 10".into()));
         }
         if self.sms.timeout_secs == 0 || self.zalo.timeout_secs == 0 {
-            return Err(ConfigError("sms.timeout_secs and zalo.timeout_secs must be positive".into()));
+            return Err(ConfigError(
+                "sms.timeout_secs and zalo.timeout_secs must be positive".into(),
+            ));
         }
         for kind in self.zalo.templates.keys() {
             if !crate::domain::notice::KINDS.contains(&kind.as_str()) {
@@ -1089,8 +1101,14 @@ mod tests {
         assert_eq!(s.forms.place_for("000.00.24.H57"), "Thừa Thiên Huế");
         assert_eq!(s.forms.receipt.title, "GIẤY BIÊN NHẬN");
         // A form overridden in part keeps its other defaults.
-        assert_eq!(s.forms.receipt.body, crate::forms::texts::ReceiptText::default().body);
-        std::fs::write(&f, "[forms.apology]\nbody = [\"Kính gửi {applicant}, {recipient}\"]\n")?;
+        assert_eq!(
+            s.forms.receipt.body,
+            crate::forms::texts::ReceiptText::default().body
+        );
+        std::fs::write(
+            &f,
+            "[forms.apology]\nbody = [\"Kính gửi {applicant}, {recipient}\"]\n",
+        )?;
         let err = Settings::load_from(Path::new("/nonexistent"), Some(&f), vec![]).unwrap_err();
         assert!(err.to_string().contains("forms.apology.body[0]"), "{err}");
         Ok(())

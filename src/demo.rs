@@ -10,7 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::db::schema::{
-    complaints as cm, dossier_counters as dc, dossier_events as ev, dossier_steps as ds, dossiers as d,
+    complaints as cm, dossier_counters as dc, dossier_events as ev, dossier_steps as ds,
+    dossiers as d,
 };
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, TimeUnit};
@@ -352,19 +353,39 @@ struct DemoComplaint {
 
 /// What citizens write, and what agencies answer.
 const COMPLAINTS: [(&str, &str); 4] = [
-    ("complaint", "Đã quá ngày hẹn nhưng chưa nhận được kết quả, đề nghị kiểm tra."),
-    ("complaint", "Cán bộ yêu cầu bổ sung giấy tờ không có trong danh mục thủ tục."),
-    ("recommendation", "Đề nghị gửi tin nhắn khi hồ sơ có kết quả."),
-    ("recommendation", "Đề nghị bố trí thêm ghế chờ tại bộ phận một cửa."),
+    (
+        "complaint",
+        "Đã quá ngày hẹn nhưng chưa nhận được kết quả, đề nghị kiểm tra.",
+    ),
+    (
+        "complaint",
+        "Cán bộ yêu cầu bổ sung giấy tờ không có trong danh mục thủ tục.",
+    ),
+    (
+        "recommendation",
+        "Đề nghị gửi tin nhắn khi hồ sơ có kết quả.",
+    ),
+    (
+        "recommendation",
+        "Đề nghị bố trí thêm ghế chờ tại bộ phận một cửa.",
+    ),
 ];
 
 /// Ratings and complaints, as provinces see them: 60 % of returned dossiers rated (80 %
 /// satisfied, 12 % neutral, 8 % dissatisfied) within days of the return, about 1 % of dossiers
 /// with a complaint, half of them answered, some after their due date. A generator of its own,
 /// so that the dossiers stay those of earlier releases.
-fn satisfaction(rng: &mut StdRng, cal: &crate::domain::calendar::WorkingCalendar, r: &mut Row, now: DateTime<Utc>) {
+fn satisfaction(
+    rng: &mut StdRng,
+    cal: &crate::domain::calendar::WorkingCalendar,
+    r: &mut Row,
+    now: DateTime<Utc>,
+) {
     use crate::domain::satisfaction as sat;
-    let received = r.events.first().map_or(r.facts.basis.counting_from, |e| e.at);
+    let received = r
+        .events
+        .first()
+        .map_or(r.facts.basis.counting_from, |e| e.at);
     if let Some(back) = r.facts.returned_at
         && rng.gen_bool(0.6)
     {
@@ -377,17 +398,31 @@ fn satisfaction(rng: &mut StdRng, cal: &crate::domain::calendar::WorkingCalendar
         r.rating = Some((rating, at));
     }
     if rng.gen_range(0..1000) < 10 {
-        let end = r.facts.returned_at.unwrap_or(now).max(received + Duration::hours(1));
+        let end = r
+            .facts
+            .returned_at
+            .unwrap_or(now)
+            .max(received + Duration::hours(1));
         let span = (end - received).num_seconds().max(3600);
         let filed_at = (received + Duration::seconds(rng.gen_range(0..span))).min(now);
         let due_at = sat::complaint_due_at(cal, filed_at, ProcessingTime::working_days(15));
         let answered_at = rng.gen_bool(0.5).then(|| {
             // Most within the 15 working days, some well after.
-            let days = if rng.gen_bool(0.7) { rng.gen_range(1..18) } else { rng.gen_range(22..60) };
+            let days = if rng.gen_bool(0.7) {
+                rng.gen_range(1..18)
+            } else {
+                rng.gen_range(22..60)
+            };
             (filed_at + Duration::days(days)).min(now)
         });
         let (kind, text) = COMPLAINTS[rng.gen_range(0..COMPLAINTS.len())];
-        r.complaint = Some(DemoComplaint { kind, text, filed_at, due_at, answered_at });
+        r.complaint = Some(DemoComplaint {
+            kind,
+            text,
+            filed_at,
+            due_at,
+            answered_at,
+        });
     }
 }
 
@@ -906,10 +941,14 @@ fn insert(conn: &mut DbConn, batch: &mut Vec<Row>) -> AppResult<()> {
                     cm::text.eq(k.text),
                     cm::filed_at.eq(db::to_db(k.filed_at)),
                     cm::due_at.eq(db::to_db(k.due_at)),
-                    cm::answer.eq(k.answered_at.map(|_| "Cơ quan đã tiếp thu và xử lý; xin cảm ơn ông/bà.")),
+                    cm::answer.eq(k
+                        .answered_at
+                        .map(|_| "Cơ quan đã tiếp thu và xử lý; xin cảm ơn ông/bà.")),
                     cm::answered_at.eq(k.answered_at.map(db::to_db)),
                     cm::answered_by.eq(k.answered_at.map(|_| "demo")),
-                    cm::answered_late.eq(k.answered_at.map(|a| crate::domain::satisfaction::answered_late(k.due_at, a))),
+                    cm::answered_late.eq(k
+                        .answered_at
+                        .map(|a| crate::domain::satisfaction::answered_late(k.due_at, a))),
                 ));
             }
             for s in &r.facts.steps {

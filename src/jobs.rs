@@ -10,10 +10,10 @@ use crate::api::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::mail::{Email, Mailer};
+use crate::notify::Outcome;
 use crate::notify::render::{self, Facts, Message};
 use crate::notify::sms::SmsGateway;
 use crate::notify::zalo::ZaloGateway;
-use crate::notify::Outcome;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::sweep::{self, SweepReport, SweepSettings};
 
@@ -183,12 +183,18 @@ impl Worker {
             let st = self.state.clone();
             let found = self
                 .state
-                .db(move |conn| crate::store::forms::letter_facts(conn, &st.catalog, letter_id, None))
+                .db(move |conn| {
+                    crate::store::forms::letter_facts(conn, &st.catalog, letter_id, None)
+                })
                 .await
-                .map_err(|e| Outcome::Retry(format!("cannot read letter {letter_id}: {}", e.cause())))?;
+                .map_err(|e| {
+                    Outcome::Retry(format!("cannot read letter {letter_id}: {}", e.cause()))
+                })?;
             return match found {
                 Some((l, d)) => Ok(Facts::Letter(Box::new((l, d)))),
-                None => Err(Outcome::GiveUp(format!("letter {letter_id} no longer exists"))),
+                None => Err(Outcome::GiveUp(format!(
+                    "letter {letter_id} no longer exists"
+                ))),
             };
         }
         if !row.subject.is_empty() {
@@ -203,7 +209,10 @@ impl Worker {
             return Ok(f);
         }
         let Some(code) = row.dossier_code.clone() else {
-            return Err(Outcome::GiveUp(format!("message {} names no dossier", row.id)));
+            return Err(Outcome::GiveUp(format!(
+                "message {} names no dossier",
+                row.id
+            )));
         };
         let st = self.state.clone();
         let c = code.clone();
@@ -231,11 +240,16 @@ impl Worker {
         match row.kind.as_str() {
             "result_returned" => {
                 let Some(dossier_id) = row.dossier_id else {
-                    return Err(Outcome::GiveUp(format!("message {} names no dossier", row.id)));
+                    return Err(Outcome::GiveUp(format!(
+                        "message {} names no dossier",
+                        row.id
+                    )));
                 };
                 let returned_at = data
                     .get("returned_at")
-                    .and_then(|v| serde_json::from_value::<chrono::DateTime<chrono::Utc>>(v.clone()).ok())
+                    .and_then(|v| {
+                        serde_json::from_value::<chrono::DateTime<chrono::Utc>>(v.clone()).ok()
+                    })
                     .unwrap_or_else(|| db::from_db(row.created_at));
                 let expires_at = crate::domain::satisfaction::link_expires_at(
                     returned_at,
@@ -243,23 +257,35 @@ impl Worker {
                 );
                 let token = self
                     .state
-                    .db(move |conn| crate::store::ratings::mint(conn, dossier_id, expires_at, db::now()))
+                    .db(move |conn| {
+                        crate::store::ratings::mint(conn, dossier_id, expires_at, db::now())
+                    })
                     .await
-                    .map_err(|e| Outcome::Retry(format!("cannot mint the rating link: {}", e.cause())))?;
-                let url = crate::domain::satisfaction::rating_url(&self.state.settings.public_base_url(), &token);
+                    .map_err(|e| {
+                        Outcome::Retry(format!("cannot mint the rating link: {}", e.cause()))
+                    })?;
+                let url = crate::domain::satisfaction::rating_url(
+                    &self.state.settings.public_base_url(),
+                    &token,
+                );
                 if let Some(o) = data.as_object_mut() {
                     o.insert("rating_url".into(), url.into());
                 }
             }
             crate::store::notices::COMPLAINT_ANSWER => {
                 let Some(id) = data.get("complaint_id").and_then(serde_json::Value::as_i64) else {
-                    return Err(Outcome::GiveUp(format!("message {} names no complaint", row.id)));
+                    return Err(Outcome::GiveUp(format!(
+                        "message {} names no complaint",
+                        row.id
+                    )));
                 };
                 let found = self
                     .state
                     .db(move |conn| crate::store::complaints::find(conn, id))
                     .await
-                    .map_err(|e| Outcome::Retry(format!("cannot read complaint {id}: {}", e.cause())))?;
+                    .map_err(|e| {
+                        Outcome::Retry(format!("cannot read complaint {id}: {}", e.cause()))
+                    })?;
                 let Some(c) = found else {
                     return Err(Outcome::GiveUp(format!("complaint {id} no longer exists")));
                 };
@@ -308,12 +334,18 @@ impl Worker {
         };
         match (message, &self.sms, &self.zalo) {
             (Message::Email(email), _, _) => {
-                match self.mailer.send(&row.recipient, &row.message_id, &email).await {
+                match self
+                    .mailer
+                    .send(&row.recipient, &row.message_id, &email)
+                    .await
+                {
                     Ok(()) => Outcome::Sent,
                     Err(e) => Outcome::Retry(e),
                 }
             }
-            (Message::Sms(text), Some(sms), _) => sms.send(&row.recipient, &text, &row.message_id).await,
+            (Message::Sms(text), Some(sms), _) => {
+                sms.send(&row.recipient, &text, &row.message_id).await
+            }
             (
                 Message::Zalo {
                     template_id,
@@ -322,8 +354,13 @@ impl Worker {
                 _,
                 Some(zalo),
             ) => {
-                zalo.send(&row.recipient, &template_id, &template_data, &row.message_id)
-                    .await
+                zalo.send(
+                    &row.recipient,
+                    &template_id,
+                    &template_data,
+                    &row.message_id,
+                )
+                .await
             }
             _ => Outcome::Retry(format!("no transport for {} here", row.channel)),
         }

@@ -31,7 +31,11 @@ impl NationalTransport {
             return Ok(None);
         };
         let client = reqwest::Client::builder()
-            .user_agent(concat!("motcua/", env!("CARGO_PKG_VERSION"), " (national sync)"))
+            .user_agent(concat!(
+                "motcua/",
+                env!("CARGO_PKG_VERSION"),
+                " (national sync)"
+            ))
             .timeout(Duration::from_secs(settings.timeout_secs))
             .build()
             .map_err(|e| format!("national portal client: {e}"))?;
@@ -44,47 +48,54 @@ impl NationalTransport {
     }
 
     /// Sends the record of one queued synchronisation; Err says why it was not accepted.
-    pub async fn deliver(&self, state: &AppState, outbox_id: i64) -> Result<Result<(), String>, AppError> {
+    pub async fn deliver(
+        &self,
+        state: &AppState,
+        outbox_id: i64,
+    ) -> Result<Result<(), String>, AppError> {
         let st = state.clone();
         let mapping = self.mapping.clone();
         let prepared = state
-            .db(move |conn| -> Result<Option<(i64, String, i64, i32)>, AppError> {
-                let Some(d) = store::delivery(conn, outbox_id)? else {
-                    return Ok(None);
-                };
-                let event_id = d.event_id.ok_or_else(|| {
-                    AppError::Internal("a synchronisation record without its event".into())
-                })?;
-                let Some(event) = store::event(conn, event_id)? else {
-                    return Ok(None);
-                };
-                let dossier = crate::store::dossiers::find_by_id(conn, event.0)?.ok_or_else(|| {
-                    AppError::Internal(format!("dossier {} no longer exists", event.0))
-                })?;
-                let local = |t| st.local(from_db(t));
-                let status = dossier.status()?;
-                let channel = Channel::parse(&dossier.channel)
-                    .ok_or_else(|| AppError::Internal("unknown channel".into()))?;
-                let facts = SyncFacts {
-                    dossier_code: &dossier.code,
-                    status,
-                    procedure_code: &dossier.procedure_code,
-                    receiving_office: &dossier.office_code,
-                    responsible_office: &dossier.responsible_office_code,
-                    channel,
-                    received_at: local(dossier.received_at),
-                    due_at: local(dossier.due_at),
-                    rescheduled_due_at: dossier.rescheduled_due_at.map(local),
-                    resolved_at: dossier.resolved_at.map(local),
-                    returned_at: dossier.returned_at.map(local),
-                    supplement_requests: dossier.supplement_requests,
-                    version: dossier.version,
-                };
-                let record = serde_json::Value::Object(mapping.record(&facts));
-                let body = serde_json::to_string(&record)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                Ok(Some((d.webhook.id, body, dossier.id, dossier.version)))
-            })
+            .db(
+                move |conn| -> Result<Option<(i64, String, i64, i32)>, AppError> {
+                    let Some(d) = store::delivery(conn, outbox_id)? else {
+                        return Ok(None);
+                    };
+                    let event_id = d.event_id.ok_or_else(|| {
+                        AppError::Internal("a synchronisation record without its event".into())
+                    })?;
+                    let Some(event) = store::event(conn, event_id)? else {
+                        return Ok(None);
+                    };
+                    let dossier =
+                        crate::store::dossiers::find_by_id(conn, event.0)?.ok_or_else(|| {
+                            AppError::Internal(format!("dossier {} no longer exists", event.0))
+                        })?;
+                    let local = |t| st.local(from_db(t));
+                    let status = dossier.status()?;
+                    let channel = Channel::parse(&dossier.channel)
+                        .ok_or_else(|| AppError::Internal("unknown channel".into()))?;
+                    let facts = SyncFacts {
+                        dossier_code: &dossier.code,
+                        status,
+                        procedure_code: &dossier.procedure_code,
+                        receiving_office: &dossier.office_code,
+                        responsible_office: &dossier.responsible_office_code,
+                        channel,
+                        received_at: local(dossier.received_at),
+                        due_at: local(dossier.due_at),
+                        rescheduled_due_at: dossier.rescheduled_due_at.map(local),
+                        resolved_at: dossier.resolved_at.map(local),
+                        returned_at: dossier.returned_at.map(local),
+                        supplement_requests: dossier.supplement_requests,
+                        version: dossier.version,
+                    };
+                    let record = serde_json::Value::Object(mapping.record(&facts));
+                    let body = serde_json::to_string(&record)
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    Ok(Some((d.webhook.id, body, dossier.id, dossier.version)))
+                },
+            )
             .await?;
         let Some((target, body, dossier_id, version)) = prepared else {
             return Ok(Err("the record's dossier or event no longer exists".into()));

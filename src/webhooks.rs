@@ -31,9 +31,8 @@ impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
             rules::check_addresses(&ips, allow_private)
                 .map_err(|e| Box::new(RefusedAddress(e.to_string())) as Box<_>)?;
@@ -114,20 +113,22 @@ impl WebhookTransport {
     pub async fn deliver(&self, state: &AppState, outbox_id: i64) -> Result<Outcome, AppError> {
         let st = state.clone();
         let prepared = state
-            .db(move |conn| -> Result<Option<(store::Delivery, String)>, AppError> {
-                let Some(d) = store::delivery(conn, outbox_id)? else {
-                    return Ok(None);
-                };
-                let body = match &d.payload {
-                    Some(p) => p.clone(),
-                    None => {
-                        let body = render(conn, &st, &d)?;
-                        store::keep_payload(conn, outbox_id, &body)?;
-                        body
-                    }
-                };
-                Ok(Some((d, body)))
-            })
+            .db(
+                move |conn| -> Result<Option<(store::Delivery, String)>, AppError> {
+                    let Some(d) = store::delivery(conn, outbox_id)? else {
+                        return Ok(None);
+                    };
+                    let body = match &d.payload {
+                        Some(p) => p.clone(),
+                        None => {
+                            let body = render(conn, &st, &d)?;
+                            store::keep_payload(conn, outbox_id, &body)?;
+                            body
+                        }
+                    };
+                    Ok(Some((d, body)))
+                },
+            )
             .await?;
         let Some((d, body)) = prepared else {
             return Ok(Outcome {
@@ -151,7 +152,10 @@ impl WebhookTransport {
         let started = Instant::now();
         let (status, error) = match self.post(&d, &body).await {
             Ok(status) if rules::answer(status) == rules::Answer::Delivered => (Some(status), None),
-            Ok(status) => (Some(status), Some(format!("the receiver answered {status}"))),
+            Ok(status) => (
+                Some(status),
+                Some(format!("the receiver answered {status}")),
+            ),
             Err(e) => (None, Some(e)),
         };
         let ms = started.elapsed().as_millis().min(i32::MAX as u128) as u32;
@@ -246,8 +250,9 @@ fn render(
     let event_id = d
         .event_id
         .ok_or_else(|| AppError::Internal("a webhook delivery without its event".into()))?;
-    let (dossier_id, seq, action, from, to, at, recorded_at, data, office) = store::event(conn, event_id)?
-        .ok_or_else(|| AppError::Internal(format!("event {event_id} no longer exists")))?;
+    let (dossier_id, seq, action, from, to, at, recorded_at, data, office) =
+        store::event(conn, event_id)?
+            .ok_or_else(|| AppError::Internal(format!("event {event_id} no longer exists")))?;
     let dossier = crate::store::dossiers::find_by_id(conn, dossier_id)?
         .ok_or_else(|| AppError::Internal(format!("dossier {dossier_id} no longer exists")))?;
     let cals = state.current_calendar(conn)?;

@@ -89,7 +89,13 @@ async fn a_deactivated_clerk_is_refused_at_once_and_can_come_back(backend: Backe
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     assert_eq!(me(&app, &clerk).await, 200);
 
-    let r = patch(&app, "/api/v1/users/clerk.h40", &admin, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/clerk.h40",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["active"], false);
     assert_eq!(r.body["role"], "clerk");
@@ -107,7 +113,13 @@ async fn a_deactivated_clerk_is_refused_at_once_and_can_come_back(backend: Backe
         .await;
     assert_eq!(r.status, 401, "a deactivated account cannot sign in");
 
-    let r = patch(&app, "/api/v1/users/clerk.h40", &admin, json!({"active": true})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/clerk.h40",
+        &admin,
+        json!({"active": true}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(me(&app, &clerk).await, 401, "the old token stays dead");
     let fresh = app.token("clerk.h40", STAFF_PASSWORD).await;
@@ -117,10 +129,20 @@ async fn a_deactivated_clerk_is_refused_at_once_and_can_come_back(backend: Backe
     let r = app.get("/api/v1/users/clerk.h40/changes", &admin).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let items = r.body["items"].as_array().unwrap();
-    assert_eq!(r.body["total"], 3, "created, deactivated, reactivated: {}", r.text);
+    assert_eq!(
+        r.body["total"], 3,
+        "created, deactivated, reactivated: {}",
+        r.text
+    );
     assert_eq!(items[0]["actor"], "admin");
-    assert_eq!(items[0]["changes"]["active"], json!({"from": false, "to": true}));
-    assert_eq!(items[1]["changes"]["active"], json!({"from": true, "to": false}));
+    assert_eq!(
+        items[0]["changes"]["active"],
+        json!({"from": false, "to": true})
+    );
+    assert_eq!(
+        items[1]["changes"]["active"],
+        json!({"from": true, "to": false})
+    );
     assert!(items[0]["at"].as_str().unwrap().ends_with("+07:00"));
 }
 
@@ -128,15 +150,30 @@ async fn a_role_or_office_change_ends_the_tokens_issued_before(backend: Backend)
     let app = setup(backend).await;
     let admin = app.admin_token.clone();
     let token = app.staff("nv.h40", "clerk", "000.00.24.H40").await;
-    let r = patch(&app, "/api/v1/users/nv.h40", &admin, json!({"role": "officer"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/nv.h40",
+        &admin,
+        json!({"role": "officer"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["role"], "officer");
     assert_eq!(me(&app, &token).await, 401, "issued to a clerk");
     let officer = app.token("nv.h40", STAFF_PASSWORD).await;
     let r = app.get("/api/v1/me", &officer).await;
-    assert_eq!((r.status.as_u16(), &r.body["role"]), (200, &json!("officer")));
+    assert_eq!(
+        (r.status.as_u16(), &r.body["role"]),
+        (200, &json!("officer"))
+    );
 
-    let r = patch(&app, "/api/v1/users/nv.h40", &admin, json!({"office_code": "000.00.25.H40"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/nv.h40",
+        &admin,
+        json!({"office_code": "000.00.25.H40"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(me(&app, &officer).await, 401, "issued for the old office");
 
@@ -184,19 +221,46 @@ async fn bad_changes_are_refused_naming_the_field_and_change_nothing(backend: Ba
         assert_eq!(r.status, 422, "{body}: {}", r.text);
         assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
     }
-    let r = patch(&app, "/api/v1/users/admin", &admin, json!({"active": false})).await;
-    assert_eq!((r.status.as_u16(), &r.body["errors"][0]["field"]), (422, &json!("active")));
-    let r = patch(&app, "/api/v1/users/nobody.here", &admin, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/admin",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body["errors"][0]["field"]),
+        (422, &json!("active"))
+    );
+    let r = patch(
+        &app,
+        "/api/v1/users/nobody.here",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 404);
     // Only administrators.
-    let r = patch(&app, "/api/v1/users/clerk.h40", &clerk, json!({"role": "admin"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/clerk.h40",
+        &clerk,
+        json!({"role": "admin"}),
+    )
+    .await;
     assert_eq!(r.status, 403);
     assert_eq!(app.get("/api/v1/users", &clerk).await.status, 403);
     assert_eq!(app.get("/api/v1/users/clerk.h40", &clerk).await.status, 403);
     assert_eq!(app.snapshot().await, before);
-    assert_eq!(me(&app, &clerk).await, 200, "nothing changed, the token lives");
+    assert_eq!(
+        me(&app, &clerk).await,
+        200,
+        "nothing changed, the token lives"
+    );
 
-    let r = app.get("/api/v1/users?role=clerk&active=true", &admin).await;
+    let r = app
+        .get("/api/v1/users?role=clerk&active=true", &admin)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["total"], 1);
     assert_eq!(r.body["items"][0]["username"], "clerk.h40");
@@ -226,7 +290,10 @@ async fn one_changes_ones_own_password_with_the_current_one(backend: Backend) {
             json!({"current_password": STAFF_PASSWORD, "new_password": "short"}),
         )
         .await;
-    assert_eq!((r.status.as_u16(), &r.body["errors"][0]["field"]), (422, &json!("new_password")));
+    assert_eq!(
+        (r.status.as_u16(), &r.body["errors"][0]["field"]),
+        (422, &json!("new_password"))
+    );
     assert_eq!(app.snapshot().await, before);
     assert!(!r.text.contains(STAFF_PASSWORD));
 
@@ -239,7 +306,11 @@ async fn one_changes_ones_own_password_with_the_current_one(backend: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["username"], "clerk.h40");
-    assert_eq!(me(&app, &clerk).await, 401, "sign in again with the new password");
+    assert_eq!(
+        me(&app, &clerk).await,
+        401,
+        "sign in again with the new password"
+    );
     let r = app
         .request(
             Method::POST,
@@ -251,7 +322,9 @@ async fn one_changes_ones_own_password_with_the_current_one(backend: Backend) {
     assert_eq!(r.status, 401, "the old password is gone");
     let t = app.token("clerk.h40", "a-brand-new-password").await;
     assert_eq!(me(&app, &t).await, 200);
-    let changes = app.get("/api/v1/users/clerk.h40/changes", &app.admin_token).await;
+    let changes = app
+        .get("/api/v1/users/clerk.h40/changes", &app.admin_token)
+        .await;
     assert_eq!(changes.body["items"][0]["changes"]["password"], "changed");
     assert_eq!(changes.body["items"][0]["actor"], "clerk.h40");
 }
@@ -263,19 +336,33 @@ async fn another_replica_refuses_the_old_token_within_two_seconds(backend: Backe
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     let officer = app.staff("officer.h40", "officer", "000.00.24.H40").await;
     let url = app.database.url.clone();
-    let other = tokio::task::spawn_blocking(move || replica(&url)).await.unwrap();
+    let other = tokio::task::spawn_blocking(move || replica(&url))
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     assert_eq!(status_at(&client, &other.base, &clerk).await, 200);
     assert_eq!(status_at(&client, &other.base, &officer).await, 200);
 
-    let r = patch(&app, "/api/v1/users/clerk.h40", &admin, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/clerk.h40",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(me(&app, &clerk).await, 401, "at once where it was made");
     let took = refused_within(&client, &other.base, &clerk).await;
     eprintln!("deactivation reached the other replica in {took:?}");
     assert!(took <= Duration::from_secs(2), "{took:?}");
 
-    let r = patch(&app, "/api/v1/users/officer.h40", &admin, json!({"role": "supervisor"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/users/officer.h40",
+        &admin,
+        json!({"role": "supervisor"}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let took = refused_within(&client, &other.base, &officer).await;
     assert!(took <= Duration::from_secs(2), "role change: {took:?}");
@@ -292,10 +379,16 @@ async fn the_command_line_disables_and_sets_passwords(backend: Backend) {
     let url = app.database.url.clone();
     let out = tokio::task::spawn_blocking(move || {
         let mut c = motcua(&url);
-        c.args(["user", "passwd", "--username", "clerk.h40", "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        c.args([
+            "user",
+            "passwd",
+            "--username",
+            "clerk.h40",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         child
             .stdin
@@ -307,7 +400,11 @@ async fn the_command_line_disables_and_sets_passwords(backend: Backend) {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let client = reqwest::Client::new();
     let took = refused_within(&client, &app.address, &clerk).await;
     assert!(took <= Duration::from_secs(2), "{took:?}");
@@ -322,12 +419,21 @@ async fn the_command_line_disables_and_sets_passwords(backend: Backend) {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let took = refused_within(&client, &app.address, &fresh).await;
     assert!(took <= Duration::from_secs(2), "{took:?}");
-    let r = app.get("/api/v1/users/clerk.h40/changes", &app.admin_token).await;
+    let r = app
+        .get("/api/v1/users/clerk.h40/changes", &app.admin_token)
+        .await;
     assert_eq!(r.body["items"][0]["actor"], "motcua");
-    assert_eq!(r.body["items"][0]["changes"]["active"], json!({"from": true, "to": false}));
+    assert_eq!(
+        r.body["items"][0]["changes"]["active"],
+        json!({"from": true, "to": false})
+    );
 
     // A user nobody has, and a password too short, are refused with a message.
     let url = app.database.url.clone();

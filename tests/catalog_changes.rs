@@ -42,7 +42,9 @@ fn receipt(received_at: Option<&str>) -> Value {
 }
 
 async fn receive(app: &TestApp, clerk: &str, received_at: Option<&str>) -> Value {
-    let r = app.post("/api/v1/dossiers", clerk, receipt(received_at)).await;
+    let r = app
+        .post("/api/v1/dossiers", clerk, receipt(received_at))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.body
 }
@@ -66,7 +68,8 @@ async fn a_new_processing_time_applies_from_its_effective_date_and_not_before(ba
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token.clone();
     app.office("000.00.24.H40", None).await;
-    app.procedure("1.001234", "000.00.24.H40", 3, "working_days").await;
+    app.procedure("1.001234", "000.00.24.H40", 3, "working_days")
+        .await;
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     let d = today() - Days::new(14);
     // Recorded before the change, received after its effective date: keeps its version.
@@ -86,14 +89,20 @@ async fn a_new_processing_time_applies_from_its_effective_date_and_not_before(ba
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["version"], 2);
-    assert_eq!(r.body["processing_time"], json!({"amount": 5, "unit": "working_days"}));
+    assert_eq!(
+        r.body["processing_time"],
+        json!({"amount": 5, "unit": "working_days"})
+    );
     assert_eq!(r.body["fees_total"], 75000);
     assert_eq!(r.body["effective_from"], d.to_string());
 
     let before = receive(&app, &clerk, Some(&at_nine(d - Days::new(3)))).await;
     assert_eq!(before["procedure_version"], 1);
     assert_eq!(before["processing_time"]["amount"], 3);
-    assert_eq!(before["due_at"], due(&app, &at_nine(d - Days::new(3)), 3).await);
+    assert_eq!(
+        before["due_at"],
+        due(&app, &at_nine(d - Days::new(3)), 3).await
+    );
     let on = receive(&app, &clerk, Some(&at_nine(d))).await;
     assert_eq!(on["procedure_version"], 2);
     assert_eq!(on["due_at"], due(&app, &at_nine(d), 5).await);
@@ -103,14 +112,19 @@ async fn a_new_processing_time_applies_from_its_effective_date_and_not_before(ba
 
     let kept = app
         .get(
-            &format!("/api/v1/dossiers/{}", early_record["code"].as_str().unwrap()),
+            &format!(
+                "/api/v1/dossiers/{}",
+                early_record["code"].as_str().unwrap()
+            ),
             &clerk,
         )
         .await;
     assert_eq!(kept.body["procedure_version"], 1);
     assert_eq!(kept.body["due_at"], early_record["due_at"]);
 
-    let v = app.get("/api/v1/procedures/1.001234/versions", &clerk).await;
+    let v = app
+        .get("/api/v1/procedures/1.001234/versions", &clerk)
+        .await;
     assert_eq!(v.status, 200, "{}", v.text);
     let versions = v.body.as_array().unwrap();
     assert_eq!(versions.len(), 2);
@@ -123,7 +137,10 @@ async fn a_new_processing_time_applies_from_its_effective_date_and_not_before(ba
     for (dossier, amount) in [(&on, 75000), (&after, 90000)] {
         let r = app
             .post(
-                &format!("/api/v1/dossiers/{}/request-payment", dossier["code"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/dossiers/{}/request-payment",
+                    dossier["code"].as_str().unwrap()
+                ),
                 &clerk,
                 json!({"amount": amount}),
             )
@@ -143,7 +160,13 @@ async fn a_new_processing_time_applies_from_its_effective_date_and_not_before(ba
     assert_eq!(r.body["items"][0]["difference"], 15000);
 
     // Retired from today: today's receipts are refused, yesterday's backlog is not.
-    let r = patch(&app, "/api/v1/procedures/1.001234", &admin, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/procedures/1.001234",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["active"], false);
     let r = app.post("/api/v1/dossiers", &clerk, receipt(None)).await;
@@ -157,29 +180,63 @@ async fn bad_procedure_changes_are_refused_and_change_nothing(backend: Backend) 
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token.clone();
     app.office("000.00.24.H40", None).await;
-    app.procedure("1.001234", "000.00.24.H40", 3, "working_days").await;
+    app.procedure("1.001234", "000.00.24.H40", 3, "working_days")
+        .await;
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     let versions = app.count("procedure_versions").await;
     let before = app.snapshot().await;
     for (body, field) in [
         (json!({}), "body"),
-        (json!({"processing_time": {"amount": 0, "unit": "working_days"}}), "processing_time.amount"),
-        (json!({"processing_time": {"amount": 2, "unit": "fortnights"}}), "processing_time.unit"),
-        (json!({"fees": [{"kind": "phi", "name": "Phí", "amount": -1}]}), "fees[0].amount"),
-        (json!({"fees": [{"kind": "tax", "name": "Phí", "amount": 1}]}), "fees[0].kind"),
-        (json!({"components": [{"code": "A", "name": "a", "required": true},
-                               {"code": "A", "name": "b", "required": false}]}), "components[1].code"),
+        (
+            json!({"processing_time": {"amount": 0, "unit": "working_days"}}),
+            "processing_time.amount",
+        ),
+        (
+            json!({"processing_time": {"amount": 2, "unit": "fortnights"}}),
+            "processing_time.unit",
+        ),
+        (
+            json!({"fees": [{"kind": "phi", "name": "Phí", "amount": -1}]}),
+            "fees[0].amount",
+        ),
+        (
+            json!({"fees": [{"kind": "tax", "name": "Phí", "amount": 1}]}),
+            "fees[0].kind",
+        ),
+        (
+            json!({"components": [{"code": "A", "name": "a", "required": true},
+                               {"code": "A", "name": "b", "required": false}]}),
+            "components[1].code",
+        ),
         (json!({"name": " "}), "name"),
-        (json!({"active": false, "effective_from": "1066-10-14"}), "effective_from"),
-        (json!({"active": false, "effective_from": "tomorrow"}), "effective_from"),
+        (
+            json!({"active": false, "effective_from": "1066-10-14"}),
+            "effective_from",
+        ),
+        (
+            json!({"active": false, "effective_from": "tomorrow"}),
+            "effective_from",
+        ),
     ] {
         let r = patch(&app, "/api/v1/procedures/1.001234", &admin, body.clone()).await;
         assert_eq!(r.status, 422, "{body}: {}", r.text);
         assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
     }
-    let r = patch(&app, "/api/v1/procedures/9.999999", &admin, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/procedures/9.999999",
+        &admin,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 404);
-    let r = patch(&app, "/api/v1/procedures/1.001234", &clerk, json!({"active": false})).await;
+    let r = patch(
+        &app,
+        "/api/v1/procedures/1.001234",
+        &clerk,
+        json!({"active": false}),
+    )
+    .await;
     assert_eq!(r.status, 403);
     assert_eq!(app.snapshot().await, before);
     assert_eq!(app.count("procedure_versions").await, versions);
@@ -191,19 +248,41 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
     app.office("000.00.24.H40", None).await;
     app.office("000.00.00.H40", None).await;
     app.office("000.20.24.H40", Some("000.00.24.H40")).await;
-    app.procedure("1.001234", "000.00.24.H40", 3, "working_days").await;
+    app.procedure("1.001234", "000.00.24.H40", 3, "working_days")
+        .await;
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     let clerk2 = app.staff("clerk.tinh", "clerk", "000.00.00.H40").await;
 
     // The tree stays acyclic.
     for parent in ["000.20.24.H40", "000.00.24.H40"] {
-        let r = patch(&app, "/api/v1/offices/000.00.24.H40", &admin, json!({"parent_code": parent})).await;
+        let r = patch(
+            &app,
+            "/api/v1/offices/000.00.24.H40",
+            &admin,
+            json!({"parent_code": parent}),
+        )
+        .await;
         assert_eq!(r.status, 422, "{parent}: {}", r.text);
         assert_eq!(r.body["errors"][0]["field"], "parent_code");
     }
-    let r = patch(&app, "/api/v1/offices/000.00.24.H40", &admin, json!({"parent_code": "NO.SUCH"})).await;
-    assert_eq!((r.status.as_u16(), &r.body["errors"][0]["field"]), (422, &json!("parent_code")));
-    let r = patch(&app, "/api/v1/offices/NO.SUCH", &admin, json!({"name": "x"})).await;
+    let r = patch(
+        &app,
+        "/api/v1/offices/000.00.24.H40",
+        &admin,
+        json!({"parent_code": "NO.SUCH"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body["errors"][0]["field"]),
+        (422, &json!("parent_code"))
+    );
+    let r = patch(
+        &app,
+        "/api/v1/offices/NO.SUCH",
+        &admin,
+        json!({"name": "x"}),
+    )
+    .await;
     assert_eq!(r.status, 404);
     let r = patch(
         &app,
@@ -216,15 +295,28 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
     assert_eq!(r.body["name"], "Bộ phận Một cửa xã Phú Vang");
     assert_eq!(r.body["parent_code"], "000.00.00.H40");
     assert_eq!(r.body["closed_at"], Value::Null);
-    let r = patch(&app, "/api/v1/offices/000.00.24.H40", &admin, json!({"parent_code": null})).await;
-    assert_eq!((r.status.as_u16(), &r.body["parent_code"]), (200, &Value::Null));
+    let r = patch(
+        &app,
+        "/api/v1/offices/000.00.24.H40",
+        &admin,
+        json!({"parent_code": null}),
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), &r.body["parent_code"]),
+        (200, &Value::Null)
+    );
 
     let open1 = receive(&app, &clerk, None).await;
     let open2 = receive(&app, &clerk, None).await;
     let rejected = receive(&app, &clerk, None).await;
     let code = |d: &Value| d["code"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/dossiers/{}/reject", code(&rejected)), &clerk, json!({"reason": "Không thuộc thẩm quyền"}))
+        .post(
+            &format!("/api/v1/dossiers/{}/reject", code(&rejected)),
+            &clerk,
+            json!({"reason": "Không thuộc thẩm quyền"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     receive(&app, &clerk2, None).await;
@@ -235,52 +327,93 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
         (json!({"successor_code": "000.00.24.H40"}), "successor_code"),
         (json!({"successor_code": "NO.SUCH"}), "successor_code"),
         (json!({"successor_code": "bad code"}), "successor_code"),
-        (json!({"successor_code": "000.00.00.H40", "at": "2999-01-01T00:00:00+07:00"}), "at"),
+        (
+            json!({"successor_code": "000.00.00.H40", "at": "2999-01-01T00:00:00+07:00"}),
+            "at",
+        ),
     ] {
-        let r = app.post("/api/v1/offices/000.00.24.H40/close", &admin, body.clone()).await;
+        let r = app
+            .post("/api/v1/offices/000.00.24.H40/close", &admin, body.clone())
+            .await;
         assert_eq!(r.status, 422, "{body}: {}", r.text);
         assert_eq!(r.body["errors"][0]["field"], field, "{body}");
     }
     assert_eq!(
-        app.post("/api/v1/offices/000.00.24.H40/close", &clerk, json!({"successor_code": "000.00.00.H40"})).await.status,
+        app.post(
+            "/api/v1/offices/000.00.24.H40/close",
+            &clerk,
+            json!({"successor_code": "000.00.00.H40"})
+        )
+        .await
+        .status,
         403
     );
     assert_eq!(app.snapshot().await, before);
 
     let r = app
-        .post("/api/v1/offices/000.00.24.H40/close", &admin, json!({"successor_code": "000.00.00.H40"}))
+        .post(
+            "/api/v1/offices/000.00.24.H40/close",
+            &admin,
+            json!({"successor_code": "000.00.00.H40"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["successor_code"], "000.00.00.H40");
     assert!(r.body["closed_at"].is_string());
     for d in [&open1, &open2] {
-        let g = app.get(&format!("/api/v1/dossiers/{}", code(d)), &admin).await;
+        let g = app
+            .get(&format!("/api/v1/dossiers/{}", code(d)), &admin)
+            .await;
         assert_eq!(g.body["responsible_office_code"], "000.00.00.H40");
-        assert_eq!(g.body["office_code"], "000.00.24.H40", "its code and receipt stay its own");
+        assert_eq!(
+            g.body["office_code"], "000.00.24.H40",
+            "its code and receipt stay its own"
+        );
         assert_eq!(g.body["code"], d["code"]);
-        let e = app.get(&format!("/api/v1/dossiers/{}/events", code(d)), &admin).await;
+        let e = app
+            .get(&format!("/api/v1/dossiers/{}/events", code(d)), &admin)
+            .await;
         let last = e.body["items"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["action"], "office_closed", "{}", e.text);
     }
-    let g = app.get(&format!("/api/v1/dossiers/{}", code(&rejected)), &admin).await;
-    assert_eq!(g.body["responsible_office_code"], "000.00.24.H40", "closed dossiers stay");
+    let g = app
+        .get(&format!("/api/v1/dossiers/{}", code(&rejected)), &admin)
+        .await;
+    assert_eq!(
+        g.body["responsible_office_code"], "000.00.24.H40",
+        "closed dossiers stay"
+    );
 
     let r = app.post("/api/v1/dossiers", &clerk, receipt(None)).await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "office_code");
     let r = app
-        .post("/api/v1/offices/000.00.24.H40/close", &admin, json!({"successor_code": "000.00.00.H40"}))
+        .post(
+            "/api/v1/offices/000.00.24.H40/close",
+            &admin,
+            json!({"successor_code": "000.00.00.H40"}),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
     let r = app
-        .post("/api/v1/offices/000.00.00.H40/close", &admin, json!({"successor_code": "000.00.24.H40"}))
+        .post(
+            "/api/v1/offices/000.00.00.H40/close",
+            &admin,
+            json!({"successor_code": "000.00.24.H40"}),
+        )
         .await;
-    assert_eq!((r.status.as_u16(), &r.body["errors"][0]["field"]), (422, &json!("successor_code")));
+    assert_eq!(
+        (r.status.as_u16(), &r.body["errors"][0]["field"]),
+        (422, &json!("successor_code"))
+    );
 
     // The summary, office by office and rolled up into the successor.
     let period = format!("from={}&to={}", today(), today());
     let plain = app
-        .get(&format!("/api/v1/reports/summary?{period}&group_by=office"), &admin)
+        .get(
+            &format!("/api/v1/reports/summary?{period}&group_by=office"),
+            &admin,
+        )
         .await;
     assert_eq!(plain.status, 200, "{}", plain.text);
     let rows = plain.body["rows"].as_array().unwrap();
@@ -288,7 +421,10 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
     assert_eq!(groups, ["000.00.00.H40", "000.00.24.H40"]);
     assert_eq!(rows[1]["received_total"], 3);
     let rolled = app
-        .get(&format!("/api/v1/reports/summary?{period}&group_by=office&roll_up=true"), &admin)
+        .get(
+            &format!("/api/v1/reports/summary?{period}&group_by=office&roll_up=true"),
+            &admin,
+        )
         .await;
     assert_eq!(rolled.status, 200, "{}", rolled.text);
     let rows = rolled.body["rows"].as_array().unwrap();
@@ -298,9 +434,15 @@ async fn closing_an_office_moves_its_open_dossiers_and_refuses_receipts(backend:
     assert_eq!(rows[0]["rejected"], 1);
     assert_eq!(rolled.body["total"], plain.body["total"]);
     let r = app
-        .get(&format!("/api/v1/reports/summary?{period}&group_by=field&roll_up=true"), &admin)
+        .get(
+            &format!("/api/v1/reports/summary?{period}&group_by=field&roll_up=true"),
+            &admin,
+        )
         .await;
-    assert_eq!((r.status.as_u16(), &r.body["errors"][0]["field"]), (422, &json!("roll_up")));
+    assert_eq!(
+        (r.status.as_u16(), &r.body["errors"][0]["field"]),
+        (422, &json!("roll_up"))
+    );
 }
 
 /// A second `motcua serve` on the same database.
@@ -325,10 +467,13 @@ async fn another_replica_sees_catalog_changes_within_two_seconds(backend: Backen
     let admin = app.admin_token.clone();
     app.office("000.00.24.H40", None).await;
     app.office("000.00.00.H40", None).await;
-    app.procedure("1.001234", "000.00.24.H40", 3, "working_days").await;
+    app.procedure("1.001234", "000.00.24.H40", 3, "working_days")
+        .await;
     let clerk = app.staff("clerk.h40", "clerk", "000.00.24.H40").await;
     let url = app.database.url.clone();
-    let other = tokio::task::spawn_blocking(move || replica(&url)).await.unwrap();
+    let other = tokio::task::spawn_blocking(move || replica(&url))
+        .await
+        .unwrap();
     let client = reqwest::Client::new();
     let post = |body: Value| {
         let (client, base, clerk) = (client.clone(), other.base.clone(), clerk.clone());
@@ -364,12 +509,19 @@ async fn another_replica_sees_catalog_changes_within_two_seconds(backend: Backen
         if b["processing_time"]["amount"] == 7 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(2), "the new version took over 2 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the new version took over 2 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     let r = app
-        .post("/api/v1/offices/000.00.24.H40/close", &admin, json!({"successor_code": "000.00.00.H40"}))
+        .post(
+            "/api/v1/offices/000.00.24.H40/close",
+            &admin,
+            json!({"successor_code": "000.00.00.H40"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let started = Instant::now();
@@ -380,7 +532,10 @@ async fn another_replica_sees_catalog_changes_within_two_seconds(backend: Backen
             break;
         }
         assert_eq!(s, 201, "{b}");
-        assert!(started.elapsed() < Duration::from_secs(2), "the closing took over 2 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the closing took over 2 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -54,8 +54,14 @@ async fn every_pooled_sqlite_connection_runs_with_the_configured_synchronous() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let levels = levels_of_every_pooled_connection(&app).await;
     assert_eq!(levels.len(), 8);
-    assert!(levels.iter().all(|l| *l == 2), "FULL by default: {levels:?}");
-    for (setting, level) in [(SqliteSynchronous::Normal, 1), (SqliteSynchronous::Extra, 3)] {
+    assert!(
+        levels.iter().all(|l| *l == 2),
+        "FULL by default: {levels:?}"
+    );
+    for (setting, level) in [
+        (SqliteSynchronous::Normal, 1),
+        (SqliteSynchronous::Extra, 3),
+    ] {
         let app = TestApp::spawn_with(Backend::Sqlite, |s| {
             s.database.sqlite_synchronous = setting;
         })
@@ -92,7 +98,15 @@ fn serve(cwd: &Path, database_url: &str) -> Server {
 
 fn add_admin(cwd: &Path, database_url: &str) {
     let mut child = motcua(cwd, database_url)
-        .args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "--username",
+            "admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,7 +119,11 @@ fn add_admin(cwd: &Path, database_url: &str) {
         .write_all(ADMIN_PASSWORD.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn call(
@@ -146,7 +164,10 @@ async fn sign_in(client: &reqwest::Client, base: &str, user: &str, password: &st
 async fn world(client: &reqwest::Client, base: &str) -> String {
     let admin = sign_in(client, base, "admin", ADMIN_PASSWORD).await;
     for (path, body) in [
-        ("/api/v1/offices", json!({"code": "H40", "name": "Bộ phận Một cửa"})),
+        (
+            "/api/v1/offices",
+            json!({"code": "H40", "name": "Bộ phận Một cửa"}),
+        ),
         (
             "/api/v1/procedures",
             json!({"code": "1.001234", "name": "Cấp giấy phép xây dựng", "field": "Xây dựng",
@@ -158,9 +179,15 @@ async fn world(client: &reqwest::Client, base: &str) -> String {
                    "office_code": "H40"}),
         ),
     ] {
-        let (s, b) = call(client, reqwest::Method::POST, format!("{base}{path}"), Some(&admin), Some(body))
-            .await
-            .expect("setup");
+        let (s, b) = call(
+            client,
+            reqwest::Method::POST,
+            format!("{base}{path}"),
+            Some(&admin),
+            Some(body),
+        )
+        .await
+        .expect("setup");
         assert_eq!(s, 201, "{path}: {b}");
     }
     sign_in(client, base, "clerk.h40", "a-long-clerk-password").await
@@ -173,7 +200,12 @@ fn receipt(n: usize) -> Value {
 
 /// Receipts from `clients` loops until one of them fails to reach the server; the codes of
 /// every 201.
-async fn burst(base: &str, clerk: &str, clients: usize, stop_after: usize) -> Arc<Mutex<Vec<String>>> {
+async fn burst(
+    base: &str,
+    clerk: &str,
+    clients: usize,
+    stop_after: usize,
+) -> Arc<Mutex<Vec<String>>> {
     let codes = Arc::new(Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -242,16 +274,31 @@ async fn a_server_killed_during_a_burst_keeps_every_acknowledged_receipt() {
     server.child.kill().expect("SIGKILL");
     let _ = server.child.wait();
     let acknowledged = receipts.await.unwrap().lock().unwrap().clone();
-    assert!(acknowledged.len() >= 20, "the burst ran: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 20,
+        "the burst ran: {}",
+        acknowledged.len()
+    );
     let distinct: BTreeSet<&String> = acknowledged.iter().collect();
-    assert_eq!(distinct.len(), acknowledged.len(), "a code was issued twice");
+    assert_eq!(
+        distinct.len(),
+        acknowledged.len(),
+        "a code was issued twice"
+    );
 
     let restarted = serve(dir.path(), &url);
     every_code_is_found(&client, &restarted.base, &clerk, &acknowledged).await;
     // The numbering goes on after the last receipt the dead process committed.
-    let after = burst(&restarted.base, &clerk, 2, 20).await.lock().unwrap().clone();
+    let after = burst(&restarted.base, &clerk, 2, 20)
+        .await
+        .lock()
+        .unwrap()
+        .clone();
     for code in &after {
-        assert!(!distinct.contains(code), "{code} issued again after the restart");
+        assert!(
+            !distinct.contains(code),
+            "{code} issued again after the restart"
+        );
     }
     eprintln!(
         "{} receipts acknowledged before the kill, all found; {} after the restart",
@@ -268,7 +315,11 @@ async fn a_backup_taken_while_serving_restores_every_dossier() {
     let server = serve(dir.path(), &url);
     let client = reqwest::Client::new();
     let clerk = world(&client, &server.base).await;
-    let before = burst(&server.base, &clerk, 4, 200).await.lock().unwrap().clone();
+    let before = burst(&server.base, &clerk, 4, 200)
+        .await
+        .lock()
+        .unwrap()
+        .clone();
 
     // Receipts keep coming while the copy is taken.
     let base = server.base.clone();
@@ -286,7 +337,11 @@ async fn a_backup_taken_while_serving_restores_every_dossier() {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("backed up"));
     let during = during.await.unwrap().lock().unwrap().clone();
     drop(server);
@@ -294,7 +349,11 @@ async fn a_backup_taken_while_serving_restores_every_dossier() {
     // A second backup to the same file is refused rather than overwriting it.
     let (cwd, u, c) = (dir.path().to_owned(), url.clone(), copy.clone());
     let again = tokio::task::spawn_blocking(move || {
-        motcua(&cwd, &u).args(["backup", "--to"]).arg(&c).output().unwrap()
+        motcua(&cwd, &u)
+            .args(["backup", "--to"])
+            .arg(&c)
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
@@ -329,8 +388,21 @@ async fn a_backup_taken_while_serving_restores_every_dossier() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["code"].as_str().unwrap().rsplit('-').next().unwrap().parse().unwrap())
+        .map(|d| {
+            d["code"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     seqs.sort();
-    assert_eq!(seqs, (1..=total as u32).collect::<Vec<_>>(), "no hole in the copy");
+    assert_eq!(
+        seqs,
+        (1..=total as u32).collect::<Vec<_>>(),
+        "no hole in the copy"
+    );
 }

@@ -117,7 +117,11 @@ struct World {
     code: String,
 }
 
-async fn world(backend: Backend, s3: bool, tweak: impl FnOnce(&mut motcua::config::Settings)) -> World {
+async fn world(
+    backend: Backend,
+    s3: bool,
+    tweak: impl FnOnce(&mut motcua::config::Settings),
+) -> World {
     let store = Store::new(s3).await;
     let app = TestApp::spawn_with(backend, |s| {
         store.apply(s);
@@ -282,7 +286,10 @@ async fn upload_list_download_the_same_bytes(backend: Backend, s3: bool) {
         format!("\"{}\"", sha256(&bytes))
     );
     let disposition = headers["content-disposition"].to_str().unwrap();
-    assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\""),
+        "{disposition}"
+    );
     assert!(
         disposition.contains(
             "filename*=UTF-8''%C4%90%C6%A1n%20%C4%91%E1%BB%81%20ngh%E1%BB%8B%20c%E1%BA%A5p%20ph%C3%A9p.pdf"
@@ -295,14 +302,35 @@ async fn upload_list_download_the_same_bytes(backend: Backend, s3: bool) {
         .app
         .get(&format!("/api/v1/dossiers/{}", w.code), &w.clerk)
         .await;
-    assert_eq!(d.body["digitised"], json!({"components": true, "result": false}));
+    assert_eq!(
+        d.body["digitised"],
+        json!({"components": true, "result": false})
+    );
 
     // A result, then a corrected one: a new version, the first kept.
     let first = pdf(10_000, 2);
     let second = pdf(12_000, 3);
-    let r1 = upload(&w.app, &w.code, &w.clerk, "result", None, "ket-qua.pdf", &first).await;
+    let r1 = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "result",
+        None,
+        "ket-qua.pdf",
+        &first,
+    )
+    .await;
     assert_eq!(r1.status, 201, "{}", r1.text);
-    let r2 = upload(&w.app, &w.code, &w.clerk, "result", None, "ket-qua.pdf", &second).await;
+    let r2 = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "result",
+        None,
+        "ket-qua.pdf",
+        &second,
+    )
+    .await;
     assert_eq!(r2.status, 201, "{}", r2.text);
     assert_eq!(r1.body["version"], 1);
     assert_eq!(r2.body["version"], 2);
@@ -320,7 +348,11 @@ async fn upload_list_download_the_same_bytes(backend: Backend, s3: bool) {
     for (item, bytes) in [(results[0], &first), (results[1], &second)] {
         let (status, _, got) = fetch_bytes(
             &w.app,
-            &format!("/api/v1/dossiers/{}/files/{}", w.code, item["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/dossiers/{}/files/{}",
+                w.code,
+                item["id"].as_str().unwrap()
+            ),
             Some(&w.clerk),
         )
         .await;
@@ -331,10 +363,22 @@ async fn upload_list_download_the_same_bytes(backend: Backend, s3: bool) {
         .app
         .get(&format!("/api/v1/dossiers/{}", w.code), &w.clerk)
         .await;
-    assert_eq!(d.body["digitised"], json!({"components": true, "result": true}));
+    assert_eq!(
+        d.body["digitised"],
+        json!({"components": true, "result": true})
+    );
 
     // The same bytes again are one more file and still one object.
-    let again = upload(&w.app, &w.code, &w.clerk, "component", None, "copy.pdf", &bytes).await;
+    let again = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "copy.pdf",
+        &bytes,
+    )
+    .await;
     assert_eq!(again.status, 201);
     let objects = w.store.objects().await;
     assert_eq!(
@@ -342,7 +386,10 @@ async fn upload_list_download_the_same_bytes(backend: Backend, s3: bool) {
         3,
         "{objects:?}"
     );
-    assert!(!objects.iter().any(|o| o.starts_with("tmp/")), "{objects:?}");
+    assert!(
+        !objects.iter().any(|o| o.starts_with("tmp/")),
+        "{objects:?}"
+    );
 }
 
 async fn refused_uploads_store_nothing(backend: Backend, s3: bool) {
@@ -351,7 +398,16 @@ async fn refused_uploads_store_nothing(backend: Backend, s3: bool) {
     let path = format!("/api/v1/dossiers/{}/files", w.code);
 
     // One byte over files.max_bytes.
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "big.pdf", &pdf(64 * 1024 + 1, 4)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "big.pdf",
+        &pdf(64 * 1024 + 1, 4),
+    )
+    .await;
     assert_eq!(r.status, 413, "{}", r.text);
     assert_eq!(r.body["code"], "payload_too_large");
     // Exactly at the limit is fine elsewhere; here it shows the limit is the file's, not the body's.
@@ -370,22 +426,61 @@ async fn refused_uploads_store_nothing(backend: Backend, s3: bool) {
     assert_eq!(r.body["code"], "unsupported_media_type");
     assert!(r.text.contains("application/pdf"), "{}", r.text);
     // An HTML page disguised as a PNG.
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "anh.png", b"<html><script>alert(1)</script></html>").await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "anh.png",
+        b"<html><script>alert(1)</script></html>",
+    )
+    .await;
     assert_eq!(r.status, 415, "{}", r.text);
     // A component code while the procedure lists none.
-    let r = upload(&w.app, &w.code, &w.clerk, "component", Some("TP01"), "don.pdf", &pdf(2000, 5)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        Some("TP01"),
+        "don.pdf",
+        &pdf(2000, 5),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "component_code");
     // No kind, an unknown kind.
     let (ctype, body) = multipart(&[("file", Some("don.pdf"), None, &pdf(2000, 6))]);
-    let r = w.app.raw(Method::POST, &path, Some(&w.clerk), &ctype, body).await;
+    let r = w
+        .app
+        .raw(Method::POST, &path, Some(&w.clerk), &ctype, body)
+        .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "kind");
-    let r = upload(&w.app, &w.code, &w.clerk, "photo", None, "don.pdf", &pdf(2000, 7)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "photo",
+        None,
+        "don.pdf",
+        &pdf(2000, 7),
+    )
+    .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "kind");
     // Not multipart at all.
-    let r = w.app.raw(Method::POST, &path, Some(&w.clerk), "application/pdf", pdf(2000, 8)).await;
+    let r = w
+        .app
+        .raw(
+            Method::POST,
+            &path,
+            Some(&w.clerk),
+            "application/pdf",
+            pdf(2000, 8),
+        )
+        .await;
     assert_eq!(r.status, 415, "{}", r.text);
 
     let list = w.app.get(&path, &w.clerk).await;
@@ -394,8 +489,14 @@ async fn refused_uploads_store_nothing(backend: Backend, s3: bool) {
     assert_eq!(w.app.snapshot().await, before);
     let objects = w.store.objects().await;
     assert!(objects.is_empty(), "nothing stored: {objects:?}");
-    let d = w.app.get(&format!("/api/v1/dossiers/{}", w.code), &w.clerk).await;
-    assert_eq!(d.body["digitised"], json!({"components": false, "result": false}));
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{}", w.code), &w.clerk)
+        .await;
+    assert_eq!(
+        d.body["digitised"],
+        json!({"components": false, "result": false})
+    );
 
     // The dossier's own budget: two files of 40 KiB fit a 64 KiB file limit, not an 80 KiB total.
 }
@@ -406,9 +507,27 @@ async fn the_dossier_has_a_budget_of_its_own(backend: Backend) {
         s.files.max_dossier_bytes = 100 * 1024;
     })
     .await;
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "a.pdf", &pdf(60 * 1024, 1)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "a.pdf",
+        &pdf(60 * 1024, 1),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "b.pdf", &pdf(50 * 1024, 2)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "b.pdf",
+        &pdf(50 * 1024, 2),
+    )
+    .await;
     assert_eq!(r.status, 413, "{}", r.text);
     assert!(r.text.contains("dossier"), "{}", r.text);
     assert_eq!(w.app.count("dossier_files").await, 1);
@@ -418,15 +537,34 @@ async fn the_dossier_has_a_budget_of_its_own(backend: Backend) {
 
 async fn another_office_sees_not_found(backend: Backend, s3: bool) {
     let w = world(backend, s3, |_| {}).await;
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "don.pdf", &pdf(5000, 1)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "don.pdf",
+        &pdf(5000, 1),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/dossiers/{}/files", w.code);
-    let r = upload(&w.app, &w.code, &w.other_clerk, "component", None, "x.pdf", &pdf(5000, 2)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.other_clerk,
+        "component",
+        None,
+        "x.pdf",
+        &pdf(5000, 2),
+    )
+    .await;
     assert_eq!(r.status, 404, "{}", r.text);
     let r = w.app.get(&path, &w.other_clerk).await;
     assert_eq!(r.status, 404, "{}", r.text);
-    let (status, _, body) = fetch_bytes(&w.app, &format!("{path}/{id}"), Some(&w.other_clerk)).await;
+    let (status, _, body) =
+        fetch_bytes(&w.app, &format!("{path}/{id}"), Some(&w.other_clerk)).await;
     assert_eq!(status, 404);
     assert!(!body.starts_with(b"%PDF"));
     // Without a token: 401; an unknown file of a visible dossier: 404.
@@ -440,7 +578,16 @@ async fn another_office_sees_not_found(backend: Backend, s3: bool) {
 async fn the_citizen_downloads_the_result_with_code_and_id_number(backend: Backend, s3: bool) {
     let w = world(backend, s3, |_| {}).await;
     let result = pdf(40_000, 9);
-    let r = upload(&w.app, &w.code, &w.clerk, "result", None, "Giấy phép xây dựng.pdf", &result).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "result",
+        None,
+        "Giấy phép xây dựng.pdf",
+        &result,
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let public = |id: &str| format!("/api/v1/public/dossiers/{}/result?id_number={id}", w.code);
     // Not resolved yet: the same 404 as a wrong ID number.
@@ -467,7 +614,10 @@ async fn the_citizen_downloads_the_result_with_code_and_id_number(backend: Backe
     );
     let (wrong, _, body_wrong) = fetch_bytes(&w.app, &public("079999999999"), None).await;
     assert_eq!(wrong, 404);
-    assert_eq!(body_wrong, body_before, "one answer for not yet and for a wrong ID");
+    assert_eq!(
+        body_wrong, body_before,
+        "one answer for not yet and for a wrong ID"
+    );
     let (status, _, _) = fetch_bytes(
         &w.app,
         "/api/v1/public/dossiers/000.00.24.H40-000000-0001/result?id_number=079123456789",
@@ -480,7 +630,10 @@ async fn the_citizen_downloads_the_result_with_code_and_id_number(backend: Backe
 async fn the_result_download_is_rate_limited_like_the_lookup(backend: Backend) {
     let w = world(backend, false, |s| s.public.lookup_per_minute = 2).await;
     let lookup = format!("/api/v1/public/dossiers/{}?id_number={ID_NUMBER}", w.code);
-    let result = format!("/api/v1/public/dossiers/{}/result?id_number={ID_NUMBER}", w.code);
+    let result = format!(
+        "/api/v1/public/dossiers/{}/result?id_number={ID_NUMBER}",
+        w.code
+    );
     assert_eq!(fetch_bytes(&w.app, &lookup, None).await.0, 200);
     assert_eq!(fetch_bytes(&w.app, &result, None).await.0, 404);
     let (status, headers, _) = fetch_bytes(&w.app, &result, None).await;
@@ -494,24 +647,56 @@ async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backe
     let before = w.app.get(&slip, &w.clerk).await;
     assert_eq!(before.status, 200, "{}", before.text);
     assert!(
-        before.text.contains("thành phần chưa số hóa, kết quả chưa số hóa"),
+        before
+            .text
+            .contains("thành phần chưa số hóa, kết quả chưa số hóa"),
         "{}",
         before.text
     );
-    let r = upload(&w.app, &w.code, &w.clerk, "component", None, "Bản sao sổ đỏ.pdf", &pdf(3000, 1)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "component",
+        None,
+        "Bản sao sổ đỏ.pdf",
+        &pdf(3000, 1),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let r = upload(&w.app, &w.code, &w.clerk, "result", None, "Giấy phép.pdf", &pdf(3000, 2)).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "result",
+        None,
+        "Giấy phép.pdf",
+        &pdf(3000, 2),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let receipt = w
         .app
-        .get(&format!("/api/v1/dossiers/{}/forms/receipt", w.code), &w.clerk)
+        .get(
+            &format!("/api/v1/dossiers/{}/forms/receipt", w.code),
+            &w.clerk,
+        )
         .await;
     assert_eq!(receipt.status, 200, "{}", receipt.text);
-    assert!(receipt.text.contains("Bản sao sổ đỏ.pdf"), "{}", receipt.text);
-    assert!(!receipt.text.contains("Giấy phép.pdf"), "the result is no component");
+    assert!(
+        receipt.text.contains("Bản sao sổ đỏ.pdf"),
+        "{}",
+        receipt.text
+    );
+    assert!(
+        !receipt.text.contains("Giấy phép.pdf"),
+        "the result is no component"
+    );
     let after = w.app.get(&slip, &w.clerk).await;
     assert!(
-        after.text.contains("thành phần đã số hóa, kết quả đã số hóa"),
+        after
+            .text
+            .contains("thành phần đã số hóa, kết quả đã số hóa"),
         "{}",
         after.text
     );
@@ -607,7 +792,10 @@ fn serve(cwd: &Path, database_url: &str, endpoint: &str) -> Server {
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if let Some(rest) = line.split("listening on ").nth(1) {
                 let _ = tx.send(rest.trim().to_owned());
             }
@@ -631,15 +819,28 @@ async fn two_serve_processes_share_one_s3_store() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut add = motcua(dir.path());
-    add.args(["user", "add", "--username", "admin", "--role", "admin", "--password-stdin"])
-        .env("MOTCUA__DATABASE__URL", &database.url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    add.args([
+        "user",
+        "add",
+        "--username",
+        "admin",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ])
+    .env("MOTCUA__DATABASE__URL", &database.url)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
     let mut child = add.spawn().unwrap();
     {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"admin-password-1234").unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"admin-password-1234")
+            .unwrap();
     }
     assert!(child.wait().unwrap().success());
     let a = serve(dir.path(), &database.url, &s3.endpoint);
@@ -656,11 +857,20 @@ async fn two_serve_processes_share_one_s3_store() {
         .unwrap();
     let tok = tok["access_token"].as_str().unwrap().to_owned();
     for (path, body) in [
-        ("/api/v1/offices", json!({"code": OFFICE, "name": "Bộ phận Một cửa", "head_name": "Trần Văn Bình"})),
-        ("/api/v1/procedures", json!({"code": "1.001234", "name": "Cấp phép", "field": "Xây dựng",
-            "office_code": OFFICE, "processing_time": {"amount": 3, "unit": "working_days"}})),
-        ("/api/v1/dossiers", json!({"procedure_code": "1.001234", "channel": "counter", "office_code": OFFICE,
-            "applicant": {"full_name": "Nguyễn Văn An", "id_number": ID_NUMBER}})),
+        (
+            "/api/v1/offices",
+            json!({"code": OFFICE, "name": "Bộ phận Một cửa", "head_name": "Trần Văn Bình"}),
+        ),
+        (
+            "/api/v1/procedures",
+            json!({"code": "1.001234", "name": "Cấp phép", "field": "Xây dựng",
+            "office_code": OFFICE, "processing_time": {"amount": 3, "unit": "working_days"}}),
+        ),
+        (
+            "/api/v1/dossiers",
+            json!({"procedure_code": "1.001234", "channel": "counter", "office_code": OFFICE,
+            "applicant": {"full_name": "Nguyễn Văn An", "id_number": ID_NUMBER}}),
+        ),
     ] {
         let r = client
             .post(format!("{}{path}", a.base))
@@ -699,14 +909,22 @@ async fn two_serve_processes_share_one_s3_store() {
                 .unwrap();
             assert_eq!(list["items"][0]["id"], f["id"]);
             let got = client
-                .get(format!("{}/api/v1/dossiers/{code}/files/{}", b.base, f["id"].as_str().unwrap()))
+                .get(format!(
+                    "{}/api/v1/dossiers/{code}/files/{}",
+                    b.base,
+                    f["id"].as_str().unwrap()
+                ))
                 .bearer_auth(&tok)
                 .send()
                 .await
                 .unwrap();
             assert_eq!(got.status(), 200);
             let got = got.bytes().await.unwrap();
-            assert_eq!(sha256(&got), sha256(&bytes), "the other replica serves the same bytes");
+            assert_eq!(
+                sha256(&got),
+                sha256(&bytes),
+                "the other replica serves the same bytes"
+            );
         }
     }
 }

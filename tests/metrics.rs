@@ -85,7 +85,8 @@ async fn metrics_describe_requests_dossiers_outbox_and_sweeps(backend: Backend) 
     assert_eq!(app.get("/api/v1/no-such-thing", &clerk).await.status, 404);
     // The receipts' and the supplement request's emails are queued too; the backlog below is
     // the letter's.
-    app.exec("UPDATE outbox SET status = 'sent' WHERE kind <> 'apology'").await;
+    app.exec("UPDATE outbox SET status = 'sent' WHERE kind <> 'apology'")
+        .await;
     let run = app.sweep().await;
     assert_eq!(run.sweep.letters, 1, "{run:?}");
 

@@ -41,13 +41,19 @@ async fn receive(app: &TestApp, clerk: &str, channel: &str) -> String {
 
 async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
     let r = app
-        .post(&format!("/api/v1/dossiers/{code}/{action}"), &app.admin_token, body)
+        .post(
+            &format!("/api/v1/dossiers/{code}/{action}"),
+            &app.admin_token,
+            body,
+        )
         .await;
     assert_eq!(r.status, 200, "{action}: {}", r.text);
 }
 
 async fn sync_state(app: &TestApp, code: &str) -> Value {
-    let r = app.get(&format!("/api/v1/dossiers/{code}"), &app.admin_token).await;
+    let r = app
+        .get(&format!("/api/v1/dossiers/{code}"), &app.admin_token)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["national_sync"].clone()
 }
@@ -60,7 +66,11 @@ async fn every_change_is_synchronised_with_its_national_status(backend: Backend)
     app.sweep().await;
     let changes: [(&str, Value, i64); 3] = [
         ("transfer", json!({"to_office_code": AGENCY}), 4),
-        ("request-supplement", json!({"items": ["Bản sao sổ đỏ"], "reason": "Thiếu"}), 5),
+        (
+            "request-supplement",
+            json!({"items": ["Bản sao sổ đỏ"], "reason": "Thiếu"}),
+            5,
+        ),
         ("supplement-received", json!({}), 4),
     ];
     for (action, body, _) in &changes {
@@ -81,13 +91,19 @@ async fn every_change_is_synchronised_with_its_national_status(backend: Backend)
         assert_eq!(received.len(), 14, "yyyyMMddHHmmss: {received}");
         assert!(r["NgayHenTra"].is_string());
     }
-    let statuses: Vec<i64> = records.iter().map(|r| r["TrangThaiHoSo"].as_i64().unwrap()).collect();
+    let statuses: Vec<i64> = records
+        .iter()
+        .map(|r| r["TrangThaiHoSo"].as_i64().unwrap())
+        .collect();
     assert_eq!(statuses, vec![2, 4, 5, 4], "{records:?}");
     assert_eq!(records[2]["DangBoSung"], 1);
     assert_eq!(records[2]["SoLanBoSung"], 1);
     assert_eq!(records[1]["MaDonViXuLy"], AGENCY);
     // Versions rise with every change: the portal keeps the latest.
-    let versions: Vec<i64> = records.iter().map(|r| r["PhienBan"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = records
+        .iter()
+        .map(|r| r["PhienBan"].as_i64().unwrap())
+        .collect();
     assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
     let state = sync_state(&app, &code).await;
     assert_eq!(state["status"], "synced", "{state}");
@@ -109,7 +125,10 @@ async fn a_portal_outage_is_caught_up(backend: Backend) {
     assert_eq!(portal.received().len(), 5, "tried, refused");
     let state = sync_state(&app, &codes[0]).await;
     assert_eq!(state["status"], "pending", "{state}");
-    assert!(state["last_error"].as_str().unwrap().contains("503"), "{state}");
+    assert!(
+        state["last_error"].as_str().unwrap().contains("503"),
+        "{state}"
+    );
 
     portal.answer(200);
     let mut runs = 0;
@@ -150,7 +169,13 @@ async fn a_portal_outage_is_caught_up(backend: Backend) {
     assert_eq!(r.body["rows"][0]["national_synced"], 5, "{}", r.text);
     assert_eq!(r.body["rows"][0]["national_synced_pct"], 100.0);
     portal.answer(503);
-    act(&app, &codes[0], "transfer", json!({"to_office_code": AGENCY})).await;
+    act(
+        &app,
+        &codes[0],
+        "transfer",
+        json!({"to_office_code": AGENCY}),
+    )
+    .await;
     app.sweep().await;
     let r = app.get(&path, &app.admin_token).await;
     assert_eq!(r.body["rows"][0]["national_synced"], 4, "{}", r.text);
@@ -194,8 +219,12 @@ async fn synchronisation_is_off_without_a_url(backend: Backend) {
     let db = app.db.clone();
     let queued = tokio::task::spawn_blocking(move || {
         let mut conn = db.conn().unwrap();
-        motcua::store::webhooks::resync_since(&mut conn, chrono::NaiveDateTime::MIN, chrono::Utc::now())
-            .unwrap()
+        motcua::store::webhooks::resync_since(
+            &mut conn,
+            chrono::NaiveDateTime::MIN,
+            chrono::Utc::now(),
+        )
+        .unwrap()
     })
     .await
     .unwrap();

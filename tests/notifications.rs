@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::gateway::Gateway;
 use common::smtp::SmtpSink;
 use common::{Backend, TestApp};
-use secrecy::SecretString;
 use futures_util::StreamExt;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 const OFFICE: &str = "000.00.24.H40";
@@ -27,20 +27,24 @@ struct World {
 
 /// Every channel on, through the sink and the gateway.
 fn channels_on(s: &mut motcua::config::Settings, smtp: String, sms: String, zalo: String) {
-        s.smtp.url = Some(SecretString::from(smtp));
-        s.sms.url = Some(SecretString::from(sms));
-        s.sms.token = Some(SecretString::from("sms-token-1".to_owned()));
-        s.zalo.url = Some(SecretString::from(zalo));
-        s.zalo.access_token = Some(SecretString::from("zalo-token-1".to_owned()));
-        for (kind, id) in [("receipt", "1001"), ("supplement_request", "1002"), ("result_ready", "1003")] {
-            s.zalo.templates.insert(kind.into(), id.into());
-        }
-        s.notifications.channels = vec![
-            motcua::domain::notice::NoticeChannel::Email,
-            motcua::domain::notice::NoticeChannel::Sms,
-            motcua::domain::notice::NoticeChannel::Zalo,
-        ];
-        s.outbox.retry_base_secs = 1;
+    s.smtp.url = Some(SecretString::from(smtp));
+    s.sms.url = Some(SecretString::from(sms));
+    s.sms.token = Some(SecretString::from("sms-token-1".to_owned()));
+    s.zalo.url = Some(SecretString::from(zalo));
+    s.zalo.access_token = Some(SecretString::from("zalo-token-1".to_owned()));
+    for (kind, id) in [
+        ("receipt", "1001"),
+        ("supplement_request", "1002"),
+        ("result_ready", "1003"),
+    ] {
+        s.zalo.templates.insert(kind.into(), id.into());
+    }
+    s.notifications.channels = vec![
+        motcua::domain::notice::NoticeChannel::Email,
+        motcua::domain::notice::NoticeChannel::Sms,
+        motcua::domain::notice::NoticeChannel::Zalo,
+    ];
+    s.outbox.retry_base_secs = 1;
 }
 
 async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Settings)) -> World {
@@ -124,8 +128,18 @@ async fn a_receipt_tells_the_citizen_by_email_sms_and_zalo(backend: Backend) {
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.to, ["an@example.vn"]);
-    assert!(m.decoded_subject().contains(&code), "{}", m.decoded_subject());
-    assert!(m.body_text().to_lowercase().contains("giấy tiếp nhận hồ sơ"), "{}", m.body_text());
+    assert!(
+        m.decoded_subject().contains(&code),
+        "{}",
+        m.decoded_subject()
+    );
+    assert!(
+        m.body_text()
+            .to_lowercase()
+            .contains("giấy tiếp nhận hồ sơ"),
+        "{}",
+        m.body_text()
+    );
     let attachments = m.attachments();
     assert_eq!(attachments.len(), 1);
     assert_eq!(attachments[0].0, "application/pdf");
@@ -141,7 +155,10 @@ async fn a_receipt_tells_the_citizen_by_email_sms_and_zalo(backend: Backend) {
     assert_eq!(s.authorization.as_deref(), Some("Bearer sms-token-1"));
     let text = s.body["text"].as_str().unwrap();
     assert!(text.is_ascii(), "plain text without diacritics: {text}");
-    assert!(text.contains(&code) && text.contains("/tra-cuu?code="), "{text}");
+    assert!(
+        text.contains(&code) && text.contains("/tra-cuu?code="),
+        "{text}"
+    );
     assert!(text.contains("da duoc tiep nhan"), "{text}");
 
     let zalo = w.gw.accepted("/zalo");
@@ -153,7 +170,11 @@ async fn a_receipt_tells_the_citizen_by_email_sms_and_zalo(backend: Backend) {
     assert_eq!(z.body["template_data"]["dossier_code"], code.as_str());
     let tracking = z.body["tracking_id"].as_str().unwrap();
     assert!(!tracking.is_empty());
-    assert_ne!(Some(tracking), s.body["reference"].as_str(), "an id per message");
+    assert_ne!(
+        Some(tracking),
+        s.body["reference"].as_str(),
+        "an id per message"
+    );
 
     let items = notifications(&w, &code).await;
     assert_eq!(items.len(), 3, "{items:?}");
@@ -162,16 +183,29 @@ async fn a_receipt_tells_the_citizen_by_email_sms_and_zalo(backend: Backend) {
         assert_eq!(n["status"], "sent", "{n}");
         assert_eq!(n["attempts"], 1);
         assert!(n["sent_at"].is_string());
-        assert!(n.get("recipient").is_none(), "no contact details in the list");
+        assert!(
+            n.get("recipient").is_none(),
+            "no contact details in the list"
+        );
     }
-    let channels: BTreeSet<&str> = items.iter().map(|n| n["channel"].as_str().unwrap()).collect();
+    let channels: BTreeSet<&str> = items
+        .iter()
+        .map(|n| n["channel"].as_str().unwrap())
+        .collect();
     assert_eq!(channels, BTreeSet::from(["email", "sms", "zalo"]));
 }
 
 async fn each_supplement_request_lists_its_items_on_every_channel(backend: Backend) {
     let w = world(backend, |_| {}).await;
     let code = received(&w, json!({"email": "an@example.vn", "phone": PHONE})).await;
-    act(&w, &w.clerk, &code, "transfer", json!({"to_office_code": OFFICE})).await;
+    act(
+        &w,
+        &w.clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": OFFICE}),
+    )
+    .await;
     act(
         &w,
         &w.officer,
@@ -181,23 +215,34 @@ async fn each_supplement_request_lists_its_items_on_every_channel(backend: Backe
     )
     .await;
     let run = w.app.sweep().await;
-    assert_eq!(run.sent, 6, "receipt and request on three channels: {run:?}");
+    assert_eq!(
+        run.sent, 6,
+        "receipt and request on three channels: {run:?}"
+    );
     let mails = w.sink.wait_for(2, Duration::from_secs(5)).await;
     let request = mails
         .iter()
         .find(|m| m.decoded_subject().contains("bổ sung"))
         .expect("the request's email");
     let body = request.body_text();
-    assert!(body.contains("Bản sao sổ đỏ có chứng thực") && body.contains("Tờ khai lệ phí trước bạ"), "{body}");
+    assert!(
+        body.contains("Bản sao sổ đỏ có chứng thực") && body.contains("Tờ khai lệ phí trước bạ"),
+        "{body}"
+    );
     assert_eq!(request.attachments()[0].1, format!("mau-02-{code}.pdf"));
-    let sms: Vec<String> = w
-        .gw
-        .accepted("/sms")
+    let sms: Vec<String> =
+        w.gw.accepted("/sms")
+            .iter()
+            .map(|r| r.body["text"].as_str().unwrap().to_owned())
+            .collect();
+    let text = sms
         .iter()
-        .map(|r| r.body["text"].as_str().unwrap().to_owned())
-        .collect();
-    let text = sms.iter().find(|t| t.contains("bo sung")).expect("the request's SMS");
-    assert!(text.contains("Ban sao so do co chung thuc") && text.contains("To khai le phi truoc ba"), "{text}");
+        .find(|t| t.contains("bo sung"))
+        .expect("the request's SMS");
+    assert!(
+        text.contains("Ban sao so do co chung thuc") && text.contains("To khai le phi truoc ba"),
+        "{text}"
+    );
     let zalo = w.gw.accepted("/zalo");
     let z = zalo
         .iter()
@@ -209,25 +254,60 @@ async fn each_supplement_request_lists_its_items_on_every_channel(backend: Backe
     );
     // A second request is a second occurrence: told again, as the second.
     act(&w, &w.officer, &code, "supplement-received", json!({})).await;
-    act(&w, &w.officer, &code, "request-supplement", json!({"items": ["Sơ đồ thửa đất"], "reason": "Còn thiếu"})).await;
+    act(
+        &w,
+        &w.officer,
+        &code,
+        "request-supplement",
+        json!({"items": ["Sơ đồ thửa đất"], "reason": "Còn thiếu"}),
+    )
+    .await;
     assert_eq!(w.app.sweep().await.sent, 3);
     let items = notifications(&w, &code).await;
-    assert_eq!(by_channel(&items, "supplement_request", "sms").len(), 2, "{items:?}");
+    assert_eq!(
+        by_channel(&items, "supplement_request", "sms").len(),
+        2,
+        "{items:?}"
+    );
 }
 
 async fn a_result_ready_early_says_so(backend: Backend) {
     let w = world(backend, |_| {}).await;
     let code = received(&w, json!({"email": "an@example.vn", "phone": PHONE})).await;
-    act(&w, &w.clerk, &code, "transfer", json!({"to_office_code": OFFICE})).await;
-    act(&w, &w.officer, &code, "resolve", json!({"outcome": "approved"})).await;
+    act(
+        &w,
+        &w.clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": OFFICE}),
+    )
+    .await;
+    act(
+        &w,
+        &w.officer,
+        &code,
+        "resolve",
+        json!({"outcome": "approved"}),
+    )
+    .await;
     assert_eq!(w.app.sweep().await.sent, 6);
     let mails = w.sink.wait_for(2, Duration::from_secs(5)).await;
     let ready = mails
         .iter()
-        .find(|m| m.decoded_subject().contains("kết quả") && !m.decoded_subject().contains("tiếp nhận"))
+        .find(|m| {
+            m.decoded_subject().contains("kết quả") && !m.decoded_subject().contains("tiếp nhận")
+        })
         .expect("the result's email");
-    assert!(ready.decoded_subject().contains("sớm hơn ngày hẹn"), "{}", ready.decoded_subject());
-    assert!(ready.body_text().contains("sớm hơn ngày hẹn"), "{}", ready.body_text());
+    assert!(
+        ready.decoded_subject().contains("sớm hơn ngày hẹn"),
+        "{}",
+        ready.decoded_subject()
+    );
+    assert!(
+        ready.body_text().contains("sớm hơn ngày hẹn"),
+        "{}",
+        ready.body_text()
+    );
     let sms = w.gw.accepted("/sms");
     let text = sms
         .iter()
@@ -236,7 +316,10 @@ async fn a_result_ready_early_says_so(backend: Backend) {
         .expect("the result's SMS");
     assert!(text.contains("som hon ngay hen"), "{text}");
     let zalo = w.gw.accepted("/zalo");
-    let z = zalo.iter().find(|r| r.body["template_id"] == "1003").expect("the result's Zalo");
+    let z = zalo
+        .iter()
+        .find(|r| r.body["template_id"] == "1003")
+        .expect("the result's Zalo");
     assert_eq!(z.body["template_data"]["early"], "true");
 }
 
@@ -245,9 +328,17 @@ async fn a_channel_without_a_contact_is_skipped_and_says_so(backend: Backend) {
     // No phone: SMS and Zalo skipped.
     let code = received(&w, json!({"email": "an@example.vn"})).await;
     // A landline: SMS and Zalo reach mobiles only.
-    let landline = received(&w, json!({"email": "an@example.vn", "phone": "0234 3822 123"})).await;
+    let landline = received(
+        &w,
+        json!({"email": "an@example.vn", "phone": "0234 3822 123"}),
+    )
+    .await;
     // The citizen asks for Zalo only.
-    let zalo_only = received(&w, json!({"email": "an@example.vn", "phone": PHONE, "notify": ["zalo"]})).await;
+    let zalo_only = received(
+        &w,
+        json!({"email": "an@example.vn", "phone": PHONE, "notify": ["zalo"]}),
+    )
+    .await;
     w.app.sweep().await;
     let items = notifications(&w, &code).await;
     assert_eq!(items.len(), 3);
@@ -255,18 +346,31 @@ async fn a_channel_without_a_contact_is_skipped_and_says_so(backend: Backend) {
         let n = by_channel(&items, "receipt", channel)[0];
         assert_eq!(n["status"], "skipped");
         assert_eq!(n["attempts"], 0);
-        assert!(n["last_error"].as_str().unwrap().contains("no phone number"), "{n}");
+        assert!(
+            n["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("no phone number"),
+            "{n}"
+        );
     }
     assert_eq!(by_channel(&items, "receipt", "email")[0]["status"], "sent");
     let items = notifications(&w, &landline).await;
     let n = by_channel(&items, "receipt", "sms")[0];
     assert_eq!(n["status"], "skipped");
-    assert!(n["last_error"].as_str().unwrap().contains("landline"), "{n}");
+    assert!(
+        n["last_error"].as_str().unwrap().contains("landline"),
+        "{n}"
+    );
     let items = notifications(&w, &zalo_only).await;
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["channel"], "zalo");
     assert_eq!(items[0]["status"], "sent");
-    assert_eq!(w.gw.accepted("/sms").len(), 0, "nothing went to a landline or without a phone");
+    assert_eq!(
+        w.gw.accepted("/sms").len(),
+        0,
+        "nothing went to a landline or without a phone"
+    );
 
     // A number that is not Vietnamese is refused at the counter, naming the field.
     let before = w.app.snapshot().await;
@@ -305,17 +409,34 @@ async fn a_gateway_outage_is_retried_and_each_message_arrives_once(backend: Back
     }
     for path in ["/sms", "/zalo"] {
         assert_eq!(w.gw.accepted(path).len(), 1, "{path}: exactly one accepted");
-        let all: Vec<_> = w.gw.requests().into_iter().filter(|r| r.path == path).collect();
+        let all: Vec<_> =
+            w.gw.requests()
+                .into_iter()
+                .filter(|r| r.path == path)
+                .collect();
         assert_eq!(all.len(), 3, "{path}: two refused, then the one");
-        let key = if path == "/sms" { "reference" } else { "tracking_id" };
-        let ids: BTreeSet<String> = all.iter().map(|r| r.body[key].as_str().unwrap().to_owned()).collect();
+        let key = if path == "/sms" {
+            "reference"
+        } else {
+            "tracking_id"
+        };
+        let ids: BTreeSet<String> = all
+            .iter()
+            .map(|r| r.body[key].as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(ids.len(), 1, "{path}: every attempt carries the same id");
     }
     let items = notifications(&w, &code).await;
     let sms = by_channel(&items, "receipt", "sms")[0];
-    assert_eq!((sms["status"].as_str(), sms["attempts"].as_i64()), (Some("sent"), Some(3)));
+    assert_eq!(
+        (sms["status"].as_str(), sms["attempts"].as_i64()),
+        (Some("sent"), Some(3))
+    );
     // No email on file: skipped, and the email channel never tried.
-    assert_eq!(by_channel(&items, "receipt", "email")[0]["status"], "skipped");
+    assert_eq!(
+        by_channel(&items, "receipt", "email")[0]["status"],
+        "skipped"
+    );
     assert!(w.sink.messages().is_empty());
 }
 
@@ -338,16 +459,25 @@ async fn supervisors_list_the_messages_of_their_offices(backend: Backend) {
     let sup = w.app.staff("supervisor", "supervisor", OFFICE).await;
     let code = received(&w, json!({"email": "an@example.vn"})).await;
     w.app.sweep().await;
-    let r = w.app.get("/api/v1/notifications?channel=sms&status=skipped", &sup).await;
+    let r = w
+        .app
+        .get("/api/v1/notifications?channel=sms&status=skipped", &sup)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["total"], 1);
     assert_eq!(r.body["items"][0]["dossier_code"], code.as_str());
     let r = w
         .app
-        .get(&format!("/api/v1/notifications?kind=receipt&office={OFFICE}"), &sup)
+        .get(
+            &format!("/api/v1/notifications?kind=receipt&office={OFFICE}"),
+            &sup,
+        )
         .await;
     assert_eq!(r.body["total"], 3, "{}", r.text);
-    let r = w.app.get("/api/v1/notifications?office=000.00.99.Z99", &sup).await;
+    let r = w
+        .app
+        .get("/api/v1/notifications?office=000.00.99.Z99", &sup)
+        .await;
     assert_eq!(r.body["total"], 0, "{}", r.text);
     let r = w.app.get("/api/v1/notifications?channel=fax", &sup).await;
     assert_eq!(r.status, 422);
@@ -397,7 +527,10 @@ async fn a_late_dossier_apologises_on_every_channel(backend: Backend) {
     let mails = w.sink.wait_for(2, Duration::from_secs(5)).await;
     let letter = mails
         .iter()
-        .find(|m| m.header("Message-ID").is_some_and(|id| id.starts_with("<apology.")))
+        .find(|m| {
+            m.header("Message-ID")
+                .is_some_and(|id| id.starts_with("<apology."))
+        })
         .expect("the letter's email");
     assert!(letter.attachments()[0].1.starts_with("mau-04-"));
     let sms = w.gw.accepted("/sms");
@@ -408,14 +541,42 @@ async fn a_late_dossier_apologises_on_every_channel(backend: Backend) {
         .expect("the letter's SMS");
     assert!(text.contains("hen lai ngay tra ket qua"), "{text}");
     let z = w.gw.accepted("/zalo");
-    let z = z.iter().find(|r| r.body["template_id"] == "1004").expect("the letter's Zalo");
-    assert!(z.body["template_data"]["new_due_at"].as_str().unwrap().len() > 5);
-    let letters = w.app.get(&format!("/api/v1/dossiers/{code}/apology-letters"), &w.clerk).await;
+    let z = z
+        .iter()
+        .find(|r| r.body["template_id"] == "1004")
+        .expect("the letter's Zalo");
+    assert!(
+        z.body["template_data"]["new_due_at"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 5
+    );
+    let letters = w
+        .app
+        .get(
+            &format!("/api/v1/dossiers/{code}/apology-letters"),
+            &w.clerk,
+        )
+        .await;
     assert_eq!(letters.body["items"][0]["delivery_status"], "sent");
-    let letters = w.app.get(&format!("/api/v1/dossiers/{phone_only}/apology-letters"), &w.clerk).await;
-    assert_eq!(letters.body["items"][0]["delivery_status"], "sent", "{}", letters.text);
+    let letters = w
+        .app
+        .get(
+            &format!("/api/v1/dossiers/{phone_only}/apology-letters"),
+            &w.clerk,
+        )
+        .await;
+    assert_eq!(
+        letters.body["items"][0]["delivery_status"], "sent",
+        "{}",
+        letters.text
+    );
     let items = notifications(&w, &phone_only).await;
-    assert_eq!(by_channel(&items, "apology", "email")[0]["status"], "skipped");
+    assert_eq!(
+        by_channel(&items, "apology", "email")[0]["status"],
+        "skipped"
+    );
     assert_eq!(by_channel(&items, "apology", "sms")[0]["status"], "sent");
 }
 
@@ -430,7 +591,9 @@ async fn two_replicas_tell_five_hundred_receipts_once_on_each_channel() {
     let w = world(Backend::Postgres, |_| {}).await;
     let mut settings = common::test_settings(&w.app.database.url);
     channels_on(&mut settings, w.sink.url(), w.gw.sms_url(), w.gw.zalo_url());
-    let replica = motcua::app::Application::build(settings).await.expect("second replica");
+    let replica = motcua::app::Application::build(settings)
+        .await
+        .expect("second replica");
     let second = format!("http://127.0.0.1:{}", replica.port());
     let workers = [w.app.worker.clone(), replica.worker().clone()];
     tokio::spawn(replica.run_until_stopped());
@@ -494,11 +657,20 @@ async fn two_replicas_tell_five_hundred_receipts_once_on_each_channel() {
     assert_eq!(mails.len(), n, "one email per receipt");
     assert_eq!(sms.len(), n, "one SMS per receipt");
     assert_eq!(zalo.len(), n, "one Zalo message per receipt");
-    let ids: BTreeSet<String> = mails.iter().map(|m| m.header("Message-ID").unwrap()).collect();
+    let ids: BTreeSet<String> = mails
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
     assert_eq!(ids.len(), n, "distinct Message-IDs");
-    let refs: BTreeSet<&str> = sms.iter().map(|r| r.body["reference"].as_str().unwrap()).collect();
+    let refs: BTreeSet<&str> = sms
+        .iter()
+        .map(|r| r.body["reference"].as_str().unwrap())
+        .collect();
     assert_eq!(refs.len(), n, "distinct SMS references");
-    let tracking: BTreeSet<&str> = zalo.iter().map(|r| r.body["tracking_id"].as_str().unwrap()).collect();
+    let tracking: BTreeSet<&str> = zalo
+        .iter()
+        .map(|r| r.body["tracking_id"].as_str().unwrap())
+        .collect();
     assert_eq!(tracking.len(), n, "distinct tracking ids");
     let to: BTreeSet<&str> = sms.iter().map(|r| r.body["to"].as_str().unwrap()).collect();
     assert_eq!(to.len(), n, "each citizen once");

@@ -70,7 +70,10 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/webhooks/{id}"),
     ("DELETE", "/api/v1/webhooks/{id}"),
     ("GET", "/api/v1/webhooks/{id}/deliveries"),
-    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry"),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+    ),
     ("GET", "/api/v1/reports/register"),
     ("GET", "/api/v1/public/dossiers/{code}"),
     // People, offices and procedures over time.

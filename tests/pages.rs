@@ -38,7 +38,8 @@ async fn setup(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Setting
     let app = TestApp::spawn_with(backend, tweak).await;
     app.office(ONE_STOP, None).await;
     app.office(AGENCY, Some(ONE_STOP)).await;
-    app.procedure("1.001234", ONE_STOP, 10, "working_days").await;
+    app.procedure("1.001234", ONE_STOP, 10, "working_days")
+        .await;
     let clerk = app.staff("clerk", "clerk", ONE_STOP).await;
     let officer = app.staff("officer", "officer", AGENCY).await;
     let r = app
@@ -158,7 +159,8 @@ fn assert_page(page: &Page, status: u16, lang: &str, what: &str) {
         "{what}"
     );
     assert!(
-        page.text.starts_with("<!DOCTYPE html>\n<html lang=\"") && page.text.contains(&format!("<html lang=\"{lang}\">")),
+        page.text.starts_with("<!DOCTYPE html>\n<html lang=\"")
+            && page.text.contains(&format!("<html lang=\"{lang}\">")),
         "{what}: not a page in {lang}: {}",
         &page.text[..page.text.len().min(200)]
     );
@@ -188,11 +190,18 @@ async fn the_home_page_has_a_form_posting_to_tra_cuu(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let home = get(&app, "/", &[]).await;
     assert_page(&home, 200, "vi", "home");
-    assert!(home.text.contains("<form") && home.text.contains(r#"method="post" action="/tra-cuu""#));
-    for (input, label) in [("code", "Mã hồ sơ"), ("id_number", "Số CCCD, CMND hoặc hộ chiếu")] {
+    assert!(
+        home.text.contains("<form") && home.text.contains(r#"method="post" action="/tra-cuu""#)
+    );
+    for (input, label) in [
+        ("code", "Mã hồ sơ"),
+        ("id_number", "Số CCCD, CMND hoặc hộ chiếu"),
+    ] {
         assert!(
             home.text.contains(&format!(r#"name="{input}""#))
-                && home.text.contains(&format!(r#"<label for="{input}">{label}</label>"#))
+                && home
+                    .text
+                    .contains(&format!(r#"<label for="{input}">{label}</label>"#))
                 && home.text.contains(&format!(r#"id="{input}""#)),
             "{input} has no labelled field: {}",
             home.text
@@ -219,13 +228,33 @@ async fn the_home_page_has_a_form_posting_to_tra_cuu(backend: Backend) {
     assert_page(&other, 404, "vi", "another stylesheet");
 
     // The QR code's target: the same form with the code filled in, escaped.
-    let form = get(&app, "/tra-cuu?code=000.00.24.H40-261201-0007&utm_source=qr", &[]).await;
+    let form = get(
+        &app,
+        "/tra-cuu?code=000.00.24.H40-261201-0007&utm_source=qr",
+        &[],
+    )
+    .await;
     assert_page(&form, 200, "vi", "the form");
-    assert!(form.text.contains(r#"name="code" value="000.00.24.H40-261201-0007""#), "{}", form.text);
+    assert!(
+        form.text
+            .contains(r#"name="code" value="000.00.24.H40-261201-0007""#),
+        "{}",
+        form.text
+    );
     assert_eq!(form.header("cache-control"), Some("no-cache"));
-    let hostile = get(&app, "/tra-cuu?code=%22%3E%3Cscript%3Ealert(1)%3C/script%3E", &[]).await;
+    let hostile = get(
+        &app,
+        "/tra-cuu?code=%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
+        &[],
+    )
+    .await;
     assert_page(&hostile, 200, "vi", "a hostile code");
-    assert!(hostile.text.contains("&#34;&#62;&#60;script&#62;") || hostile.text.contains("&quot;&gt;&lt;script&gt;"), "{}", hostile.text);
+    assert!(
+        hostile.text.contains("&#34;&#62;&#60;script&#62;")
+            || hostile.text.contains("&quot;&gt;&lt;script&gt;"),
+        "{}",
+        hostile.text
+    );
 }
 
 async fn the_right_code_and_id_number_show_the_status_page(backend: Backend) {
@@ -254,19 +283,28 @@ async fn the_right_code_and_id_number_show_the_status_page(backend: Backend) {
         "Đang giải quyết",
         "Quá trình xử lý",
     ] {
-        assert!(text.contains(expected), "{expected:?} is not on the page:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{expected:?} is not on the page:\n{text}"
+        );
     }
     // The new appointment, machine-readable and as a Vietnamese reader writes it.
-    let new_due = c.new_due_at.with_timezone(&FixedOffset::east_opt(7 * 3600).unwrap());
-    assert!(text.contains(&format!(r#"datetime="{}""#, new_due.to_rfc3339())), "{text}");
+    let new_due = c
+        .new_due_at
+        .with_timezone(&FixedOffset::east_opt(7 * 3600).unwrap());
     assert!(
-        text.contains(&format!(
-            "{}, thứ ",
-            new_due.format("%H:%M")
-        )) || text.contains(&format!("{}, Chủ nhật", new_due.format("%H:%M"))),
+        text.contains(&format!(r#"datetime="{}""#, new_due.to_rfc3339())),
         "{text}"
     );
-    assert!(text.contains(&new_due.format("ngày %d/%m/%Y").to_string()), "{text}");
+    assert!(
+        text.contains(&format!("{}, thứ ", new_due.format("%H:%M")))
+            || text.contains(&format!("{}, Chủ nhật", new_due.format("%H:%M"))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&new_due.format("ngày %d/%m/%Y").to_string()),
+        "{text}"
+    );
     // A page and its stylesheet stay under 30 KB.
     let css_path = text
         .split(r#"<link rel="stylesheet" href=""#)
@@ -282,7 +320,12 @@ async fn the_right_code_and_id_number_show_the_status_page(backend: Backend) {
     );
 
     // People type codes in lower case and ID numbers with spaces.
-    let typed = lookup(&c.app, &format!(" {} ", c.code.to_lowercase()), "036 085 001 234").await;
+    let typed = lookup(
+        &c.app,
+        &format!(" {} ", c.code.to_lowercase()),
+        "036 085 001 234",
+    )
+    .await;
     assert_eq!(typed.status, 200, "{}", typed.text);
 
     // The JSON view shows the same facts.
@@ -299,7 +342,10 @@ async fn the_right_code_and_id_number_show_the_status_page(backend: Backend) {
     assert_eq!(json.body["status"], "awaiting_supplement");
     assert_eq!(json.body["current_office_name"], "Văn phòng 000.20.24.H40");
     assert_eq!(json.body["steps"].as_array().unwrap().len(), 1);
-    assert_eq!(json.body["steps"][0]["office_name"], "Văn phòng 000.20.24.H40");
+    assert_eq!(
+        json.body["steps"][0]["office_name"],
+        "Văn phòng 000.20.24.H40"
+    );
     assert!(json.body["steps"][0]["completed_at"].is_null());
     let letter = &json.body["apology_letters"][0];
     assert_eq!(letter["reason"], APOLOGY_REASON);
@@ -326,7 +372,10 @@ async fn a_wrong_code_and_a_wrong_id_number_get_the_same_page(backend: Backend) 
     assert_eq!(wrong_code.text, passport.text, "the two 404 pages differ");
     assert_eq!(wrong_id.status, 404);
     assert!(wrong_code.text.contains("Không tìm thấy hồ sơ"));
-    assert!(!wrong_code.text.contains(office_day), "the 404 page repeats the code");
+    assert!(
+        !wrong_code.text.contains(office_day),
+        "the 404 page repeats the code"
+    );
     assert_eq!(wrong_id.header("cache-control"), Some("no-store"));
     assert_no_personal_data(&wrong_id, "404 page");
 }
@@ -349,7 +398,10 @@ async fn the_31st_lookup_in_a_minute_gets_the_429_page(backend: Backend) {
         let status = if admitted % 2 == 0 {
             lookup(&c.app, &c.code, ID_NUMBER).await.status
         } else {
-            c.app.request(Method::GET, &json_path, None, None).await.status
+            c.app
+                .request(Method::GET, &json_path, None, None)
+                .await
+                .status
         };
         if status == 429 {
             break admitted;
@@ -380,7 +432,10 @@ async fn the_31st_lookup_in_a_minute_gets_the_429_page(backend: Backend) {
     assert_no_personal_data(&page, "429 page");
     let json = c.app.request(Method::GET, &json_path, None, None).await;
     assert_eq!(json.status, 429);
-    assert_eq!(json.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        json.header("content-type"),
+        Some("application/problem+json")
+    );
 }
 
 async fn forms_that_cannot_be_lookups_are_shown_again(backend: Backend) {
@@ -388,13 +443,26 @@ async fn forms_that_cannot_be_lookups_are_shown_again(backend: Backend) {
     let before = c.app.snapshot().await;
     let missing = post_form(&c.app, "/tra-cuu", &[("code", &c.code)]).await;
     assert_page(&missing, 422, "vi", "no ID number");
-    assert!(missing.text.contains("Nhập số CCCD, CMND hoặc hộ chiếu."), "{}", missing.text);
-    assert!(missing.text.contains(&format!(r#"value="{}""#, c.code)), "the code is kept");
+    assert!(
+        missing.text.contains("Nhập số CCCD, CMND hoặc hộ chiếu."),
+        "{}",
+        missing.text
+    );
+    assert!(
+        missing.text.contains(&format!(r#"value="{}""#, c.code)),
+        "the code is kept"
+    );
     assert!(missing.text.contains(r#"aria-invalid="true""#));
     let bad = lookup(&c.app, "000.00.24.H40/261201", "12").await;
     assert_page(&bad, 422, "vi", "bad shapes");
-    assert!(bad.text.contains("Mã hồ sơ có dạng") && bad.text.contains("Số giấy tờ gồm 9 hoặc 12 chữ số"));
-    assert!(!bad.text.contains(r#"value="12""#), "the ID number is never shown again");
+    assert!(
+        bad.text.contains("Mã hồ sơ có dạng")
+            && bad.text.contains("Số giấy tờ gồm 9 hoặc 12 chữ số")
+    );
+    assert!(
+        !bad.text.contains(r#"value="12""#),
+        "the ID number is never shown again"
+    );
     let as_json = send(
         c.app
             .client
@@ -404,11 +472,20 @@ async fn forms_that_cannot_be_lookups_are_shown_again(backend: Backend) {
     .await;
     assert_page(&as_json, 415, "vi", "a JSON body");
     let huge = "x".repeat(100_000);
-    let too_big = post_form(&c.app, "/tra-cuu", &[("code", &huge), ("id_number", ID_NUMBER)]).await;
+    let too_big = post_form(
+        &c.app,
+        "/tra-cuu",
+        &[("code", &huge), ("id_number", ID_NUMBER)],
+    )
+    .await;
     assert_page(&too_big, 413, "vi", "a huge body");
     let control = get(&c.app, "/tra-cuu?code=%00", &[]).await;
     assert_page(&control, 400, "vi", "a control character");
-    assert_eq!(c.app.snapshot().await, before, "a refused form changed something");
+    assert_eq!(
+        c.app.snapshot().await,
+        before,
+        "a refused form changed something"
+    );
 }
 
 async fn english_on_request(backend: Backend) {
@@ -416,15 +493,29 @@ async fn english_on_request(backend: Backend) {
     let by_param = get(&c.app, "/?lang=en", &[]).await;
     assert_page(&by_param, 200, "en", "?lang=en");
     assert!(by_param.text.contains("Check the status of your dossier"));
-    assert!(by_param.text.contains(r#"<input type="hidden" name="lang" value="en">"#));
-    let by_header = get(&c.app, "/", &[("accept-language", "en-GB,en;q=0.9,vi;q=0.5")]).await;
+    assert!(
+        by_param
+            .text
+            .contains(r#"<input type="hidden" name="lang" value="en">"#)
+    );
+    let by_header = get(
+        &c.app,
+        "/",
+        &[("accept-language", "en-GB,en;q=0.9,vi;q=0.5")],
+    )
+    .await;
     assert_page(&by_header, 200, "en", "Accept-Language");
     assert_eq!(by_header.header("vary"), Some("Accept-Language"));
     let vietnamese = get(&c.app, "/?lang=vi", &[("accept-language", "en")]).await;
     assert_page(&vietnamese, 200, "vi", "?lang=vi over the header");
     // The language link keeps the code, never the ID number.
     let form = get(&c.app, &format!("/tra-cuu?code={}", c.code), &[]).await;
-    assert!(form.text.contains(&format!(r#"href="/tra-cuu?code={}&#38;lang=en""#, c.code)), "{}", form.text);
+    assert!(
+        form.text
+            .contains(&format!(r#"href="/tra-cuu?code={}&#38;lang=en""#, c.code)),
+        "{}",
+        form.text
+    );
 
     let status = post_form(
         &c.app,
@@ -433,11 +524,29 @@ async fn english_on_request(backend: Backend) {
     )
     .await;
     assert_page(&status, 200, "en", "English status page");
-    for expected in ["Documents missing", "Letter of apology with a new result date", "Step 1", "History", "New result date"] {
-        assert!(status.text.contains(expected), "{expected:?}:\n{}", status.text);
+    for expected in [
+        "Documents missing",
+        "Letter of apology with a new result date",
+        "Step 1",
+        "History",
+        "New result date",
+    ] {
+        assert!(
+            status.text.contains(expected),
+            "{expected:?}:\n{}",
+            status.text
+        );
     }
-    let new_due = c.new_due_at.with_timezone(&FixedOffset::east_opt(7 * 3600).unwrap());
-    assert!(status.text.contains(&new_due.format("%A %-d %B %Y").to_string()), "{}", status.text);
+    let new_due = c
+        .new_due_at
+        .with_timezone(&FixedOffset::east_opt(7 * 3600).unwrap());
+    assert!(
+        status
+            .text
+            .contains(&new_due.format("%A %-d %B %Y").to_string()),
+        "{}",
+        status.text
+    );
     assert_no_personal_data(&status, "English status page");
     let via_query = lookup(&c.app, "nothing", "").await;
     assert_page(&via_query, 422, "vi", "Vietnamese by default");
@@ -445,7 +554,10 @@ async fn english_on_request(backend: Backend) {
         c.app
             .client
             .post(format!("{}/tra-cuu?lang=en", c.app.address))
-            .form(&[("code", "000.00.24.H40-261201-9999"), ("id_number", ID_NUMBER)]),
+            .form(&[
+                ("code", "000.00.24.H40-261201-9999"),
+                ("id_number", ID_NUMBER),
+            ]),
     )
     .await;
     assert_page(&via_query, 404, "en", "?lang=en on the form's address");
@@ -456,7 +568,9 @@ async fn unknown_pages_are_pages_and_unknown_api_paths_problems(backend: Backend
     let app = TestApp::spawn(backend).await;
     let page = get(&app, "/khong-co-trang-nay", &[]).await;
     assert_page(&page, 404, "vi", "an unknown page");
-    assert!(page.text.contains("Không tìm thấy trang") && page.text.contains(r#"href="/?lang=vi""#));
+    assert!(
+        page.text.contains("Không tìm thấy trang") && page.text.contains(r#"href="/?lang=vi""#)
+    );
     let english = get(&app, "/nope?lang=en", &[]).await;
     assert_page(&english, 404, "en", "an unknown page in English");
     let api = get(&app, "/api/v1/khong-co", &[("accept", "text/html")]).await;
@@ -493,16 +607,23 @@ async fn look_up_from_the_qr_code(javascript: bool) {
     tab.type_into("#id_number", ID_NUMBER).await;
     tab.click_and_wait("button[type=submit]").await;
     let html = tab.html().await;
-    assert!(html.contains("Cần bổ sung hồ sơ") && html.contains(&c.code), "{html}");
+    assert!(
+        html.contains("Cần bổ sung hồ sơ") && html.contains(&c.code),
+        "{html}"
+    );
     assert!(html.contains(ITEMS[0]));
-    assert!(!html.contains(ID_NUMBER), "the status page shows the ID number");
+    assert!(
+        !html.contains(ID_NUMBER),
+        "the status page shows the ID number"
+    );
     assert!(
         !tab.url().await.contains(ID_NUMBER),
         "the ID number went into the address"
     );
     assert_eq!(tab.url().await, format!("{}/tra-cuu", c.app.address));
     let suffix = if javascript { "js" } else { "no-js" };
-    tab.screenshot(&format!("pages/status-phone-{suffix}.png")).await;
+    tab.screenshot(&format!("pages/status-phone-{suffix}.png"))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -531,7 +652,8 @@ async fn browser_pages_pass_axe_and_are_photographed() {
             ("not-found", Some("036085001235")),
             ("invalid", Some("12")),
         ] {
-            tab.navigate(&format!("{base}/tra-cuu?code={}", c.code)).await;
+            tab.navigate(&format!("{base}/tra-cuu?code={}", c.code))
+                .await;
             if let Some(id) = id_number {
                 tab.type_into("#id_number", id).await;
                 tab.click_and_wait("button[type=submit]").await;
@@ -544,7 +666,8 @@ async fn browser_pages_pass_axe_and_are_photographed() {
             tab.screenshot(&format!("pages/{name}-{width}.png")).await;
             if name == "status" {
                 tab.emulate_media("print").await;
-                tab.screenshot(&format!("pages/status-print-{width}.png")).await;
+                tab.screenshot(&format!("pages/status-print-{width}.png"))
+                    .await;
                 tab.emulate_media("screen").await;
             }
         }

@@ -36,7 +36,9 @@ async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Setting
         s.smtp.url = Some(SecretString::from(smtp));
         s.sms.url = Some(SecretString::from(sms));
         s.zalo.url = Some(SecretString::from(zalo));
-        s.zalo.templates.insert("result_returned".into(), "1004".into());
+        s.zalo
+            .templates
+            .insert("result_returned".into(), "1004".into());
         s.notifications.channels = motcua::domain::notice::NoticeChannel::ALL.to_vec();
         s.public.base_url = Some("https://motcua.example.vn".into());
         s.outbox.retry_base_secs = 1;
@@ -47,7 +49,13 @@ async fn world(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Setting
     app.procedure("P10", OFFICE, 10, "working_days").await;
     let clerk = app.staff("clerk", "clerk", OFFICE).await;
     let officer = app.staff("officer", "officer", OFFICE).await;
-    World { app, sink, gw, clerk, officer }
+    World {
+        app,
+        sink,
+        gw,
+        clerk,
+        officer,
+    }
 }
 
 async fn act(w: &World, token: &str, code: &str, action: &str) {
@@ -85,7 +93,9 @@ async fn returned(w: &World) -> String {
 
 /// The token of the first rating link in a text.
 fn token_in(text: &str) -> String {
-    let at = text.find("/danh-gia/").unwrap_or_else(|| panic!("no rating link in {text}"));
+    let at = text
+        .find("/danh-gia/")
+        .unwrap_or_else(|| panic!("no rating link in {text}"));
     text[at + "/danh-gia/".len()..].chars().take(43).collect()
 }
 
@@ -98,7 +108,10 @@ async fn links(w: &World, code: &str) -> (String, String, String) {
         .expect("the returned result's email");
     let body = mail.body_text();
     assert!(body.contains("đã được trả kết quả"), "{body}");
-    assert!(body.contains("https://motcua.example.vn/danh-gia/"), "{body}");
+    assert!(
+        body.contains("https://motcua.example.vn/danh-gia/"),
+        "{body}"
+    );
     let sms = w.gw.accepted("/sms");
     let sms = sms
         .iter()
@@ -110,10 +123,15 @@ async fn links(w: &World, code: &str) -> (String, String, String) {
     let zalo = w.gw.accepted("/zalo");
     let z = zalo
         .iter()
-        .find(|r| r.body["template_id"] == "1004" && r.body["template_data"]["dossier_code"] == code)
+        .find(|r| {
+            r.body["template_id"] == "1004" && r.body["template_data"]["dossier_code"] == code
+        })
         .expect("the returned result's Zalo message");
     let url = z.body["template_data"]["rating_url"].as_str().unwrap();
-    assert!(url.starts_with("https://motcua.example.vn/danh-gia/"), "{url}");
+    assert!(
+        url.starts_with("https://motcua.example.vn/danh-gia/"),
+        "{url}"
+    );
     (token_in(&body), token_in(&sms), token_in(url))
 }
 
@@ -179,10 +197,16 @@ async fn a_returned_result_invites_the_rating_once_per_link(backend: Backend) {
         .filter(|n| n["kind"] == "result_returned")
         .collect();
     assert_eq!(returned.len(), 3, "one per channel: {}", r.text);
-    assert!(returned.iter().all(|n| n["status"] == "sent"), "{returned:?}");
+    assert!(
+        returned.iter().all(|n| n["status"] == "sent"),
+        "{returned:?}"
+    );
 
     let (email, sms, zalo) = links(&w, &code).await;
-    assert!(email != sms && sms != zalo && email != zalo, "a link per message");
+    assert!(
+        email != sms && sms != zalo && email != zalo,
+        "a link per message"
+    );
     assert_eq!(w.app.count("rating_links").await, 3);
     // Only the hashes are stored: no token anywhere in the tables that hold links and messages.
     let stored = stored_texts(&w.app).await;
@@ -192,20 +216,41 @@ async fn a_returned_result_invites_the_rating_once_per_link(backend: Backend) {
     }
 
     // The link from the email opens the page.
-    let page = w.app.request(Method::GET, &format!("/danh-gia/{email}"), None, None).await;
+    let page = w
+        .app
+        .request(Method::GET, &format!("/danh-gia/{email}"), None, None)
+        .await;
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains(&code) && page.text.contains("Thủ tục P10"), "{}", page.text);
+    assert!(
+        page.text.contains(&code) && page.text.contains("Thủ tục P10"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains("name=\"rating\"") && page.text.contains("value=\"dissatisfied\""));
     assert!(!page.text.contains("079123456789") && !page.text.contains("an@example.vn"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
     let en = w
         .app
-        .request(Method::GET, &format!("/danh-gia/{email}?lang=en"), None, None)
+        .request(
+            Method::GET,
+            &format!("/danh-gia/{email}?lang=en"),
+            None,
+            None,
+        )
         .await;
-    assert!(en.text.contains("Rate the service") && en.text.contains("lang=\"en\""), "{}", en.text);
+    assert!(
+        en.text.contains("Rate the service") && en.text.contains("lang=\"en\""),
+        "{}",
+        en.text
+    );
     let json_link = w
         .app
-        .request(Method::GET, &format!("/api/v1/public/ratings/{sms}"), None, None)
+        .request(
+            Method::GET,
+            &format!("/api/v1/public/ratings/{sms}"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(json_link.status, 200, "{}", json_link.text);
     assert_eq!(json_link.body["dossier_code"], code.as_str());
@@ -213,14 +258,23 @@ async fn a_returned_result_invites_the_rating_once_per_link(backend: Backend) {
     assert!(json_link.body["expires_at"].is_string() && json_link.body["returned_at"].is_string());
 
     // A bad value: the form again, 422, nothing stored.
-    for bad in ["rating=delighted", "comment=x", &format!("rating=satisfied&comment={}", "a".repeat(1001))] {
+    for bad in [
+        "rating=delighted",
+        "comment=x",
+        &format!("rating=satisfied&comment={}", "a".repeat(1001)),
+    ] {
         let r = page_post(&w, &email, bad).await;
         assert_eq!(r.status, 422, "{bad}: {}", r.text);
         assert!(r.text.contains("role=\"alert\""), "{}", r.text);
     }
     let r = w
         .app
-        .request(Method::POST, &format!("/api/v1/public/ratings/{zalo}"), None, Some(json!({"rating": "great"})))
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{zalo}"),
+            None,
+            Some(json!({"rating": "great"})),
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "rating");
@@ -235,14 +289,25 @@ async fn a_returned_result_invites_the_rating_once_per_link(backend: Backend) {
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "comment");
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
     assert_eq!(d.body["rating"], Value::Null, "nothing stored: {}", d.text);
 
     // The rating, from the page.
-    let r = page_post(&w, &email, "rating=satisfied&comment=C%C3%A1n+b%E1%BB%99+t%E1%BA%ADn+t%C3%ACnh").await;
+    let r = page_post(
+        &w,
+        &email,
+        "rating=satisfied&comment=C%C3%A1n+b%E1%BB%99+t%E1%BA%ADn+t%C3%ACnh",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.text.contains("Cảm ơn"), "{}", r.text);
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
     assert_eq!(d.body["rating"]["rating"], "satisfied", "{}", d.text);
     assert_eq!(d.body["rating"]["comment"], "Cán bộ tận tình");
     assert!(d.body["rating"]["rated_at"].is_string());
@@ -255,15 +320,31 @@ async fn a_returned_result_invites_the_rating_once_per_link(backend: Backend) {
     }
     let r = w
         .app
-        .request(Method::POST, &format!("/api/v1/public/ratings/{zalo}"), None, Some(json!({"rating": "neutral"})))
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{zalo}"),
+            None,
+            Some(json!({"rating": "neutral"})),
+        )
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
     assert_eq!(r.body["code"], "already_rated");
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
-    assert_eq!(d.body["rating"]["rating"], "satisfied", "the first rating stays");
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
+    assert_eq!(
+        d.body["rating"]["rating"], "satisfied",
+        "the first rating stays"
+    );
     let again = w
         .app
-        .request(Method::GET, &format!("/api/v1/public/ratings/{zalo}"), None, None)
+        .request(
+            Method::GET,
+            &format!("/api/v1/public/ratings/{zalo}"),
+            None,
+            None,
+        )
         .await;
     assert_eq!(again.body["rated"], true);
 }
@@ -275,14 +356,26 @@ async fn a_link_never_issued_or_expired_is_not_found(backend: Backend) {
     let (email, sms, _) = links(&w, &code).await;
     let never = motcua::domain::satisfaction::encode_token(&[7; 32]);
     for t in [never.as_str(), "short"] {
-        let page = w.app.request(Method::GET, &format!("/danh-gia/{t}"), None, None).await;
+        let page = w
+            .app
+            .request(Method::GET, &format!("/danh-gia/{t}"), None, None)
+            .await;
         assert_eq!(page.status, 404, "{t}: {}", page.text);
-        assert!(page.text.contains("không đúng hoặc đã hết hạn"), "{}", page.text);
+        assert!(
+            page.text.contains("không đúng hoặc đã hết hạn"),
+            "{}",
+            page.text
+        );
         let r = page_post(&w, t, "rating=satisfied").await;
         assert_eq!(r.status, 404, "{t}");
         let j = w
             .app
-            .request(Method::POST, &format!("/api/v1/public/ratings/{t}"), None, Some(json!({"rating": "satisfied"})))
+            .request(
+                Method::POST,
+                &format!("/api/v1/public/ratings/{t}"),
+                None,
+                Some(json!({"rating": "satisfied"})),
+            )
             .await;
         assert_eq!(j.status, 404, "{t}: {}", j.text);
         assert_eq!(j.body["code"], "not_found");
@@ -294,21 +387,43 @@ async fn a_link_never_issued_or_expired_is_not_found(backend: Backend) {
             "UPDATE rating_links SET expires_at = '2020-01-01 00:00:00' WHERE token_hash = '{hash}'"
         ))
         .await;
-    let expired = w.app.request(Method::GET, &format!("/danh-gia/{email}"), None, None).await;
-    let unknown = w.app.request(Method::GET, &format!("/danh-gia/{never}"), None, None).await;
+    let expired = w
+        .app
+        .request(Method::GET, &format!("/danh-gia/{email}"), None, None)
+        .await;
+    let unknown = w
+        .app
+        .request(Method::GET, &format!("/danh-gia/{never}"), None, None)
+        .await;
     assert_eq!(expired.status, 404);
-    assert_eq!(expired.text, unknown.text, "an expired link reads like one never issued");
+    assert_eq!(
+        expired.text, unknown.text,
+        "an expired link reads like one never issued"
+    );
     let j = w
         .app
-        .request(Method::POST, &format!("/api/v1/public/ratings/{email}"), None, Some(json!({"rating": "satisfied"})))
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{email}"),
+            None,
+            Some(json!({"rating": "satisfied"})),
+        )
         .await;
     assert_eq!(j.status, 404, "{}", j.text);
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
     assert_eq!(d.body["rating"], Value::Null);
     // The other links of the dossier still work.
     let j = w
         .app
-        .request(Method::POST, &format!("/api/v1/public/ratings/{sms}"), None, Some(json!({"rating": "neutral"})))
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{sms}"),
+            None,
+            Some(json!({"rating": "neutral"})),
+        )
         .await;
     assert_eq!(j.status, 201, "{}", j.text);
     assert_eq!(j.body["rating"], "neutral");
@@ -327,7 +442,10 @@ async fn a_link_expires_valid_days_after_the_return(backend: Backend) {
         .await;
     w.app.sweep().await;
     let (email, _, _) = links(&w, &code).await;
-    let r = w.app.request(Method::GET, &format!("/danh-gia/{email}"), None, None).await;
+    let r = w
+        .app
+        .request(Method::GET, &format!("/danh-gia/{email}"), None, None)
+        .await;
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
@@ -351,8 +469,18 @@ async fn two_ratings_at_once_make_one(backend: Backend) {
     let (a, b, c) = tokio::join!(post(email), post(sms.clone()), post(zalo));
     let mut statuses = [a, b, c];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT, StatusCode::CONFLICT]);
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::CREATED,
+            StatusCode::CONFLICT,
+            StatusCode::CONFLICT
+        ]
+    );
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
     assert_eq!(d.body["rating"]["rating"], "dissatisfied");
     // The same link twice at once, too.
     let code2 = returned(&w).await;
@@ -390,7 +518,9 @@ async fn browser_rates_a_returned_dossier() {
     let first = browser.new_tab(Viewport::PHONE).await;
     let second = browser.new_tab(Viewport::DESKTOP).await;
     first.navigate(&format!("{base}/danh-gia/{email}")).await;
-    second.navigate(&format!("{base}/danh-gia/{sms}?lang=en")).await;
+    second
+        .navigate(&format!("{base}/danh-gia/{sms}?lang=en"))
+        .await;
     for (name, tab) in [("form", &first), ("form-en", &second)] {
         tab.call("Page.bringToFront", json!({})).await;
         let violations = tab.axe().await;
@@ -399,7 +529,9 @@ async fn browser_rates_a_returned_dossier() {
     }
     first.call("Page.bringToFront", json!({})).await;
     assert!(first.html().await.contains(&code));
-    first.eval("document.getElementById('rating-satisfied').click(); true").await;
+    first
+        .eval("document.getElementById('rating-satisfied').click(); true")
+        .await;
     first.type_into("#comment", "Nhanh, đúng hẹn.").await;
     first.click_and_wait("button[type=submit]").await;
     let thanks = first.html().await;
@@ -408,10 +540,15 @@ async fn browser_rates_a_returned_dossier() {
     first.screenshot("ratings/thanks.png").await;
 
     second.call("Page.bringToFront", json!({})).await;
-    second.eval("document.getElementById('rating-neutral').click(); true").await;
+    second
+        .eval("document.getElementById('rating-neutral').click(); true")
+        .await;
     second.click_and_wait("button[type=submit]").await;
     let conflict = second.html().await;
-    assert!(conflict.contains("This dossier has been rated"), "{conflict}");
+    assert!(
+        conflict.contains("This dossier has been rated"),
+        "{conflict}"
+    );
     assert!(second.axe().await.is_empty());
     second.screenshot("ratings/already-rated.png").await;
 
@@ -426,14 +563,19 @@ async fn browser_rates_a_returned_dossier() {
         .expect("mail")
         .body_text();
     third.call("Page.bringToFront", json!({})).await;
-    third.navigate(&format!("{base}/danh-gia/{}", token_in(&body))).await;
+    third
+        .navigate(&format!("{base}/danh-gia/{}", token_in(&body)))
+        .await;
     third.click_and_wait("button[type=submit]").await;
     let errors = third.html().await;
     assert!(errors.contains("Chọn một mức độ hài lòng"), "{errors}");
     let violations = third.axe().await;
     assert!(violations.is_empty(), "errors: {violations:#?}");
     third.screenshot("ratings/errors.png").await;
-    let d = w.app.get(&format!("/api/v1/dossiers/{code}"), &w.clerk).await;
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
     assert_eq!(d.body["rating"]["rating"], "satisfied");
     assert_eq!(d.body["rating"]["comment"], "Nhanh, đúng hẹn.");
 }

@@ -60,7 +60,13 @@ async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
 }
 
 async fn resolve(app: &TestApp, code: &str, at: &str) {
-    act(app, code, "resolve", json!({"outcome": "approved", "at": at})).await;
+    act(
+        app,
+        code,
+        "resolve",
+        json!({"outcome": "approved", "at": at}),
+    )
+    .await;
 }
 
 /// Uploads a small PDF as a component (`Some(code)`, or an unlisted one with `None`) or as the
@@ -174,18 +180,51 @@ async fn month(backend: Backend) -> Month {
     // twice: online, two supplement requests, resolved early all the same; complained about
     // today.
     let twice = receive(&app, A, "SA", "online", &ago(20, 9)).await;
-    act(&app, &twice, "request-supplement", json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(20, 10)})).await;
-    act(&app, &twice, "supplement-received", json!({"at": ago(19, 9)})).await;
-    act(&app, &twice, "request-supplement", json!({"items": ["Bản sao"], "reason": "Thiếu", "at": ago(19, 10)})).await;
-    act(&app, &twice, "supplement-received", json!({"at": ago(18, 9)})).await;
+    act(
+        &app,
+        &twice,
+        "request-supplement",
+        json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(20, 10)}),
+    )
+    .await;
+    act(
+        &app,
+        &twice,
+        "supplement-received",
+        json!({"at": ago(19, 9)}),
+    )
+    .await;
+    act(
+        &app,
+        &twice,
+        "request-supplement",
+        json!({"items": ["Bản sao"], "reason": "Thiếu", "at": ago(19, 10)}),
+    )
+    .await;
+    act(
+        &app,
+        &twice,
+        "supplement-received",
+        json!({"at": ago(18, 9)}),
+    )
+    .await;
     resolve(&app, &twice, &ago(18, 10)).await;
     complain(&app, &twice).await;
     a.insert("twice", twice);
     // overdue: never resolved.
-    a.insert("overdue", receive(&app, A, "SA", "counter", &ago(20, 9)).await);
+    a.insert(
+        "overdue",
+        receive(&app, A, "SA", "counter", &ago(20, 9)).await,
+    );
     // paused: waiting for a supplement since the day after receipt.
     let paused = receive(&app, A, "SA", "counter", &ago(20, 9)).await;
-    act(&app, &paused, "request-supplement", json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(19, 9)})).await;
+    act(
+        &app,
+        &paused,
+        "request-supplement",
+        json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(19, 9)}),
+    )
+    .await;
     a.insert("paused", paused);
     // carried: received before the period, resolved late inside it.
     let carried = receive(&app, A, "SA", "counter", &ago(40, 9)).await;
@@ -197,7 +236,13 @@ async fn month(backend: Backend) -> Month {
     a.insert("before", before);
     // withdrawn inside the period: received, never resolved.
     let withdrawn = receive(&app, A, "SA", "counter", &ago(15, 9)).await;
-    act(&app, &withdrawn, "withdraw", json!({"reason": "Công dân rút", "at": ago(15, 10)})).await;
+    act(
+        &app,
+        &withdrawn,
+        "withdraw",
+        json!({"reason": "Công dân rút", "at": ago(15, 10)}),
+    )
+    .await;
     a.insert("withdrawn", withdrawn);
     // fresh: online, received yesterday, within its deadline at either end.
     a.insert("fresh", receive(&app, A, "SA", "online", &ago(1, 9)).await);
@@ -246,7 +291,12 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     let sup = app.staff("sup.scorecard", "supervisor", A).await;
 
     // The period ending today: everything done today is in it.
-    let now = scorecard(app, &app.admin_token, &format!("from={}&to={}", day(30), day(0))).await;
+    let now = scorecard(
+        app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(30), day(0)),
+    )
+    .await;
     assert_eq!(now["sync_configured"], false);
     let a = row(&now, A);
     // Received in the period: early, late, twice, overdue, paused, withdrawn, fresh; online:
@@ -268,8 +318,16 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     // Synchronisation is not configured: nothing, and the card says so.
     assert_eq!(nd(a, "sync"), (0, 7, false));
     assert_eq!(points(a, "sync"), 0.0);
-    assert!(a["sync"]["note"].as_str().unwrap().contains("not configured"));
-    assert!((a["total_points"].as_f64().unwrap() - 21.17).abs() < 1e-9, "{a}");
+    assert!(
+        a["sync"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("not configured")
+    );
+    assert!(
+        (a["total_points"].as_f64().unwrap() - 21.17).abs() < 1e-9,
+        "{a}"
+    );
     assert_eq!(a["max_points"].as_f64().unwrap(), 78.0);
 
     let b = row(&now, B);
@@ -278,9 +336,18 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     assert_eq!(nd(b, "digitisation"), (1, 1, false));
     assert_eq!(nd(b, "satisfaction"), (0, 1, false));
     assert_eq!(points(b, "satisfaction"), 18.0);
-    assert_eq!(b["total_points"].as_f64().unwrap(), 20.0 + 12.0 + 22.0 + 18.0);
+    assert_eq!(
+        b["total_points"].as_f64().unwrap(),
+        20.0 + 12.0 + 22.0 + 18.0
+    );
     // C received and resolved nothing: no row.
-    assert!(now["rows"].as_array().unwrap().iter().all(|r| r["group"] != C));
+    assert!(
+        now["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["group"] != C)
+    );
 
     // The total pools the counts (it is not a mean of the rows).
     let t = &now["total"];
@@ -292,7 +359,12 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     assert_eq!(points(t, "online"), 12.0);
 
     // The same period ending yesterday: today's files, rating and complaint come after it.
-    let past = scorecard(app, &app.admin_token, &format!("from={}&to={}", day(30), day(1))).await;
+    let past = scorecard(
+        app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(30), day(1)),
+    )
+    .await;
     let a = row(&past, A);
     assert_eq!(nd(a, "online"), (3, 7, false));
     // paused is judged by its history at the end (still waiting then), overdue as overdue then.
@@ -304,7 +376,12 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     assert_eq!(points(a, "satisfaction"), 4.0);
 
     // Nothing received or resolved: full points, every indicator empty.
-    let empty = scorecard(app, &app.admin_token, &format!("from={}&to={}", day(90), day(60))).await;
+    let empty = scorecard(
+        app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(90), day(60)),
+    )
+    .await;
     assert_eq!(empty["rows"], json!([]));
     for i in ["progress", "online", "digitisation", "satisfaction", "sync"] {
         assert_eq!(empty["total"][i]["empty"], true, "{i}: {empty}");
@@ -317,7 +394,11 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     assert_eq!(nd(&mine["total"], "progress"), (1, 5, false));
     let r = app
         .get(
-            &format!("/api/v1/reports/scorecard?from={}&to={}&office={B}", day(30), day(0)),
+            &format!(
+                "/api/v1/reports/scorecard?from={}&to={}&office={B}",
+                day(30),
+                day(0)
+            ),
             &sup,
         )
         .await;
@@ -329,7 +410,10 @@ async fn every_indicator_counts_what_the_period_says(backend: Backend) {
     )
     .await;
     assert_eq!(only_b["rows"].as_array().unwrap().len(), 1);
-    assert_eq!(only_b["total"]["total_points"], row(&now, B)["total_points"]);
+    assert_eq!(
+        only_b["total"]["total_points"],
+        row(&now, B)["total_points"]
+    );
     let _ = &m.b1;
 }
 
@@ -379,14 +463,35 @@ async fn the_drill_down_lists_the_dossiers_that_cost_points(backend: Backend) {
     assert_eq!(progress["next_after"], Value::Null);
 
     let mut want = vec![
-        (a["late"].clone(), vec!["components_not_digitised".to_owned(), "result_not_digitised".to_owned()]),
-        (a["twice"].clone(), vec!["components_not_digitised".to_owned(), "result_not_digitised".to_owned()]),
-        (a["carried"].clone(), vec!["components_not_digitised".to_owned(), "result_not_digitised".to_owned()]),
+        (
+            a["late"].clone(),
+            vec![
+                "components_not_digitised".to_owned(),
+                "result_not_digitised".to_owned(),
+            ],
+        ),
+        (
+            a["twice"].clone(),
+            vec![
+                "components_not_digitised".to_owned(),
+                "result_not_digitised".to_owned(),
+            ],
+        ),
+        (
+            a["carried"].clone(),
+            vec![
+                "components_not_digitised".to_owned(),
+                "result_not_digitised".to_owned(),
+            ],
+        ),
     ];
     want.sort();
     assert_eq!(codes(&list("digitisation", 0, "").await), want);
     // Yesterday, the early dossier's files were not there yet.
-    assert_eq!(codes(&list("digitisation", 1, "&office=000.00.31.H40").await).len(), 4);
+    assert_eq!(
+        codes(&list("digitisation", 1, "&office=000.00.31.H40").await).len(),
+        4
+    );
 
     let mut want = vec![
         (a["late"].clone(), vec!["dissatisfied".to_owned()]),
@@ -399,7 +504,11 @@ async fn the_drill_down_lists_the_dossiers_that_cost_points(backend: Backend) {
     // Online: the four received at the counter (withdrawn included).
     let offline = codes(&list("online", 0, "").await);
     assert_eq!(offline.len(), 4, "{offline:?}");
-    assert!(offline.iter().all(|(_, r)| r == &vec!["not_online".to_owned()]));
+    assert!(
+        offline
+            .iter()
+            .all(|(_, r)| r == &vec!["not_online".to_owned()])
+    );
     // Sync: every dossier received in the period (8, B's included).
     assert_eq!(codes(&list("sync", 0, "").await).len(), 8);
 
@@ -439,7 +548,12 @@ async fn the_drill_down_lists_the_dossiers_that_cost_points(backend: Backend) {
                 &app.admin_token,
             )
             .await;
-        assert!(r.status == 400 || r.status == 422, "{q}: {} {}", r.status, r.text);
+        assert!(
+            r.status == 400 || r.status == 422,
+            "{q}: {} {}",
+            r.status,
+            r.text
+        );
         assert!(r.text.contains(field), "{q}: {}", r.text);
     }
 }
@@ -450,7 +564,10 @@ async fn csv_says_what_json_says(backend: Backend) {
     let q = format!("from={}&to={}", day(30), day(0));
     let json = scorecard(app, &app.admin_token, &q).await;
     let r = app
-        .get(&format!("/api/v1/reports/scorecard?{q}&format=csv"), &app.admin_token)
+        .get(
+            &format!("/api/v1/reports/scorecard?{q}&format=csv"),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
@@ -466,10 +583,22 @@ async fn csv_says_what_json_says(backend: Backend) {
         .collect();
     let cell = |name: &str| a[header.iter().position(|h| *h == name).unwrap()];
     let card = row(&json, A);
-    assert_eq!(cell("progress_numerator"), card["progress"]["numerator"].to_string());
-    assert_eq!(cell("progress_denominator"), card["progress"]["denominator"].to_string());
-    assert_eq!(cell("online_points"), format!("{:.2}", card["online"]["points"].as_f64().unwrap()));
-    assert_eq!(cell("total_points"), format!("{:.2}", card["total_points"].as_f64().unwrap()));
+    assert_eq!(
+        cell("progress_numerator"),
+        card["progress"]["numerator"].to_string()
+    );
+    assert_eq!(
+        cell("progress_denominator"),
+        card["progress"]["denominator"].to_string()
+    );
+    assert_eq!(
+        cell("online_points"),
+        format!("{:.2}", card["online"]["points"].as_f64().unwrap())
+    );
+    assert_eq!(
+        cell("total_points"),
+        format!("{:.2}", card["total_points"].as_f64().unwrap())
+    );
     assert!(lines.last().unwrap().starts_with("total,"));
 }
 
@@ -491,11 +620,19 @@ async fn weights_are_configuration(backend: Backend) {
     assert_eq!(r.status, 201);
     receive(&app, A, "SA", "online", &ago(3, 9)).await;
     receive(&app, A, "SA", "counter", &ago(3, 9)).await;
-    let card = scorecard(&app, &app.admin_token, &format!("from={}&to={}", day(5), day(0))).await;
+    let card = scorecard(
+        &app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(5), day(0)),
+    )
+    .await;
     let a = row(&card, A);
     assert_eq!(points(a, "online"), 15.0);
     assert_eq!(a["online"]["max_points"], 30.0);
-    assert_eq!(a["max_points"].as_f64().unwrap(), 20.0 + 30.0 + 22.0 + 18.0 + 6.0);
+    assert_eq!(
+        a["max_points"].as_f64().unwrap(),
+        20.0 + 30.0 + 22.0 + 18.0 + 6.0
+    );
 }
 
 /// With the national portal configured: received in the period and accepted by its end.
@@ -516,18 +653,32 @@ async fn synchronised_dossiers_earn_the_sync_points(backend: Backend) {
     portal.answer(503);
     let third = receive(&app, A, "SA", "counter", &ago(1, 9)).await;
     app.sweep().await;
-    let card = scorecard(&app, &app.admin_token, &format!("from={}&to={}", day(5), day(0))).await;
+    let card = scorecard(
+        &app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(5), day(0)),
+    )
+    .await;
     assert_eq!(card["sync_configured"], true);
     let a = row(&card, A);
     assert_eq!(nd(a, "sync"), (2, 3, false), "{a}");
     assert_eq!(points(a, "sync"), 4.0);
     assert!(a["sync"].get("note").is_none());
     // Accepted today: not by yesterday's end.
-    let past = scorecard(&app, &app.admin_token, &format!("from={}&to={}", day(5), day(1))).await;
+    let past = scorecard(
+        &app,
+        &app.admin_token,
+        &format!("from={}&to={}", day(5), day(1)),
+    )
+    .await;
     assert_eq!(nd(row(&past, A), "sync"), (0, 3, false));
     let r = app
         .get(
-            &format!("/api/v1/reports/scorecard/dossiers?from={}&to={}&indicator=sync", day(5), day(0)),
+            &format!(
+                "/api/v1/reports/scorecard/dossiers?from={}&to={}&indicator=sync",
+                day(5),
+                day(0)
+            ),
             &app.admin_token,
         )
         .await;

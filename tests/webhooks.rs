@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 const OFFICE: &str = "000.00.24.H40";
 const AGENCY: &str = "000.20.24.H40";
 
-async fn setup(backend: Backend, tweak: impl FnOnce(&mut motcua::config::Settings)) -> (TestApp, String) {
+async fn setup(
+    backend: Backend,
+    tweak: impl FnOnce(&mut motcua::config::Settings),
+) -> (TestApp, String) {
     let app = TestApp::spawn_with(backend, |s| {
         s.webhooks.allow_private_networks = true;
         s.outbox.retry_base_secs = 1;
@@ -51,15 +54,23 @@ async fn receive(app: &TestApp, clerk: &str) -> String {
 
 async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
     let r = app
-        .post(&format!("/api/v1/dossiers/{code}/{action}"), &app.admin_token, body)
+        .post(
+            &format!("/api/v1/dossiers/{code}/{action}"),
+            &app.admin_token,
+            body,
+        )
         .await;
     assert_eq!(r.status, 200, "{action}: {}", r.text);
 }
 
 fn verify(secret: &str, m: &common::receiver::Received) {
     let wh = standardwebhooks::Webhook::new(secret).expect("a whsec_ secret");
-    wh.verify(&m.body, &m.headers)
-        .unwrap_or_else(|e| panic!("signature of {:?} does not verify: {e:?}", m.header("webhook-id")));
+    wh.verify(&m.body, &m.headers).unwrap_or_else(|e| {
+        panic!(
+            "signature of {:?} does not verify: {e:?}",
+            m.header("webhook-id")
+        )
+    });
 }
 
 async fn deliveries_are_signed_and_carry_the_event(backend: Backend) {
@@ -85,7 +96,8 @@ async fn deliveries_are_signed_and_carry_the_event(backend: Backend) {
         assert_eq!(m.header("content-type"), Some("application/json"));
         verify(&secret, m);
         // A body signed with another secret must not verify: the check can fail.
-        let other = standardwebhooks::Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let other =
+            standardwebhooks::Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         assert!(other.verify(&m.body, &m.headers).is_err());
     }
     let first = got[0].json();
@@ -110,7 +122,10 @@ async fn deliveries_are_signed_and_carry_the_event(backend: Backend) {
     // The log shows both, delivered, with the receiver's answer.
     let id = hook["id"].as_i64().unwrap();
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(log.status, 200, "{}", log.text);
     assert_eq!(log.body["total"], 2);
@@ -126,7 +141,9 @@ async fn deliveries_are_signed_and_carry_the_event(backend: Backend) {
     assert_eq!(receiver.received().len(), 2);
 
     // Reading a subscription never shows its secret again.
-    let r = app.get(&format!("/api/v1/webhooks/{id}"), &app.admin_token).await;
+    let r = app
+        .get(&format!("/api/v1/webhooks/{id}"), &app.admin_token)
+        .await;
     assert_eq!(r.status, 200);
     assert!(r.body.get("secret").is_none(), "{}", r.text);
     assert!(!r.text.contains(&secret));
@@ -153,7 +170,10 @@ async fn a_failing_receiver_gets_the_same_message_until_it_answers(backend: Back
     }
     let got = receiver.received();
     assert_eq!(got.len(), 3, "two failures and the delivery");
-    let ids: Vec<_> = got.iter().map(|m| m.header("webhook-id").unwrap().to_owned()).collect();
+    let ids: Vec<_> = got
+        .iter()
+        .map(|m| m.header("webhook-id").unwrap().to_owned())
+        .collect();
     assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
     // The same body every time, each attempt signed anew.
     assert!(got.iter().all(|m| m.body == got[0].body));
@@ -162,7 +182,10 @@ async fn a_failing_receiver_gets_the_same_message_until_it_answers(backend: Back
     }
     let id = hook["id"].as_i64().unwrap();
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(log.body["total"], 1, "{}", log.text);
     let d = &log.body["items"][0];
@@ -173,8 +196,13 @@ async fn a_failing_receiver_gets_the_same_message_until_it_answers(backend: Back
     // One delivery sent, nothing left: more runs send nothing.
     app.sweep().await;
     assert_eq!(receiver.received().len(), 3);
-    let r = app.get(&format!("/api/v1/webhooks/{id}"), &app.admin_token).await;
-    assert_eq!(r.body["consecutive_failures"], 0, "a delivery ends the run of failures");
+    let r = app
+        .get(&format!("/api/v1/webhooks/{id}"), &app.admin_token)
+        .await;
+    assert_eq!(
+        r.body["consecutive_failures"], 0,
+        "a delivery ends the run of failures"
+    );
 }
 
 async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Backend) {
@@ -187,10 +215,15 @@ async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Back
     let mut runs = 0;
     loop {
         app.sweep().await;
-        let r = app.get(&format!("/api/v1/webhooks/{id}"), &app.admin_token).await;
+        let r = app
+            .get(&format!("/api/v1/webhooks/{id}"), &app.admin_token)
+            .await;
         if r.body["enabled"] == false {
             assert!(
-                r.body["disabled_reason"].as_str().unwrap().contains("3 failed attempts"),
+                r.body["disabled_reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("3 failed attempts"),
                 "{}",
                 r.text
             );
@@ -203,7 +236,10 @@ async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Back
     }
     assert_eq!(receiver.received().len(), 3);
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     let delivery = log.body["items"][0].clone();
     assert_eq!(delivery["status"], "failed", "{delivery}");
@@ -211,7 +247,10 @@ async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Back
     // Disabled: new events queue nothing for it, and a retry is refused until it is on again.
     act(&app, &code, "transfer", json!({"to_office_code": AGENCY})).await;
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(log.body["total"], 1);
     let did = delivery["id"].as_i64().unwrap();
@@ -239,7 +278,10 @@ async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Back
     assert_eq!(got.len(), 4);
     assert_eq!(got[3].header("webhook-id"), got[0].header("webhook-id"));
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     assert_eq!(log.body["items"][0]["status"], "sent", "{}", log.text);
     assert_eq!(log.body["items"][0]["last_status_code"], 204);
@@ -290,16 +332,25 @@ async fn private_addresses_are_refused_without_the_flag(backend: Backend) {
     .unwrap();
     receive(&app, &clerk).await;
     app.sweep().await;
-    assert!(receiver.received().is_empty(), "nothing reached the private address");
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the private address"
+    );
     let r = app.get("/api/v1/webhooks", &app.admin_token).await;
     let id = r.body["items"][0]["id"].as_i64().unwrap();
     let log = app
-        .get(&format!("/api/v1/webhooks/{id}/deliveries"), &app.admin_token)
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries"),
+            &app.admin_token,
+        )
         .await;
     let d = &log.body["items"][0];
     assert_eq!(d["status"], "retrying", "{d}");
     assert!(
-        d["last_error"].as_str().unwrap().contains("not on the public internet"),
+        d["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("not on the public internet"),
         "{d}"
     );
 }
@@ -315,15 +366,26 @@ async fn subscriptions_are_for_admins_and_checked(backend: Backend) {
         (json!({"url": "ftp://example.vn/"}), "url"),
         (json!({"url": "https://user:pw@example.vn/"}), "url"),
         (json!({"url": "not a url"}), "url"),
-        (json!({"url": "https://example.vn/", "events": []}), "events"),
-        (json!({"url": "https://example.vn/", "events": ["dossier.eaten"]}), "events[0]"),
+        (
+            json!({"url": "https://example.vn/", "events": []}),
+            "events",
+        ),
+        (
+            json!({"url": "https://example.vn/", "events": ["dossier.eaten"]}),
+            "events[0]",
+        ),
         (
             json!({"url": "https://example.vn/", "events": ["dossier.resolve", "dossier.resolve"]}),
             "events[1]",
         ),
-        (json!({"url": "https://example.vn/", "secret": "mine"}), "secret"),
+        (
+            json!({"url": "https://example.vn/", "secret": "mine"}),
+            "secret",
+        ),
     ] {
-        let r = app.post("/api/v1/webhooks", &app.admin_token, bad.clone()).await;
+        let r = app
+            .post("/api/v1/webhooks", &app.admin_token, bad.clone())
+            .await;
         assert_eq!(r.status, 422, "{bad}: {}", r.text);
         assert_eq!(r.body["errors"][0]["field"], field, "{bad}: {}", r.text);
     }
@@ -342,7 +404,9 @@ async fn subscriptions_are_for_admins_and_checked(backend: Backend) {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
-    let r = app.get(&format!("/api/v1/webhooks/{id}"), &app.admin_token).await;
+    let r = app
+        .get(&format!("/api/v1/webhooks/{id}"), &app.admin_token)
+        .await;
     assert_eq!(r.status, 404);
     receive(&app, &clerk).await;
     app.sweep().await;

@@ -27,7 +27,11 @@ use crate::store::complaints::{self, Complaint, ComplaintFilter, Cursor};
 pub struct FileComplaintRequest {
     pub kind: ComplaintKind,
     /// 1–2000 characters.
-    #[schema(min_length = 1, max_length = 2000, example = "Cán bộ hẹn nhiều lần nhưng chưa trả kết quả.")]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "Cán bộ hẹn nhiều lần nhưng chưa trả kết quả."
+    )]
     pub text: String,
 }
 
@@ -130,7 +134,9 @@ impl ComplaintView {
             self.status.clone(),
             self.overdue.to_string(),
             self.answered_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            self.answered_late.map(|b| b.to_string()).unwrap_or_default(),
+            self.answered_late
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
             self.text.clone(),
         ]
     }
@@ -160,7 +166,15 @@ pub async fn file_for_citizen(
             let (d, _) = crate::store::public::matching(conn, &code, &id_number)?;
             let cals = st.current_calendar(conn)?;
             let cal = cals.for_office(&d.responsible_office_code).clone();
-            complaints::file(conn, &cal, st.settings.complaints.deadline, &d, kind, &text, db::now())
+            complaints::file(
+                conn,
+                &cal,
+                st.settings.complaints.deadline,
+                &d,
+                kind,
+                &text,
+                db::now(),
+            )
         })
         .await
 }
@@ -313,7 +327,10 @@ pub async fn list(
     }
     let after = match &q.after {
         None => None,
-        Some(a) => Some(Cursor::parse(a).ok_or_else(|| AppError::field("after", "is not a cursor this list gave"))?),
+        Some(a) => Some(
+            Cursor::parse(a)
+                .ok_or_else(|| AppError::field("after", "is not a cursor this list gave"))?,
+        ),
     };
     let filter = ComplaintFilter {
         answered: q.status.map(|s| s == ComplaintStatus::Answered),
@@ -327,13 +344,23 @@ pub async fn list(
             if let Some(o) = &filter.office
                 && !scope.contains(o)
             {
-                return Err(AppError::Forbidden(format!("office {o} is outside your scope")));
+                return Err(AppError::Forbidden(format!(
+                    "office {o} is outside your scope"
+                )));
             }
             complaints::list(conn, &filter, &scope, after, limit, now)
         })
         .await?;
     let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|c| Cursor { due_at: c.due_at, id: c.id }.encode()))
+        .then(|| {
+            rows.last().map(|c| {
+                Cursor {
+                    due_at: c.due_at,
+                    id: c.id,
+                }
+                .encode()
+            })
+        })
         .flatten();
     let items: Vec<ComplaintView> = rows
         .into_iter()
@@ -341,7 +368,11 @@ pub async fn list(
         .collect();
     if wants_csv(&req, q.format) {
         let cells: Vec<Vec<String>> = items.iter().map(ComplaintView::cells).collect();
-        let name = if q.overdue == Some(true) { "complaints-overdue" } else { "complaints" };
+        let name = if q.overdue == Some(true) {
+            "complaints-overdue"
+        } else {
+            "complaints"
+        };
         return Ok(csv_response(name, csv(&ComplaintView::COLUMNS, &cells)));
     }
     Ok(HttpResponse::Ok().json(ComplaintPage { items, next_cursor }))
@@ -404,9 +435,11 @@ pub async fn answer(
     let c = state
         .db(move |conn| {
             let scope = scope(conn, &caller)?;
-            let found = complaints::find(conn, id)?.ok_or_else(|| AppError::not_found("complaint"))?;
+            let found =
+                complaints::find(conn, id)?.ok_or_else(|| AppError::not_found("complaint"))?;
             // The dossier's rules: a complaint about a dossier out of sight does not exist.
-            let visible = crate::store::dossiers::find_visible(conn, &found.dossier_code, &scope)?.is_some();
+            let visible =
+                crate::store::dossiers::find_visible(conn, &found.dossier_code, &scope)?.is_some();
             if !visible && !scope.contains(&found.office_code) {
                 return Err(AppError::not_found("complaint"));
             }

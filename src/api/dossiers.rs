@@ -188,19 +188,21 @@ pub fn national_sync(
     if !crate::store::webhooks::national_on(conn)? {
         return Ok(off);
     }
-    Ok(match crate::store::webhooks::national_state(conn, dossier_id)? {
-        None => off,
-        Some((status, sent_at, last_error)) => NationalSyncView {
-            status: match status.as_str() {
-                "sent" => "synced",
-                "failed" => "failed",
-                _ => "pending",
-            }
-            .into(),
-            synced_at: sent_at.map(|t| state.local(from_db(t))),
-            last_error,
+    Ok(
+        match crate::store::webhooks::national_state(conn, dossier_id)? {
+            None => off,
+            Some((status, sent_at, last_error)) => NationalSyncView {
+                status: match status.as_str() {
+                    "sent" => "synced",
+                    "failed" => "failed",
+                    _ => "pending",
+                }
+                .into(),
+                synced_at: sent_at.map(|t| state.local(from_db(t))),
+                last_error,
+            },
         },
-    })
+    )
 }
 
 /// The timeliness a client sees now: the final verdict once finished, the standing while open,
@@ -257,7 +259,12 @@ pub fn view(
         reappointment_used: d.reappointment_used,
         supplement_requests: d.supplement_requests,
         national_sync: None,
-        rating: match (d.rating.as_deref().and_then(crate::domain::satisfaction::Rating::parse), d.rated_at) {
+        rating: match (
+            d.rating
+                .as_deref()
+                .and_then(crate::domain::satisfaction::Rating::parse),
+            d.rated_at,
+        ) {
             (Some(rating), Some(at)) => Some(super::ratings::RatingView {
                 rating,
                 comment: d.rating_comment,
@@ -450,7 +457,12 @@ pub async fn receive(
         request_hash: body.hash.clone(),
     });
     let now = db::now();
-    let new = validate_receipt(body.value, &caller, &state.settings.notifications.channels, now)?;
+    let new = validate_receipt(
+        body.value,
+        &caller,
+        &state.settings.notifications.channels,
+        now,
+    )?;
     let st = state.clone();
     let stored = state
         .db(move |conn| {

@@ -202,8 +202,14 @@ pub async fn upload(
             }),
             "file" if received.is_some() => Err(AppError::field("file", "give one file only")),
             "file" => {
-                match receive(&fs, &mut field, limit, settings, remaining < settings.max_bytes)
-                    .await
+                match receive(
+                    &fs,
+                    &mut field,
+                    limit,
+                    settings,
+                    remaining < settings.max_bytes,
+                )
+                .await
                 {
                     Ok((r, media_type)) => {
                         received = Some((r, filename, media_type));
@@ -229,7 +235,12 @@ pub async fn upload(
         }
     }
     let checked = refusal.map_or(Ok(()), Err).and_then(|()| {
-        check_fields(kind.as_deref(), component_code.as_deref(), &target, &received)
+        check_fields(
+            kind.as_deref(),
+            component_code.as_deref(),
+            &target,
+            &received,
+        )
     });
     let kind = match checked {
         Ok(k) => k,
@@ -258,11 +269,7 @@ pub async fn upload(
     let row = st
         .db(move |conn| store::record(conn, &target, file, max_dossier))
         .await?;
-    let location = format!(
-        "/api/v1/dossiers/{}/files/{}",
-        code_of(&req),
-        row.id
-    );
+    let location = format!("/api/v1/dossiers/{}/files/{}", code_of(&req), row.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .json(view(&state, &row, true)))
@@ -396,7 +403,14 @@ async fn receive(
 fn allowed(head: &[u8], settings: &files::FilesSettings) -> AppResult<&'static str> {
     let sniffed = files::sniff(head);
     match sniffed {
-        Some(t) if settings.allowed_types.iter().any(|a| a.eq_ignore_ascii_case(t)) => Ok(t),
+        Some(t)
+            if settings
+                .allowed_types
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(t)) =>
+        {
+            Ok(t)
+        }
         Some(t) => Err(AppError::FileTypeRefused(format!(
             "the content is {t}, which is not among files.allowed_types ({})",
             settings.allowed_types.join(", ")
@@ -510,7 +524,10 @@ async fn send(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
     if matches {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))

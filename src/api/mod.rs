@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod auth;
 pub mod calendar;
+pub mod complaints;
 pub mod dossiers;
 pub mod events;
 pub mod files;
@@ -13,12 +14,11 @@ pub mod offices;
 pub mod procedures;
 pub mod public;
 pub mod ratings;
-pub mod complaints;
-pub mod satisfaction;
 pub mod reports;
+pub mod satisfaction;
 pub mod scorecard;
-pub mod webhooks;
 pub mod users;
+pub mod webhooks;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -83,9 +83,8 @@ impl AppState {
         let trusted_proxies = Arc::new(crate::net::TrustedProxies::new(
             &settings.server.trusted_proxies,
         ));
-        let files = Arc::new(
-            crate::files::FileStore::open(&settings.files).map_err(|e| e.to_string()),
-        );
+        let files =
+            Arc::new(crate::files::FileStore::open(&settings.files).map_err(|e| e.to_string()));
         Self {
             files,
             db,
@@ -630,7 +629,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(offices::get))
                         .route(web::patch().to(offices::update)),
                 )
-                .service(web::resource("/offices/{code}/close").route(web::post().to(offices::close)))
+                .service(
+                    web::resource("/offices/{code}/close").route(web::post().to(offices::close)),
+                )
                 .service(
                     web::resource("/procedures")
                         .route(web::get().to(procedures::list))
@@ -672,9 +673,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::resource("/dossiers/{code}/notifications")
                         .route(web::get().to(notifications::for_dossier)),
                 )
-                .service(
-                    web::resource("/notifications").route(web::get().to(notifications::list)),
-                )
+                .service(web::resource("/notifications").route(web::get().to(notifications::list)))
                 .service(
                     web::resource("/dossiers/{code}/forms/{form}")
                         .route(web::get().to(forms::dossier_form)),

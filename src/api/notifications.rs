@@ -175,7 +175,10 @@ pub async fn list(
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
     {
-        e.add("status", "must be pending, retrying, sent, failed or skipped");
+        e.add(
+            "status",
+            "must be pending, retrying, sent, failed or skipped",
+        );
     }
     if let Some(c) = &q.channel
         && NoticeChannel::parse(c).is_none()

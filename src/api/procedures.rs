@@ -9,10 +9,10 @@ use super::{AppState, ListResponse, PageQuery, Query, StrictJson};
 use crate::authz::{Caller, Permission};
 use crate::domain::calendar::{ProcessingTime, TimeUnit};
 use crate::domain::codes::OfficeCode;
+use crate::domain::procedure::{Component, Fee};
 use crate::domain::validation::{Errors, NAME_MAX};
 use crate::error::{AppError, AppResult};
 use crate::openapi::{self as problem, OfficeCodeSchema};
-use crate::domain::procedure::{Component, Fee};
 use crate::store::procedures::{self, NewProcedure, Procedure, ProcedureChange, ProcedureVersion};
 
 /// The longest processing time accepted, per unit: generous, but it keeps deadlines within the calendar's range.
@@ -100,7 +100,11 @@ impl ProcedureView {
     }
 
     /// The procedure as its version in effect today says.
-    fn with_versions(state: &AppState, p: Procedure, versions: &[ProcedureVersion]) -> AppResult<Self> {
+    fn with_versions(
+        state: &AppState,
+        p: Procedure,
+        versions: &[ProcedureVersion],
+    ) -> AppResult<Self> {
         let today = state.calendar().local_date(crate::db::now());
         let current = procedures::version_on(versions, today).or_else(|| versions.first());
         let mut view = Self::from(state, p)?;
@@ -263,7 +267,11 @@ pub async fn create(
         );
     }
     let time = processing_time("processing_time", &req.processing_time, &mut e);
-    let components = components("components", req.components.as_deref().unwrap_or(&[]), &mut e);
+    let components = components(
+        "components",
+        req.components.as_deref().unwrap_or(&[]),
+        &mut e,
+    );
     let fees = fees("fees", req.fees.as_deref().unwrap_or(&[]), &mut e);
     let (false, Some(time)) = (!e.is_empty(), time) else {
         return Err(AppError::Validation(e.0));
@@ -355,7 +363,8 @@ pub async fn get(
     let code = code.into_inner();
     let (p, versions) = state
         .db(move |conn| {
-            let p = procedures::find(conn, &code)?.ok_or_else(|| AppError::not_found("procedure"))?;
+            let p =
+                procedures::find(conn, &code)?.ok_or_else(|| AppError::not_found("procedure"))?;
             let v = procedures::versions(conn, &code)?;
             Ok((p, v))
         })
@@ -420,15 +429,29 @@ pub async fn update(
         .processing_time
         .as_ref()
         .map(|t| processing_time("processing_time", t, &mut e));
-    let components = req.components.as_deref().map(|c| components("components", c, &mut e));
+    let components = req
+        .components
+        .as_deref()
+        .map(|c| components("components", c, &mut e));
     let fees = req.fees.as_deref().map(|f| fees("fees", f, &mut e));
     let today = state.calendar().local_date(crate::db::now());
     let effective_from = req.effective_from.unwrap_or(today);
     if effective_from.year() < 1990 || effective_from > today + chrono::Days::new(3660) {
-        e.add("effective_from", "must be a date from 1990 to ten years ahead");
+        e.add(
+            "effective_from",
+            "must be a date from 1990 to ten years ahead",
+        );
     }
-    if name.is_none() && time.is_none() && components.is_none() && fees.is_none() && req.active.is_none() {
-        e.add("body", "name at least one of name, processing_time, components, fees, active");
+    if name.is_none()
+        && time.is_none()
+        && components.is_none()
+        && fees.is_none()
+        && req.active.is_none()
+    {
+        e.add(
+            "body",
+            "name at least one of name, processing_time, components, fees, active",
+        );
     }
     if !e.is_empty() {
         return Err(AppError::Validation(e.0));

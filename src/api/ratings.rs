@@ -124,7 +124,9 @@ pub async fn rate(
     let token = token.into_inner();
     let rating = body.rating;
     let r = state
-        .db(move |conn| crate::store::ratings::rate(conn, &token, rating, comment, crate::db::now()))
+        .db(move |conn| {
+            crate::store::ratings::rate(conn, &token, rating, comment, crate::db::now())
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -519,7 +519,10 @@ pub async fn summary(
     let mut rows: Vec<SummaryRow> = counts.into_iter().map(SummaryRow::from_counts).collect();
     if q.roll_up == Some(true) {
         if group != GroupBy::Office {
-            return Err(AppError::field("roll_up", "applies to group_by=office only"));
+            return Err(AppError::field(
+                "roll_up",
+                "applies to group_by=office only",
+            ));
         }
         let successors = state.db(crate::store::offices::successors).await?;
         rows = roll_up(rows, &successors);

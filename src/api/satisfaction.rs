@@ -166,11 +166,15 @@ pub async fn report(
     let st = state.clone();
     let rows = state
         .db(move |conn| {
-            let counts = satisfaction::report(conn, &scope, office.as_deref(), from, to, db::now())?;
+            let counts =
+                satisfaction::report(conn, &scope, office.as_deref(), from, to, db::now())?;
             counts
                 .into_iter()
                 .map(|c| {
-                    let name = st.catalog.office_name(conn, &c.office_code)?.map(|n| n.to_string());
+                    let name = st
+                        .catalog
+                        .office_name(conn, &c.office_code)?
+                        .map(|n| n.to_string());
                     Ok(SatisfactionRow::from_counts(c, name))
                 })
                 .collect::<AppResult<Vec<_>>>()

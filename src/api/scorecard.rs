@@ -95,7 +95,13 @@ pub struct ScoreCard {
     pub max_points: f64,
 }
 
-fn score_card(group: String, name: Option<String>, c: &Counts, state: &AppState, sync: bool) -> ScoreCard {
+fn score_card(
+    group: String,
+    name: Option<String>,
+    c: &Counts,
+    state: &AppState,
+    sync: bool,
+) -> ScoreCard {
     let card = rules::card(c, &state.settings.scorecard, sync);
     ScoreCard {
         group,
@@ -129,7 +135,14 @@ const CSV_INDICATORS: [&str; 5] = ["progress", "online", "digitisation", "satisf
 fn csv_header() -> Vec<String> {
     let mut h = vec!["group".to_owned(), "group_name".to_owned()];
     for i in CSV_INDICATORS {
-        for part in ["value", "points", "max_points", "numerator", "denominator", "empty"] {
+        for part in [
+            "value",
+            "points",
+            "max_points",
+            "numerator",
+            "denominator",
+            "empty",
+        ] {
             h.push(format!("{i}_{part}"));
         }
     }
@@ -139,7 +152,13 @@ fn csv_header() -> Vec<String> {
 
 fn csv_cells(c: &ScoreCard) -> Vec<String> {
     let mut out = vec![c.group.clone(), c.group_name.clone().unwrap_or_default()];
-    for i in [&c.progress, &c.online, &c.digitisation, &c.satisfaction, &c.sync] {
+    for i in [
+        &c.progress,
+        &c.online,
+        &c.digitisation,
+        &c.satisfaction,
+        &c.sync,
+    ] {
         out.extend([
             format!("{:.4}", i.value),
             format!("{:.2}", i.points),
@@ -149,7 +168,10 @@ fn csv_cells(c: &ScoreCard) -> Vec<String> {
             i.empty.to_string(),
         ]);
     }
-    out.extend([format!("{:.2}", c.total_points), format!("{:.2}", c.max_points)]);
+    out.extend([
+        format!("{:.2}", c.total_points),
+        format!("{:.2}", c.max_points),
+    ]);
     out
 }
 
@@ -245,7 +267,13 @@ pub async fn scorecard(
         .into_iter()
         .map(|r| score_card(r.office_code, r.office_name, &r.counts, &state, sync))
         .collect();
-    let total = score_card("total".into(), Some("Tổng số".into()), &pooled, &state, sync);
+    let total = score_card(
+        "total".into(),
+        Some("Tổng số".into()),
+        &pooled,
+        &state,
+        sync,
+    );
     if wants_csv(&req, q.format) {
         let header = csv_header();
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
@@ -387,7 +415,9 @@ pub async fn dossiers(
     if let Some(a) = &q.after
         && (a.is_empty()
             || a.len() > 64
-            || !a.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.' || b == b'-'))
+            || !a
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.' || b == b'-'))
     {
         return Err(AppError::field("after", "is not a dossier code"));
     }
@@ -395,7 +425,15 @@ pub async fn dossiers(
     let (indicator, after) = (q.indicator, q.after.clone());
     let rows = state
         .db(move |conn| {
-            store::costly(conn, &scope, (from, to), db::now(), indicator, after.as_deref(), limit)
+            store::costly(
+                conn,
+                &scope,
+                (from, to),
+                db::now(),
+                indicator,
+                after.as_deref(),
+                limit,
+            )
         })
         .await?;
     let next_after = (rows.len() as i64 == limit)
@@ -492,7 +530,10 @@ mod tests {
             (CostReason::RepeatedSupplement, Reason::RepeatedSupplement),
             (CostReason::Overdue, Reason::Overdue),
             (CostReason::NotOnline, Reason::NotOnline),
-            (CostReason::ComponentsNotDigitised, Reason::ComponentsNotDigitised),
+            (
+                CostReason::ComponentsNotDigitised,
+                Reason::ComponentsNotDigitised,
+            ),
             (CostReason::ResultNotDigitised, Reason::ResultNotDigitised),
             (CostReason::Dissatisfied, Reason::Dissatisfied),
             (CostReason::Complaint, Reason::Complaint),

@@ -203,9 +203,9 @@ pub async fn update(
     username_path(&username)?;
     let req = body.value;
     let mut e = Errors::default();
-    let full_name = req.full_name.map(|n| {
-        n.and_then(|n| e.opt_line("full_name", Some(&n), validation::NAME_MAX))
-    });
+    let full_name = req
+        .full_name
+        .map(|n| n.and_then(|n| e.opt_line("full_name", Some(&n), validation::NAME_MAX)));
     let email = req.email.map(|m| {
         let m = m.map(|m| m.trim().to_owned());
         if let Some(m) = &m
@@ -225,7 +225,10 @@ pub async fn update(
     }
     if username == caller.username {
         if req.active == Some(false) {
-            e.add("active", "an administrator cannot deactivate their own account");
+            e.add(
+                "active",
+                "an administrator cannot deactivate their own account",
+            );
         }
         if req.role.is_some_and(|r| r != Role::Admin) {
             e.add("role", "an administrator cannot demote their own account");

@@ -20,7 +20,10 @@ use crate::store::webhooks::{self as store, DeliveryRow, NewWebhook, Webhook};
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     /// Where deliveries are POSTed: http or https, no user name or password in it.
-    #[schema(example = "https://tich-hop.example.gov.vn/motcua/webhook", max_length = 2000)]
+    #[schema(
+        example = "https://tich-hop.example.gov.vn/motcua/webhook",
+        max_length = 2000
+    )]
     pub url: String,
     /// The event types to receive (`dossier.` + an event's action); absent: all of them.
     #[schema(example = json!(["dossier.received", "dossier.resolve"]), max_items = 32)]
@@ -154,7 +157,10 @@ pub async fn create(
     let mut e = Errors::default();
     if let Some(events) = &req.events {
         if events.is_empty() {
-            e.add("events", "must name at least one event type (or be left out for all)");
+            e.add(
+                "events",
+                "must name at least one event type (or be left out for all)",
+            );
         }
         if events.len() > rules::EVENT_TYPES.len() {
             e.add("events", "names more event types than there are");
@@ -338,7 +344,10 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     caller.require(Permission::Administer)?;
     let id = id.into_inner();
-    if !state.db(move |conn| store::delete(conn, id, db::now())).await? {
+    if !state
+        .db(move |conn| store::delete(conn, id, db::now()))
+        .await?
+    {
         return Err(AppError::not_found("webhook"));
     }
     Ok(HttpResponse::NoContent().finish())

@@ -112,7 +112,8 @@ impl Mapping {
 
     /// The record for these facts.
     pub fn record(&self, f: &SyncFacts<'_>) -> Map<String, Value> {
-        let date = |t: DateTime<FixedOffset>| Value::String(t.format(&self.date_format).to_string());
+        let date =
+            |t: DateTime<FixedOffset>| Value::String(t.format(&self.date_format).to_string());
         let opt_date = |t: Option<DateTime<FixedOffset>>| t.map(date).unwrap_or(Value::Null);
         let channel = f.channel.as_str();
         let values: [(&str, Value); 14] = [

@@ -54,7 +54,19 @@ pub const KINDS: [&str; 10] = [
 ];
 
 /// Where a notice goes: the channels a deployment may run (`notifications.channels`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Deserialize,
+    Serialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeChannel {
     Email,
@@ -63,7 +75,11 @@ pub enum NoticeChannel {
 }
 
 impl NoticeChannel {
-    pub const ALL: [NoticeChannel; 3] = [NoticeChannel::Email, NoticeChannel::Sms, NoticeChannel::Zalo];
+    pub const ALL: [NoticeChannel; 3] = [
+        NoticeChannel::Email,
+        NoticeChannel::Sms,
+        NoticeChannel::Zalo,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,7 +96,10 @@ impl NoticeChannel {
 
 /// The channels a dossier's notices go to: the deployment's, narrowed by what the citizen asked
 /// for at the counter (`applicant.notify`), in the deployment's order.
-pub fn channels_for(configured: &[NoticeChannel], asked: Option<&[NoticeChannel]>) -> Vec<NoticeChannel> {
+pub fn channels_for(
+    configured: &[NoticeChannel],
+    asked: Option<&[NoticeChannel]>,
+) -> Vec<NoticeChannel> {
     let mut out: Vec<NoticeChannel> = Vec::new();
     for c in configured {
         if asked.is_none_or(|a| a.contains(c)) && !out.contains(c) {
@@ -189,9 +208,21 @@ pub fn sms_segments(text: &str) -> usize {
 /// without diacritics unless asked to keep them, the body shortened with "..." so that the whole
 /// fits `max_segments`.
 pub fn sms_text(body: &str, tail: &str, keep_diacritics: bool, max_segments: usize) -> String {
-    let conv = |s: &str| if keep_diacritics { s.to_owned() } else { without_diacritics(s) };
+    let conv = |s: &str| {
+        if keep_diacritics {
+            s.to_owned()
+        } else {
+            without_diacritics(s)
+        }
+    };
     let (body, tail) = (conv(body), conv(tail));
-    let join = |b: &str| if b.is_empty() { tail.clone() } else { format!("{b} {tail}") };
+    let join = |b: &str| {
+        if b.is_empty() {
+            tail.clone()
+        } else {
+            format!("{b} {tail}")
+        }
+    };
     let full = join(&body);
     if sms_segments(&full) <= max_segments.max(1) {
         return full;
@@ -224,22 +255,37 @@ mod tests {
         assert_eq!(channels_for(&[Email, Sms, Zalo], None), [Email, Sms, Zalo]);
         assert_eq!(channels_for(&[Email, Sms, Zalo], Some(&[Zalo])), [Zalo]);
         assert_eq!(channels_for(&[Email], Some(&[Sms, Email])), [Email]);
-        assert_eq!(channels_for(&[Email], Some(&[])), Vec::<NoticeChannel>::new());
+        assert_eq!(
+            channels_for(&[Email], Some(&[])),
+            Vec::<NoticeChannel>::new()
+        );
     }
 
     #[test]
     fn sms_and_zalo_go_to_mobiles_only() {
         use NoticeChannel::*;
-        assert_eq!(recipient(Sms, None, Some("0905 123 456")), Recipient::To("+84905123456".into()));
-        assert!(matches!(recipient(Zalo, None, Some("0234 3822 123")), Recipient::Skipped(m) if m.contains("landline")));
-        assert!(matches!(recipient(Sms, Some("a@b.vn"), None), Recipient::Skipped(m) if m.contains("no phone")));
-        assert!(matches!(recipient(Email, None, Some("0905123456")), Recipient::Skipped(m) if m.contains("no email")));
+        assert_eq!(
+            recipient(Sms, None, Some("0905 123 456")),
+            Recipient::To("+84905123456".into())
+        );
+        assert!(
+            matches!(recipient(Zalo, None, Some("0234 3822 123")), Recipient::Skipped(m) if m.contains("landline"))
+        );
+        assert!(
+            matches!(recipient(Sms, Some("a@b.vn"), None), Recipient::Skipped(m) if m.contains("no phone"))
+        );
+        assert!(
+            matches!(recipient(Email, None, Some("0905123456")), Recipient::Skipped(m) if m.contains("no email"))
+        );
     }
 
     #[test]
     fn vietnamese_loses_its_diacritics_and_fits_gsm_7() {
         let s = without_diacritics("Hồ sơ đã được tiếp nhận. Hẹn trả kết quả: Thứ Hai — ĐẮK LẮK");
-        assert_eq!(s, "Ho so da duoc tiep nhan. Hen tra ket qua: Thu Hai - DAK LAK");
+        assert_eq!(
+            s,
+            "Ho so da duoc tiep nhan. Hen tra ket qua: Thu Hai - DAK LAK"
+        );
         assert_eq!(sms_segments(&s), 1);
         assert_eq!(sms_segments(&"a".repeat(160)), 1);
         assert_eq!(sms_segments(&"a".repeat(161)), 2);

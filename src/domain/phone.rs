@@ -121,11 +121,11 @@ mod tests {
             "12",
             "+1 202 555 0143",
             "+44 20 7946 0958",
-            "0105123456",   // no such mobile prefix
-            "090512345",    // a digit short
-            "09051234567",  // a digit long
-            "0205123456",   // a landline a digit short
-            "1900 1234",    // a service number, not a citizen's
+            "0105123456",  // no such mobile prefix
+            "090512345",   // a digit short
+            "09051234567", // a digit long
+            "0205123456",  // a landline a digit short
+            "1900 1234",   // a service number, not a citizen's
             "0905123456x",
             "++84905123456",
         ] {

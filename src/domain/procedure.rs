@@ -74,15 +74,30 @@ mod tests {
         assert_eq!(version_on(&versions, d("2026-12-31")), Some(1));
         assert_eq!(version_on(&versions, d("2027-01-01")), Some(3));
         assert_eq!(version_on(&versions, d("2027-02-28")), Some(3));
-        assert_eq!(version_on(&versions, d("2027-03-01")), Some(4), "the newer of one day");
-        assert_eq!(version_on(&[(2, Some(d("2027-01-01")))], d("2026-01-01")), None);
+        assert_eq!(
+            version_on(&versions, d("2027-03-01")),
+            Some(4),
+            "the newer of one day"
+        );
+        assert_eq!(
+            version_on(&[(2, Some(d("2027-01-01")))], d("2026-01-01")),
+            None
+        );
     }
 
     #[test]
     fn the_fees_add_up() {
         let fees = [
-            Fee { kind: FeeKind::Phi, name: "a".into(), amount: 50_000 },
-            Fee { kind: FeeKind::LePhi, name: "b".into(), amount: 25_000 },
+            Fee {
+                kind: FeeKind::Phi,
+                name: "a".into(),
+                amount: 50_000,
+            },
+            Fee {
+                kind: FeeKind::LePhi,
+                name: "b".into(),
+                amount: 25_000,
+            },
         ];
         assert_eq!(fees_total(&fees), 75_000);
         assert_eq!(fees_total(&[]), 0);

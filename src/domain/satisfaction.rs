@@ -51,7 +51,9 @@ pub fn comment(given: Option<&str>) -> Result<Option<String>, String> {
     if c.chars().count() > COMMENT_MAX {
         return Err(format!("must be at most {COMMENT_MAX} characters"));
     }
-    if c.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\r' && ch != '\t') {
+    if c.chars()
+        .any(|ch| ch.is_control() && ch != '\n' && ch != '\r' && ch != '\t')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(Some(c.to_owned()))
@@ -66,7 +68,9 @@ pub fn text(given: &str, max: usize) -> Result<String, String> {
     if t.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if t.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\r' && ch != '\t') {
+    if t.chars()
+        .any(|ch| ch.is_control() && ch != '\n' && ch != '\r' && ch != '\t')
+    {
         return Err("must not contain control characters".into());
     }
     Ok(t.to_owned())
@@ -84,7 +88,9 @@ pub fn encode_token(bytes: &[u8; TOKEN_BYTES]) -> String {
 /// Whether a path segment can be a token at all (43 base64url characters); anything else is
 /// not looked up.
 pub fn plausible_token(s: &str) -> bool {
-    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// What is stored of a token: its SHA-256, lowercase hex. The token itself is never stored.
@@ -145,13 +151,21 @@ pub fn answered_late(due_at: DateTime<Utc>, answered_at: DateTime<Utc>) -> bool 
 }
 
 /// An open complaint past its due instant.
-pub fn open_overdue(due_at: DateTime<Utc>, answered_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+pub fn open_overdue(
+    due_at: DateTime<Utc>,
+    answered_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
     answered_at.is_none() && now > due_at
 }
 
 /// A complaint's state as the citizen and staff see it.
 pub fn complaint_status(answered_at: Option<DateTime<Utc>>) -> &'static str {
-    if answered_at.is_some() { "answered" } else { "open" }
+    if answered_at.is_some() {
+        "answered"
+    } else {
+        "open"
+    }
 }
 
 #[cfg(test)]
@@ -192,18 +206,27 @@ mod tests {
         let h = token_hash(&t);
         assert_eq!(h.len(), 64);
         assert_ne!(h, t);
-        assert_eq!(rating_url("http://x.vn/", &t), format!("http://x.vn/danh-gia/{t}"));
+        assert_eq!(
+            rating_url("http://x.vn/", &t),
+            format!("http://x.vn/danh-gia/{t}")
+        );
     }
 
     #[test]
     fn a_link_expires_after_its_days_and_an_answer_after_its_due_is_late() {
         let at = Utc.with_ymd_and_hms(2027, 3, 1, 2, 0, 0).unwrap();
-        assert_eq!(link_expires_at(at, 30), Utc.with_ymd_and_hms(2027, 3, 31, 2, 0, 0).unwrap());
+        assert_eq!(
+            link_expires_at(at, 30),
+            Utc.with_ymd_and_hms(2027, 3, 31, 2, 0, 0).unwrap()
+        );
         assert!(!answered_late(at, at));
         assert!(answered_late(at, at + chrono::Duration::seconds(1)));
         assert!(open_overdue(at, None, at + chrono::Duration::seconds(1)));
         assert!(!open_overdue(at, Some(at), at + chrono::Duration::days(9)));
         assert_eq!(complaint_status(None), "open");
-        assert_eq!(ComplaintKind::parse("recommendation"), Some(ComplaintKind::Recommendation));
+        assert_eq!(
+            ComplaintKind::parse("recommendation"),
+            Some(ComplaintKind::Recommendation)
+        );
     }
 }

@@ -64,7 +64,9 @@ impl Weights {
             ("sync_points", self.sync_points),
         ] {
             if !points.is_finite() || points < 0.0 || points > 1000.0 {
-                return Err(format!("scorecard.{key} must be between 0 and 1000, not {points}"));
+                return Err(format!(
+                    "scorecard.{key} must be between 0 and 1000, not {points}"
+                ));
             }
         }
         for (key, target) in [
@@ -167,7 +169,10 @@ fn share(numerator: i64, denominator: i64) -> (f64, bool) {
     if denominator <= 0 {
         (1.0, true)
     } else {
-        ((numerator as f64 / denominator as f64).clamp(0.0, 1.0), false)
+        (
+            (numerator as f64 / denominator as f64).clamp(0.0, 1.0),
+            false,
+        )
     }
 }
 
@@ -237,7 +242,11 @@ pub fn card(c: &Counts, w: &Weights, sync_configured: bool) -> Card {
     let (synced, sync_empty) = share(c.received_synced, c.received);
     let mut sync = indicator(
         synced,
-        if sync_configured { w.sync_points * synced } else { 0.0 },
+        if sync_configured {
+            w.sync_points * synced
+        } else {
+            0.0
+        },
         w.sync_points,
         c.received_synced,
         c.received,
@@ -328,7 +337,13 @@ mod tests {
     #[test]
     fn nothing_received_or_resolved_is_full_points_and_says_empty() {
         let c = card(&Counts::default(), &Weights::default(), true);
-        for i in [&c.progress, &c.online, &c.digitisation, &c.satisfaction, &c.sync] {
+        for i in [
+            &c.progress,
+            &c.online,
+            &c.digitisation,
+            &c.satisfaction,
+            &c.sync,
+        ] {
             assert!(i.empty, "{i:?}");
             assert_eq!(i.value, 1.0);
             assert_eq!(i.points, i.max_points);

@@ -265,7 +265,12 @@ mod tests {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(!is_public(ip), "{ip}");
         }
-        for ip in ["8.8.8.8", "203.162.4.190", "172.32.0.1", "2001:4860:4860::8888"] {
+        for ip in [
+            "8.8.8.8",
+            "203.162.4.190",
+            "172.32.0.1",
+            "2001:4860:4860::8888",
+        ] {
             let ip: IpAddr = ip.parse().unwrap();
             assert!(is_public(ip), "{ip}");
         }
@@ -274,7 +279,10 @@ mod tests {
     #[test]
     fn urls_are_checked() {
         assert!(check_url("https://hooks.example.vn/motcua").is_ok());
-        assert!(check_url("http://10.0.0.1:8080/x").is_ok(), "the address is judged apart");
+        assert!(
+            check_url("http://10.0.0.1:8080/x").is_ok(),
+            "the address is judged apart"
+        );
         for bad in [
             "ftp://example.vn/",
             "/relative",
@@ -295,7 +303,10 @@ mod tests {
     #[test]
     fn every_action_is_a_type_one_can_subscribe_to() {
         for a in crate::domain::lifecycle::Action::ALL {
-            assert!(EVENT_TYPES.contains(&event_type(a.as_str()).as_str()), "{a:?}");
+            assert!(
+                EVENT_TYPES.contains(&event_type(a.as_str()).as_str()),
+                "{a:?}"
+            );
         }
         assert!(EVENT_TYPES.contains(&event_type("received").as_str()));
     }

@@ -90,7 +90,9 @@ impl FilesSettings {
             return Err("files.allowed_types must name at least one media type".into());
         }
         for t in &self.allowed_types {
-            if t.split_once('/').is_none_or(|(a, b)| a.is_empty() || b.is_empty()) {
+            if t.split_once('/')
+                .is_none_or(|(a, b)| a.is_empty() || b.is_empty())
+            {
                 return Err(format!(
                     "files.allowed_types: {t:?} is not a media type such as application/pdf"
                 ));
@@ -569,7 +571,10 @@ mod tests {
 
     #[test]
     fn filenames_keep_their_vietnamese_letters_and_lose_their_paths() {
-        assert_eq!(sanitise_filename("C:\\hồ sơ\\Đơn đề nghị.pdf"), "Đơn đề nghị.pdf");
+        assert_eq!(
+            sanitise_filename("C:\\hồ sơ\\Đơn đề nghị.pdf"),
+            "Đơn đề nghị.pdf"
+        );
         assert_eq!(sanitise_filename("../../etc/passwd"), "passwd");
         assert_eq!(sanitise_filename("a\u{0}b\r\n\"c\".pdf"), "ab_c_.pdf");
         assert_eq!(sanitise_filename("..."), "file");
@@ -609,10 +614,7 @@ mod tests {
     #[test]
     fn sniffing_reads_the_content_not_the_name() {
         assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
-        assert_eq!(
-            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Some("image/png")
-        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
         assert_eq!(sniff(b"just some text"), None);
     }
 }

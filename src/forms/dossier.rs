@@ -303,7 +303,13 @@ fn verdict(f: &DossierFacts) -> String {
 
 /// Whether the dossier is digitised (Decision 766), in words: its components, its result.
 fn digitised(f: &DossierFacts) -> String {
-    let yes_no = |b: bool| if b { "đã số hóa" } else { "chưa số hóa" };
+    let yes_no = |b: bool| {
+        if b {
+            "đã số hóa"
+        } else {
+            "chưa số hóa"
+        }
+    };
     format!(
         "thành phần {}, kết quả {}",
         yes_no(f.digitised_components),

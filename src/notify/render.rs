@@ -15,7 +15,10 @@ use crate::mail::{self, Attachment, DigestLine, Email};
 pub enum Facts {
     Dossier(Box<DossierFacts>),
     Letter(Box<(LetterFacts, DossierFacts)>),
-    Digest { agency: String, lines: Vec<DigestLine> },
+    Digest {
+        agency: String,
+        lines: Vec<DigestLine>,
+    },
     /// A message queued with its text (before messages were rendered at delivery).
     Stored(Email),
 }
@@ -78,9 +81,7 @@ pub fn render(
         (Facts::Letter(b), "sms") => Ok(Message::Sms(sms(kind, data, &b.1, Some(&b.0), ctx))),
         (Facts::Dossier(f), "zalo") => zalo(kind, data, f, None, ctx),
         (Facts::Letter(b), "zalo") => zalo(kind, data, &b.1, Some(&b.0), ctx),
-        _ => Err(give_up(format!(
-            "a {kind} message cannot go by {channel}"
-        ))),
+        _ => Err(give_up(format!("a {kind} message cannot go by {channel}"))),
     }
 }
 
@@ -118,7 +119,9 @@ fn subject(kind: &str, f: &DossierFacts, data: &Value) -> String {
     match kind {
         "receipt" => format!("Giấy tiếp nhận hồ sơ và hẹn trả kết quả — hồ sơ {code}"),
         "supplement_request" => match number(data) {
-            Some(n) if n > 1 => format!("Yêu cầu bổ sung, hoàn thiện hồ sơ (lần {n}) — hồ sơ {code}"),
+            Some(n) if n > 1 => {
+                format!("Yêu cầu bổ sung, hoàn thiện hồ sơ (lần {n}) — hồ sơ {code}")
+            }
             _ => format!("Yêu cầu bổ sung, hoàn thiện hồ sơ — hồ sơ {code}"),
         },
         "result_ready" if early(data) => format!("Đã có kết quả, sớm hơn ngày hẹn — hồ sơ {code}"),
@@ -142,8 +145,8 @@ fn email(
     let subject = subject(kind, f, data);
     if let Some(form) = form_of(kind) {
         let n = number(data);
-        let doc = forms::build_dossier_form(form, f, ctx, n)
-            .map_err(|e| super::Outcome::GiveUp(e.0))?;
+        let doc =
+            forms::build_dossier_form(form, f, ctx, n).map_err(|e| super::Outcome::GiveUp(e.0))?;
         let pdf = forms::pdf::render(&doc).map_err(super::Outcome::GiveUp)?;
         let stem = match n {
             Some(n) if n > 1 => format!("{}-{}-{n}", form.file_stem(), f.code),
@@ -196,7 +199,10 @@ fn from_document(subject: String, doc: &Document, pdf: Option<(String, Vec<u8>)>
 }
 
 /// The latest refusal or stop reason, or the n-th request.
-fn supplement<'a>(f: &'a DossierFacts, data: &Value) -> Option<&'a crate::forms::facts::SupplementFacts> {
+fn supplement<'a>(
+    f: &'a DossierFacts,
+    data: &Value,
+) -> Option<&'a crate::forms::facts::SupplementFacts> {
     let n = number(data).map_or(f.supplement_requests.len(), |n| n as usize);
     n.checked_sub(1).and_then(|i| f.supplement_requests.get(i))
 }
@@ -224,8 +230,16 @@ fn plain(
                 .map(|s| (s.items.join("; "), s.reason.clone()))
                 .unwrap_or_default();
             let n = number(data).unwrap_or(1);
-            let again = if n > 1 { format!(" (lần {n})") } else { String::new() };
-            let reason = if reason.is_empty() { String::new() } else { format!(" Lý do: {reason}.") };
+            let again = if n > 1 {
+                format!(" (lần {n})")
+            } else {
+                String::new()
+            };
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" Lý do: {reason}.")
+            };
             format!("Hồ sơ {code} cần bổ sung{again}: {items}.{reason}")
         }
         "result_ready" => {
@@ -249,7 +263,10 @@ fn plain(
                 "recommendation" => "kiến nghị",
                 _ => "phản ánh",
             };
-            format!("Trả lời {what} của Ông/Bà về hồ sơ {code}: {}", fact(data, "answer"))
+            format!(
+                "Trả lời {what} của Ông/Bà về hồ sơ {code}: {}",
+                fact(data, "answer")
+            )
         }
         "apology" => match letter {
             Some(l) => format!(
@@ -285,7 +302,10 @@ fn sms(
     // The returned result's SMS carries the rating link instead of the lookup's: one short link.
     let tail = match rating_url(data) {
         Some(url) if kind == "result_returned" => format!("Đánh giá: {url}"),
-        _ => format!("Tra cứu: {}", forms::lookup_url(ctx.forms.base_url, &f.code)),
+        _ => format!(
+            "Tra cứu: {}",
+            forms::lookup_url(ctx.forms.base_url, &f.code)
+        ),
     };
     sms_text(
         &body,
@@ -344,8 +364,12 @@ fn zalo(
             }),
             None => json!({}),
         },
-        "refusal" => json!({ "reason": f.refusal.as_ref().map(|r| r.reason.clone()).unwrap_or_default() }),
-        "stop_notice" => json!({ "reason": f.stop.as_ref().map(|r| r.reason.clone()).unwrap_or_default() }),
+        "refusal" => {
+            json!({ "reason": f.refusal.as_ref().map(|r| r.reason.clone()).unwrap_or_default() })
+        }
+        "stop_notice" => {
+            json!({ "reason": f.stop.as_ref().map(|r| r.reason.clone()).unwrap_or_default() })
+        }
         _ => json!({}),
     };
     if let (Some(t), Some(extra)) = (t.as_object_mut(), extra.as_object()) {
@@ -367,7 +391,8 @@ mod tests {
 
     fn settings() -> (SmsSettings, ZaloSettings) {
         let mut z = ZaloSettings::default();
-        z.templates.insert("supplement_request".into(), "4242".into());
+        z.templates
+            .insert("supplement_request".into(), "4242".into());
         (SmsSettings::default(), z)
     }
 
@@ -375,7 +400,11 @@ mod tests {
     fn every_item_of_a_supplement_request_is_in_each_message() -> Result<(), String> {
         let texts = crate::forms::texts::FormsSettings::default();
         let (s, z) = settings();
-        let c = Context { forms: ctx(&texts), sms: &s, zalo: &z };
+        let c = Context {
+            forms: ctx(&texts),
+            sms: &s,
+            zalo: &z,
+        };
         let mut f = facts();
         f.supplement_requests = vec![SupplementFacts {
             at: f.received_at,
@@ -388,9 +417,16 @@ mod tests {
         let Ok(Message::Sms(sms)) = render("supplement_request", "sms", &data, &facts, &c) else {
             return Err("no SMS".into());
         };
-        assert!(sms.contains("Ban sao so do") && sms.contains("To khai le phi"), "{sms}");
+        assert!(
+            sms.contains("Ban sao so do") && sms.contains("To khai le phi"),
+            "{sms}"
+        );
         assert!(sms.is_ascii());
-        let Ok(Message::Zalo { template_id, template_data }) = render("supplement_request", "zalo", &data, &facts, &c) else {
+        let Ok(Message::Zalo {
+            template_id,
+            template_data,
+        }) = render("supplement_request", "zalo", &data, &facts, &c)
+        else {
             return Err("no Zalo message".into());
         };
         assert_eq!(template_id, "4242");
@@ -401,7 +437,9 @@ mod tests {
         assert!(e.text.contains("Tờ khai lệ phí"));
         assert!(e.attachments[0].filename.starts_with("mau-02-"));
         // No template for the receipt: skipped, saying which key is missing.
-        assert!(matches!(render("receipt", "zalo", &data, &facts, &c), Err(super::super::Outcome::Skip(m)) if m.contains("zalo.templates.receipt")));
+        assert!(
+            matches!(render("receipt", "zalo", &data, &facts, &c), Err(super::super::Outcome::Skip(m)) if m.contains("zalo.templates.receipt"))
+        );
         Ok(())
     }
 }

@@ -66,10 +66,7 @@ impl ZaloGateway {
                 }
                 answer(&text)
             }
-            Err(e) => Outcome::Retry(format!(
-                "Zalo unreachable: {}",
-                super::sms::without_url(&e)
-            )),
+            Err(e) => Outcome::Retry(format!("Zalo unreachable: {}", super::sms::without_url(&e))),
         }
     }
 }
@@ -85,7 +82,10 @@ pub fn answer(body: &str) -> Outcome {
             ));
         }
     };
-    let code = v.get("error").and_then(serde_json::Value::as_i64).unwrap_or(-100);
+    let code = v
+        .get("error")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(-100);
     let message = v
         .get("message")
         .and_then(serde_json::Value::as_str)
@@ -103,10 +103,21 @@ mod tests {
 
     #[test]
     fn zalo_codes_map_to_sent_retry_or_give_up() {
-        assert_eq!(answer(r#"{"error":0,"message":"Success","data":{"msg_id":"1"}}"#), Outcome::Sent);
-        assert!(matches!(answer(r#"{"error":-124,"message":"Access token is invalid"}"#), Outcome::Retry(_)));
-        assert!(matches!(answer(r#"{"error":-100,"message":"Unknown error"}"#), Outcome::Retry(_)));
-        assert!(matches!(answer(r#"{"error":-108,"message":"Phone number invalid"}"#), Outcome::GiveUp(m) if m.contains("-108")));
+        assert_eq!(
+            answer(r#"{"error":0,"message":"Success","data":{"msg_id":"1"}}"#),
+            Outcome::Sent
+        );
+        assert!(matches!(
+            answer(r#"{"error":-124,"message":"Access token is invalid"}"#),
+            Outcome::Retry(_)
+        ));
+        assert!(matches!(
+            answer(r#"{"error":-100,"message":"Unknown error"}"#),
+            Outcome::Retry(_)
+        ));
+        assert!(
+            matches!(answer(r#"{"error":-108,"message":"Phone number invalid"}"#), Outcome::GiveUp(m) if m.contains("-108"))
+        );
         assert!(matches!(answer("<html>"), Outcome::Retry(_)));
     }
 }

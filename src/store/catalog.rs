@@ -91,11 +91,15 @@ pub struct Catalog {
 
 impl Catalog {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Maps> {
-        self.maps.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.maps
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Maps> {
-        self.maps.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.maps
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Forgets every copy: the next use reads the database again.
@@ -115,12 +119,11 @@ impl Catalog {
             }
             m.generation
         };
-        let found: Option<(String, Option<chrono::NaiveDateTime>, Option<String>)> =
-            offices::table
-                .filter(offices::code.eq(code))
-                .select((offices::name, offices::closed_at, offices::successor_code))
-                .first(conn)
-                .optional()?;
+        let found: Option<(String, Option<chrono::NaiveDateTime>, Option<String>)> = offices::table
+            .filter(offices::code.eq(code))
+            .select((offices::name, offices::closed_at, offices::successor_code))
+            .first(conn)
+            .optional()?;
         Ok(found.map(|(name, closed_at, successor_code)| {
             let entry = Arc::new(OfficeEntry {
                 name: name.into(),

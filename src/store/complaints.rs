@@ -121,7 +121,10 @@ impl Cursor {
     pub fn parse(s: &str) -> Option<Cursor> {
         let (micros, id) = s.split_once('.')?;
         let due_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-        Some(Cursor { due_at, id: id.parse().ok()? })
+        Some(Cursor {
+            due_at,
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -198,6 +201,7 @@ pub fn answer(
         let d = crate::store::dossiers::find_by_id(conn, found.dossier_id)?
             .ok_or_else(|| AppError::Internal("the complaint's dossier is gone".into()))?;
         crate::store::notices::queue_complaint_answer(conn, &d, id, now)?;
-        find(conn, id)?.ok_or_else(|| AppError::Internal("the complaint just answered is gone".into()))
+        find(conn, id)?
+            .ok_or_else(|| AppError::Internal("the complaint just answered is gone".into()))
     })
 }

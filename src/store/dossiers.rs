@@ -190,7 +190,10 @@ pub fn receive(
     if !version.active {
         return Err(AppError::field(
             "procedure_code",
-            format!("the procedure {} is retired: it receives no dossiers", procedure.code),
+            format!(
+                "the procedure {} is retired: it receives no dossiers",
+                procedure.code
+            ),
         ));
     }
     let time = version.processing_time()?;
@@ -314,9 +317,7 @@ pub fn insert_event(
         dossier_events::data.eq(e.data.map(|d| d.to_string())),
         dossier_events::office_code.eq(e.office_code),
     ));
-    let id: i64 = on_backend!(conn, |c| insert
-        .returning(dossier_events::id)
-        .get_result(c))?;
+    let id: i64 = on_backend!(conn, |c| insert.returning(dossier_events::id).get_result(c))?;
     // Every event is announced to the webhooks that want it, in this same transaction.
     super::webhooks::fan_out(conn, id, e.action, e.recorded_at)?;
     Ok(())

@@ -12,7 +12,9 @@ use crate::error::{AppError, AppResult};
 use crate::store::dossiers::{self, Dossier};
 
 /// What a file is to its dossier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     /// A component of the dossier (thành phần hồ sơ), digitised at receipt.
@@ -262,11 +264,13 @@ pub fn digitised_of(files: &[FileRow], components: Option<&[Component]>) -> (boo
     let component_files: Vec<&FileRow> = files.iter().filter(|f| f.kind == "component").collect();
     let components_ok = !component_files.is_empty()
         && components.is_none_or(|list| {
-            list.iter().filter(|(_, _, required)| *required).all(|(code, _, _)| {
-                component_files
-                    .iter()
-                    .any(|f| f.component_code.as_deref() == Some(code.as_str()))
-            })
+            list.iter()
+                .filter(|(_, _, required)| *required)
+                .all(|(code, _, _)| {
+                    component_files
+                        .iter()
+                        .any(|f| f.component_code.as_deref() == Some(code.as_str()))
+                })
         });
     let result_ok = files.iter().any(|f| f.kind == "result");
     (components_ok, result_ok)

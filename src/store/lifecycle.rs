@@ -385,16 +385,16 @@ pub fn create_letter(
         ))
         .returning(al::id)
         .get_result(c))
-        .map_err(|e| {
-            if db::is_unique_violation(&e) {
-                AppError::Conflict {
-                    code: "reappointment_used",
-                    detail: "the dossier has an apology letter already".into(),
-                }
-            } else {
-                e.into()
+    .map_err(|e| {
+        if db::is_unique_violation(&e) {
+            AppError::Conflict {
+                code: "reappointment_used",
+                detail: "the dossier has an apology letter already".into(),
             }
-        })?;
+        } else {
+            e.into()
+        }
+    })?;
     diesel::update(d::table.filter(d::id.eq(dossier.id)))
         .set((
             d::rescheduled_due_at.eq(db::to_db(l.new_due_at)),

@@ -24,6 +24,7 @@ macro_rules! returning_dossier {
 
 pub mod calendar;
 pub mod catalog;
+pub mod complaints;
 pub mod counters;
 pub mod dossiers;
 pub mod feed;
@@ -39,9 +40,8 @@ pub mod outbox;
 pub mod procedures;
 pub mod public;
 pub mod ratings;
-pub mod complaints;
-pub mod satisfaction;
 pub mod reports;
+pub mod satisfaction;
 pub mod scorecard;
 pub mod sweep;
 pub mod users;

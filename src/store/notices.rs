@@ -77,7 +77,15 @@ pub fn queue(conn: &mut DbConn, d: &Dossier, n: Notice, now: DateTime<Utc>) -> A
         ),
         Notice::Apology => return Ok(0),
     };
-    queue_kind(conn, d, n.kind(), &occurrence, &data, n == Notice::Receipt, now)
+    queue_kind(
+        conn,
+        d,
+        n.kind(),
+        &occurrence,
+        &data,
+        n == Notice::Receipt,
+        now,
+    )
 }
 
 /// The kind of the messages that carry a complaint's answer.
@@ -92,7 +100,15 @@ pub fn queue_complaint_answer(
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
     let data = serde_json::json!({ "complaint_id": complaint_id });
-    queue_kind(conn, d, COMPLAINT_ANSWER, &format!("complaint{complaint_id}"), &data, false, now)
+    queue_kind(
+        conn,
+        d,
+        COMPLAINT_ANSWER,
+        &format!("complaint{complaint_id}"),
+        &data,
+        false,
+        now,
+    )
 }
 
 /// One message per channel of the dossier for one occurrence of `kind`, each once (`first`:

@@ -145,7 +145,12 @@ fn audit(
 
 /// Renames an office, changes its head or moves it in the tree, audited, in one transaction. A
 /// parent that is the office itself or one below it would make a cycle: 422.
-pub fn update(conn: &mut DbConn, code: &str, change: OfficeChange, actor: &str) -> AppResult<Office> {
+pub fn update(
+    conn: &mut DbConn,
+    code: &str,
+    change: OfficeChange,
+    actor: &str,
+) -> AppResult<Office> {
     db::write_tx(conn, |conn| {
         // One tree change at a time across replicas: two moves that are each acyclic could
         // together make a cycle.
@@ -166,7 +171,10 @@ pub fn update(conn: &mut DbConn, code: &str, change: OfficeChange, actor: &str) 
             }
         }
         let name = change.name.clone().unwrap_or_else(|| office.name.clone());
-        let head_name = change.head_name.clone().unwrap_or_else(|| office.head_name.clone());
+        let head_name = change
+            .head_name
+            .clone()
+            .unwrap_or_else(|| office.head_name.clone());
         let parent_code = change
             .parent_code
             .clone()
@@ -178,8 +186,16 @@ pub fn update(conn: &mut DbConn, code: &str, change: OfficeChange, actor: &str) 
             }
         };
         note("name", office.name.clone().into(), name.clone().into());
-        note("head_name", office.head_name.clone().into(), head_name.clone().into());
-        note("parent_code", office.parent_code.clone().into(), parent_code.clone().into());
+        note(
+            "head_name",
+            office.head_name.clone().into(),
+            head_name.clone().into(),
+        );
+        note(
+            "parent_code",
+            office.parent_code.clone().into(),
+            parent_code.clone().into(),
+        );
         if changes.is_empty() {
             return Ok(office);
         }
@@ -210,13 +226,18 @@ pub fn close(
         db::exclusive(conn, db::locks::OFFICE_TREE)?;
         let office = find(conn, code)?.ok_or_else(|| AppError::not_found("office"))?;
         if office.closed_at.is_some() {
-            return Err(AppError::conflict(format!("the office {code} is already closed")));
+            return Err(AppError::conflict(format!(
+                "the office {code} is already closed"
+            )));
         }
         if successor == code {
             return Err(AppError::field("successor_code", "must be another office"));
         }
         let next = find(conn, successor)?.ok_or_else(|| {
-            AppError::field("successor_code", format!("no office has the code {successor}"))
+            AppError::field(
+                "successor_code",
+                format!("no office has the code {successor}"),
+            )
         })?;
         if next.closed_at.is_some() {
             return Err(AppError::field(
@@ -272,7 +293,8 @@ pub fn close(
                 },
             )?;
         }
-        let office = find(conn, code)?.ok_or_else(|| AppError::Internal("office vanished".into()))?;
+        let office =
+            find(conn, code)?.ok_or_else(|| AppError::Internal("office vanished".into()))?;
         Ok((office, open.len()))
     })
 }
@@ -287,7 +309,10 @@ pub fn successors(conn: &mut DbConn) -> AppResult<HashMap<String, (String, Strin
         .iter()
         .filter_map(|(c, _, s)| s.as_deref().map(|s| (c.as_str(), s)))
         .collect();
-    let names: HashMap<&str, &str> = rows.iter().map(|(c, n, _)| (c.as_str(), n.as_str())).collect();
+    let names: HashMap<&str, &str> = rows
+        .iter()
+        .map(|(c, n, _)| (c.as_str(), n.as_str()))
+        .collect();
     let mut out = HashMap::new();
     for (code, _, _) in rows.iter().filter(|(_, _, s)| s.is_some()) {
         let mut at = code.as_str();
@@ -300,7 +325,10 @@ pub fn successors(conn: &mut DbConn) -> AppResult<HashMap<String, (String, Strin
         }
         out.insert(
             code.clone(),
-            (at.to_owned(), names.get(at).copied().unwrap_or(at).to_owned()),
+            (
+                at.to_owned(),
+                names.get(at).copied().unwrap_or(at).to_owned(),
+            ),
         );
     }
     Ok(out)

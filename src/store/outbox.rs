@@ -105,7 +105,11 @@ pub fn insert(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppRe
             ob::body_text.eq(""),
             ob::body_html.eq(""),
             ob::message_id.eq(m.message_id),
-            ob::status.eq(if m.skipped.is_some() { "skipped" } else { "pending" }),
+            ob::status.eq(if m.skipped.is_some() {
+                "skipped"
+            } else {
+                "pending"
+            }),
             ob::attempts.eq(0),
             ob::next_attempt_at.eq(db::to_db(now)),
             ob::last_error.eq(m.skipped),
@@ -140,7 +144,11 @@ pub fn claim(
     if list.is_empty() && !webhooks {
         return Ok(Vec::new());
     }
-    let list = if list.is_empty() { "''".to_owned() } else { list };
+    let list = if list.is_empty() {
+        "''".to_owned()
+    } else {
+        list
+    };
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
     #[derive(QueryableByName)]

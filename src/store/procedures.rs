@@ -144,10 +144,16 @@ pub struct ProcedureVersion {
 impl ProcedureVersion {
     pub fn processing_time(&self) -> AppResult<ProcessingTime> {
         let unit = TimeUnit::parse(&self.processing_unit).ok_or_else(|| {
-            AppError::Internal(format!("procedure {} has unknown unit", self.procedure_code))
+            AppError::Internal(format!(
+                "procedure {} has unknown unit",
+                self.procedure_code
+            ))
         })?;
         let amount = u32::try_from(self.processing_amount).map_err(|_| {
-            AppError::Internal(format!("procedure {} has a negative amount", self.procedure_code))
+            AppError::Internal(format!(
+                "procedure {} has a negative amount",
+                self.procedure_code
+            ))
         })?;
         Ok(ProcessingTime { amount, unit })
     }
@@ -172,8 +178,10 @@ pub fn versions(conn: &mut DbConn, code: &str) -> AppResult<Vec<ProcedureVersion
 
 /// The version in effect on a local date, among `versions`.
 pub fn version_on(versions: &[ProcedureVersion], day: NaiveDate) -> Option<&ProcedureVersion> {
-    let keys: Vec<(i32, Option<NaiveDate>)> =
-        versions.iter().map(|v| (v.version, v.effective_from)).collect();
+    let keys: Vec<(i32, Option<NaiveDate>)> = versions
+        .iter()
+        .map(|v| (v.version, v.effective_from))
+        .collect();
     let v = crate::domain::procedure::version_on(&keys, day)?;
     versions.iter().find(|x| x.version == v)
 }
@@ -201,7 +209,9 @@ pub fn add_version(
 ) -> AppResult<(Procedure, ProcedureVersion)> {
     db::write_tx(conn, |conn| {
         if find(conn, code)?.is_none() {
-            return Err(AppError::NotFound(format!("no procedure has the code {code}")));
+            return Err(AppError::NotFound(format!(
+                "no procedure has the code {code}"
+            )));
         }
         let all = versions(conn, code)?;
         let base = version_on(&all, change.effective_from)
@@ -257,8 +267,7 @@ pub fn add_version(
             .into_iter()
             .find(|v| v.version == next)
             .ok_or_else(|| AppError::Internal("version vanished after insert".into()))?;
-        let p = find(conn, code)?
-            .ok_or_else(|| AppError::Internal("procedure vanished".into()))?;
+        let p = find(conn, code)?.ok_or_else(|| AppError::Internal("procedure vanished".into()))?;
         Ok((p, added))
     })
 }
@@ -270,7 +279,10 @@ pub fn versions_of(
 ) -> AppResult<std::collections::HashMap<String, Vec<ProcedureVersion>>> {
     let rows = procedure_versions::table
         .filter(procedure_versions::procedure_code.eq_any(codes))
-        .order((procedure_versions::procedure_code.asc(), procedure_versions::version.asc()))
+        .order((
+            procedure_versions::procedure_code.asc(),
+            procedure_versions::version.asc(),
+        ))
         .select(ProcedureVersion::as_select())
         .load(conn)?;
     let mut out: std::collections::HashMap<String, Vec<ProcedureVersion>> = Default::default();
@@ -319,7 +331,16 @@ pub fn fee_deviations(
                 .or(d::responsible_office_code.eq_any(list.clone())),
         );
     }
-    let rows: Vec<(String, String, i32, String, String, NaiveDateTime, String, Option<String>)> = q
+    let rows: Vec<(
+        String,
+        String,
+        i32,
+        String,
+        String,
+        NaiveDateTime,
+        String,
+        Option<String>,
+    )> = q
         .order((e::at.asc(), e::id.asc()))
         .select((
             d::code,
@@ -354,7 +375,9 @@ pub fn fee_deviations(
                     .first(conn)
                     .optional()?;
                 let fees: Vec<Fee> = match fees {
-                    Some(f) => serde_json::from_str(&f).map_err(|e| AppError::Internal(e.to_string()))?,
+                    Some(f) => {
+                        serde_json::from_str(&f).map_err(|e| AppError::Internal(e.to_string()))?
+                    }
                     None => Vec::new(),
                 };
                 let total = crate::domain::procedure::fees_total(&fees);

@@ -166,7 +166,6 @@ pub fn view(
     steps: Vec<dossiers::Step>,
     now: DateTime<Utc>,
 ) -> AppResult<CitizenView> {
-
     let (procedure_name, office_name, current_office_name) = catalog.names_for(conn, &d)?;
     let events = dossiers::all_events(conn, d.id)?;
     let cal = calendars.for_office(&d.office_code);

@@ -68,8 +68,12 @@ pub fn report(
             q = q.filter(c::office_code.eq_any(list.clone()));
         }
         q = match which {
-            0 => q.filter(c::filed_at.ge(from_db)).filter(c::filed_at.lt(to_db)),
-            1 => q.filter(c::answered_at.ge(from_db)).filter(c::answered_at.lt(to_db)),
+            0 => q
+                .filter(c::filed_at.ge(from_db))
+                .filter(c::filed_at.lt(to_db)),
+            1 => q
+                .filter(c::answered_at.ge(from_db))
+                .filter(c::answered_at.lt(to_db)),
             2 => q
                 .filter(c::answered_at.ge(from_db))
                 .filter(c::answered_at.lt(to_db))
@@ -86,11 +90,15 @@ pub fn report(
     let late = complaints_in(conn, 2)?;
     let overdue = complaints_in(conn, 3)?;
 
-    fn at<'a>(rows: &'a mut BTreeMap<String, SatisfactionCounts>, code: &str) -> &'a mut SatisfactionCounts {
-        rows.entry(code.to_owned()).or_insert_with(|| SatisfactionCounts {
-            office_code: code.to_owned(),
-            ..Default::default()
-        })
+    fn at<'a>(
+        rows: &'a mut BTreeMap<String, SatisfactionCounts>,
+        code: &str,
+    ) -> &'a mut SatisfactionCounts {
+        rows.entry(code.to_owned())
+            .or_insert_with(|| SatisfactionCounts {
+                office_code: code.to_owned(),
+                ..Default::default()
+            })
     }
     for (office, rating, n) in ratings {
         let r = at(&mut rows, &office);

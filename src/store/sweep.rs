@@ -169,14 +169,7 @@ fn escalate(
             fresh.push((dossier, key));
         }
     }
-    let digests = send_digests(
-        conn,
-        cal,
-        &fresh,
-        &["supervisor"],
-        "escalation",
-        now,
-    )?;
+    let digests = send_digests(conn, cal, &fresh, &["supervisor"], "escalation", now)?;
     Ok((fresh.len(), digests))
 }
 

@@ -85,7 +85,10 @@ pub fn create(conn: &mut DbConn, new: NewUser) -> AppResult<User> {
         let user = find(conn, &new.username)?
             .ok_or_else(|| AppError::Internal("user vanished after insert".into()))?;
         let mut changes = serde_json::Map::new();
-        changes.insert("created".into(), serde_json::json!({"role": new.role.as_str(), "office_code": new.office_code}));
+        changes.insert(
+            "created".into(),
+            serde_json::json!({"role": new.role.as_str(), "office_code": new.office_code}),
+        );
         audit(conn, &new.username, "motcua", changes)?;
         Ok(user)
     })
@@ -211,9 +214,20 @@ pub fn update(
             }
         };
         note("role", role_before.as_str().into(), role.as_str().into());
-        note("office_code", user.office_code.clone().into(), office.clone().into());
-        let full_name = change.full_name.clone().unwrap_or_else(|| user.full_name.clone());
-        note("full_name", user.full_name.clone().into(), full_name.clone().into());
+        note(
+            "office_code",
+            user.office_code.clone().into(),
+            office.clone().into(),
+        );
+        let full_name = change
+            .full_name
+            .clone()
+            .unwrap_or_else(|| user.full_name.clone());
+        note(
+            "full_name",
+            user.full_name.clone().into(),
+            full_name.clone().into(),
+        );
         let email = change.email.clone().unwrap_or_else(|| user.email.clone());
         // Addresses are personal data: the audit says that it changed, not what it is.
         if email != user.email {
@@ -221,7 +235,10 @@ pub fn update(
         }
         let active = change.active.unwrap_or(user.active);
         if active != user.active {
-            changes.insert("active".into(), serde_json::json!({"from": user.active, "to": active}));
+            changes.insert(
+                "active".into(),
+                serde_json::json!({"from": user.active, "to": active}),
+            );
         }
         if change.password_hash.is_some() {
             changes.insert("password".into(), serde_json::json!("changed"));
@@ -240,7 +257,10 @@ pub fn update(
                 users::full_name.eq(&full_name),
                 users::email.eq(&email),
                 users::active.eq(active),
-                users::password_hash.eq(change.password_hash.as_deref().unwrap_or(&user.password_hash)),
+                users::password_hash.eq(change
+                    .password_hash
+                    .as_deref()
+                    .unwrap_or(&user.password_hash)),
                 users::token_version.eq(version),
             ))
             .execute(conn)?;

@@ -10,7 +10,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{dossier_events as ev, outbox as ob, webhook_attempts as wa, webhooks as wh};
+use crate::db::schema::{
+    dossier_events as ev, outbox as ob, webhook_attempts as wa, webhooks as wh,
+};
 use crate::db::{self, DbConn};
 use crate::domain::webhook as rules;
 use crate::error::{AppError, AppResult};
@@ -111,7 +113,7 @@ pub fn delete(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> AppResult<bool>
                 .filter(wh::target.eq(WEBHOOK)),
         )
         .set((wh::deleted_at.eq(db::to_db(now)), wh::enabled.eq(false)))
-            .execute(c)?;
+        .execute(c)?;
         if n > 0 {
             give_up_waiting(c, id, "the webhook was deleted")?;
         }
@@ -266,7 +268,11 @@ fn queue_national(
 
 /// Turns synchronisation with the national portal on (with its URL) or off, as the
 /// configuration says; run at start-up by every process (replicas share one configuration).
-pub fn configure_national(conn: &mut DbConn, url: Option<&str>, now: DateTime<Utc>) -> AppResult<()> {
+pub fn configure_national(
+    conn: &mut DbConn,
+    url: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     db::write_tx(conn, |c| {
         let existing: Option<i64> = wh::table
             .filter(wh::target.eq(NATIONAL))
@@ -315,7 +321,11 @@ pub fn configure_national(conn: &mut DbConn, url: Option<&str>, now: DateTime<Ut
 /// Queues a fresh record for every dossier with an event recorded at or after `since` (after a
 /// portal outage, or when synchronisation is turned on for dossiers received before). Returns
 /// how many were queued, or None when synchronisation is off.
-pub fn resync_since(conn: &mut DbConn, since: NaiveDateTime, now: DateTime<Utc>) -> AppResult<Option<usize>> {
+pub fn resync_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+    now: DateTime<Utc>,
+) -> AppResult<Option<usize>> {
     let target: Option<i64> = wh::table
         .filter(wh::target.eq(NATIONAL))
         .filter(wh::enabled.eq(true))
@@ -336,7 +346,13 @@ pub fn resync_since(conn: &mut DbConn, since: NaiveDateTime, now: DateTime<Utc>)
         db::write_tx(conn, |c| -> AppResult<()> {
             for (_, event) in chunk {
                 if let Some(event) = event
-                    && queue_national(c, target, *event, &format!("national:resync:{event}:{stamp}"), now)?
+                    && queue_national(
+                        c,
+                        target,
+                        *event,
+                        &format!("national:resync:{event}:{stamp}"),
+                        now,
+                    )?
                 {
                     n += 1;
                 }
@@ -415,7 +431,13 @@ pub struct Delivery {
 pub fn delivery(conn: &mut DbConn, outbox_id: i64) -> AppResult<Option<Delivery>> {
     let row: Option<(Option<i64>, String, String, Option<String>, Option<i64>)> = ob::table
         .filter(ob::id.eq(outbox_id))
-        .select((ob::webhook_id, ob::message_id, ob::subject, ob::payload, ob::event_id))
+        .select((
+            ob::webhook_id,
+            ob::message_id,
+            ob::subject,
+            ob::payload,
+            ob::event_id,
+        ))
         .first(conn)
         .optional()?;
     let Some((Some(webhook), message_id, event_type, payload, event_id)) = row else {
@@ -468,9 +490,13 @@ pub fn event(conn: &mut DbConn, event_id: i64) -> AppResult<Option<EventRow>> {
 
 /// Keeps the body the first attempt rendered, so that retries send the same one.
 pub fn keep_payload(conn: &mut DbConn, outbox_id: i64, payload: &str) -> AppResult<()> {
-    diesel::update(ob::table.filter(ob::id.eq(outbox_id)).filter(ob::payload.is_null()))
-        .set(ob::payload.eq(payload))
-        .execute(conn)?;
+    diesel::update(
+        ob::table
+            .filter(ob::id.eq(outbox_id))
+            .filter(ob::payload.is_null()),
+    )
+    .set(ob::payload.eq(payload))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -500,7 +526,9 @@ pub fn log_attempt(
                 wa::attempted_at.eq(db::to_db(now)),
                 wa::status_code.eq(attempt.status_code.map(i32::from)),
                 wa::duration_ms.eq(attempt.duration_ms as i32),
-                wa::error.eq(attempt.error.map(|e| e.chars().take(500).collect::<String>())),
+                wa::error.eq(attempt
+                    .error
+                    .map(|e| e.chars().take(500).collect::<String>())),
             ))
             .execute(c)?;
         let delivered = attempt
@@ -521,13 +549,17 @@ pub fn log_attempt(
             .first(c)?;
         if rules::disables(failures.max(0) as u32, disable_after) {
             let reason = format!("disabled after {failures} failed attempts in a row");
-            let n = diesel::update(wh::table.filter(wh::id.eq(webhook)).filter(wh::enabled.eq(true)))
-                .set((
-                    wh::enabled.eq(false),
-                    wh::disabled_at.eq(db::to_db(now)),
-                    wh::disabled_reason.eq(&reason),
-                ))
-                .execute(c)?;
+            let n = diesel::update(
+                wh::table
+                    .filter(wh::id.eq(webhook))
+                    .filter(wh::enabled.eq(true)),
+            )
+            .set((
+                wh::enabled.eq(false),
+                wh::disabled_at.eq(db::to_db(now)),
+                wh::disabled_reason.eq(&reason),
+            ))
+            .execute(c)?;
             if n > 0 {
                 give_up_waiting(c, webhook, &reason)?;
                 return Ok(true);
@@ -600,7 +632,13 @@ pub fn last_attempts(
     let rows: Vec<(i64, i64, Option<i32>, i32, NaiveDateTime)> = wa::table
         .filter(wa::outbox_id.eq_any(ids))
         .order((wa::outbox_id.asc(), wa::id.asc()))
-        .select((wa::id, wa::outbox_id, wa::status_code, wa::duration_ms, wa::attempted_at))
+        .select((
+            wa::id,
+            wa::outbox_id,
+            wa::status_code,
+            wa::duration_ms,
+            wa::attempted_at,
+        ))
         .load(conn)?;
     let mut last: Vec<(i64, Option<i32>, i32, NaiveDateTime)> = Vec::new();
     for (_, outbox, status, ms, at) in rows {
@@ -614,7 +652,12 @@ pub fn last_attempts(
 
 /// Queues a delivery again at once (an admin's retry): attempts start over. Returns false when
 /// the delivery is not this subscription's.
-pub fn retry(conn: &mut DbConn, webhook: i64, outbox_id: i64, now: DateTime<Utc>) -> AppResult<bool> {
+pub fn retry(
+    conn: &mut DbConn,
+    webhook: i64,
+    outbox_id: i64,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let n = diesel::update(
         ob::table
             .filter(ob::id.eq(outbox_id))

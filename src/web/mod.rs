@@ -7,8 +7,8 @@ mod pages;
 
 use std::sync::LazyLock;
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
@@ -367,7 +367,10 @@ fn is_form(req: &HttpRequest) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// `POST /tra-cuu`.
@@ -411,7 +414,11 @@ pub async fn lookup(
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
     if !is_form(&req) {
-        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+        return error_page(
+            &state,
+            language(&req, None),
+            &AppError::UnsupportedMediaType,
+        );
     }
     let body = match body {
         Ok(RawBody(b)) => b,
@@ -459,7 +466,13 @@ pub async fn lookup(
     }
 
     match state.citizen_lookup(&req, code, form.id_number).await {
-        Ok(view) => status_page(&state, lang, StatusCode::OK, view, pages::ComplaintForm::default()),
+        Ok(view) => status_page(
+            &state,
+            lang,
+            StatusCode::OK,
+            view,
+            pages::ComplaintForm::default(),
+        ),
         // The same page for a wrong code and a wrong ID number: it repeats neither.
         Err(AppError::NotFound(_)) => lookup_page(
             &state,
@@ -541,7 +554,9 @@ fn rating_page(
     let action = format!("/danh-gia/{token}");
     let mut page = layout(state, lang, t.rating_title, None);
     page.switch_href = format!("{action}?lang={}", lang.other().code());
-    let expires = (t.rating_expires)(&(t.datetime)(link.expires_at.with_timezone(&tz).fixed_offset()));
+    let expires = (t.rating_expires)(&(t.datetime)(
+        link.expires_at.with_timezone(&tz).fixed_offset(),
+    ));
     let p = RatingPage {
         page,
         action,
@@ -657,7 +672,11 @@ pub async fn rate(
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
     if !is_form(&req) {
-        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+        return error_page(
+            &state,
+            language(&req, None),
+            &AppError::UnsupportedMediaType,
+        );
     }
     let body = match body {
         Ok(RawBody(b)) => b,
@@ -682,7 +701,9 @@ pub async fn rate(
         Ok(link) => link,
         Err(e) => return rating_message(&state, lang, &e),
     };
-    let parsed = rating.as_deref().and_then(crate::domain::satisfaction::Rating::parse);
+    let parsed = rating
+        .as_deref()
+        .and_then(crate::domain::satisfaction::Rating::parse);
     let comment_checked = crate::domain::satisfaction::comment(comment.as_deref());
     let (Some(parsed), Ok(comment_checked)) = (parsed, comment_checked.clone()) else {
         let chosen = parsed.map_or("", |r| r.as_str());
@@ -697,7 +718,9 @@ pub async fn rate(
                 chosen,
                 comment: shown,
                 rating_error: parsed.is_none().then_some(t.rating_missing),
-                comment_error: comment_checked.is_err().then_some(t.rating_comment_too_long),
+                comment_error: comment_checked
+                    .is_err()
+                    .then_some(t.rating_comment_too_long),
             },
         );
     };
@@ -798,7 +821,11 @@ pub async fn file_complaint(
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
     if !is_form(&req) {
-        return error_page(&state, language(&req, None), &AppError::UnsupportedMediaType);
+        return error_page(
+            &state,
+            language(&req, None),
+            &AppError::UnsupportedMediaType,
+        );
     }
     let body = match body {
         Ok(RawBody(b)) => b,
@@ -823,21 +850,34 @@ pub async fn file_complaint(
     if code.chars().count() > CODE_MAX || id_number.chars().count() > ID_MAX {
         return not_found(&state);
     }
-    let view = match state.citizen_lookup(&req, code.clone(), id_number.clone()).await {
+    let view = match state
+        .citizen_lookup(&req, code.clone(), id_number.clone())
+        .await
+    {
         Ok(view) => view,
         Err(AppError::NotFound(_)) => return not_found(&state),
         Err(e) => return error_page(&state, lang, &e),
     };
-    let parsed = kind.as_deref().and_then(crate::domain::satisfaction::ComplaintKind::parse);
+    let parsed = kind
+        .as_deref()
+        .and_then(crate::domain::satisfaction::ComplaintKind::parse);
     let typed = text.unwrap_or_default();
-    let checked = crate::domain::satisfaction::text(&typed, crate::domain::satisfaction::COMPLAINT_MAX);
+    let checked =
+        crate::domain::satisfaction::text(&typed, crate::domain::satisfaction::COMPLAINT_MAX);
     let (Some(parsed), Ok(checked)) = (parsed, checked.clone()) else {
         let text_error = checked.err().map(|_| {
-            if typed.trim().is_empty() { t.complaint_text_missing } else { t.complaint_text_too_long }
+            if typed.trim().is_empty() {
+                t.complaint_text_missing
+            } else {
+                t.complaint_text_too_long
+            }
         });
         let form = pages::ComplaintForm {
             kind: parsed.map(|k| k.as_str().to_owned()).unwrap_or_default(),
-            text: typed.chars().take(crate::domain::satisfaction::COMPLAINT_MAX).collect(),
+            text: typed
+                .chars()
+                .take(crate::domain::satisfaction::COMPLAINT_MAX)
+                .collect(),
             kind_error: parsed.is_none().then_some(t.complaint_kind_missing),
             text_error,
         };
@@ -846,7 +886,11 @@ pub async fn file_complaint(
     match crate::api::complaints::file_for_citizen(&state, code, id_number, parsed, checked).await {
         Ok(c) => {
             let tz = state.calendar().timezone();
-            let due = (t.appointment)(crate::db::from_db(c.due_at).with_timezone(&tz).fixed_offset());
+            let due = (t.appointment)(
+                crate::db::from_db(c.due_at)
+                    .with_timezone(&tz)
+                    .fixed_offset(),
+            );
             let text = (t.complaint_filed_text)(&due);
             let page = MessagePage {
                 page: layout(&state, lang, t.complaint_filed_title, Some(&c.dossier_code)),
@@ -912,7 +956,10 @@ mod tests {
     #[test]
     fn the_stylesheet_is_named_by_its_content() {
         let path = stylesheet_path();
-        assert!(path.starts_with("/assets/site-") && path.ends_with(".css"), "{path}");
+        assert!(
+            path.starts_with("/assets/site-") && path.ends_with(".css"),
+            "{path}"
+        );
         assert_eq!(path.len(), "/assets/site-".len() + 12 + ".css".len());
         assert!(!CSS.contains("url("), "the stylesheet loads nothing");
     }

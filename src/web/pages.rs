@@ -128,7 +128,10 @@ impl ComplaintItem {
         let t = lang.text();
         let time = |at: DateTime<Utc>| {
             let l = at.with_timezone(&tz).fixed_offset();
-            Time { iso: l.to_rfc3339(), text: (t.datetime)(l) }
+            Time {
+                iso: l.to_rfc3339(),
+                text: (t.datetime)(l),
+            }
         };
         complaints
             .iter()

@@ -318,9 +318,7 @@ impl Tab {
     }
 
     async fn node(&self, selector: &str) -> i64 {
-        let root = self
-            .call("DOM.getDocument", json!({"depth": 0}))
-            .await["root"]["nodeId"]
+        let root = self.call("DOM.getDocument", json!({"depth": 0})).await["root"]["nodeId"]
             .as_i64()
             .expect("document");
         let node = self
@@ -347,8 +345,7 @@ impl Tab {
         let node = self.node(selector).await;
         self.call("DOM.scrollIntoViewIfNeeded", json!({"nodeId": node}))
             .await;
-        let quad = self.call("DOM.getBoxModel", json!({"nodeId": node})).await["model"]
-            ["content"]
+        let quad = self.call("DOM.getBoxModel", json!({"nodeId": node})).await["model"]["content"]
             .as_array()
             .expect("a box")
             .iter()
@@ -385,9 +382,7 @@ impl Tab {
 
     /// The page's markup as the browser holds it now.
     pub async fn html(&self) -> String {
-        let root = self
-            .call("DOM.getDocument", json!({"depth": 0}))
-            .await["root"]["nodeId"]
+        let root = self.call("DOM.getDocument", json!({"depth": 0})).await["root"]["nodeId"]
             .as_i64()
             .expect("document");
         self.call("DOM.getOuterHTML", json!({"nodeId": root})).await["outerHTML"]
@@ -427,9 +422,8 @@ impl Tab {
     /// axe-core's serious and critical violations on the page as it is now (WCAG 2.0 and 2.1,
     /// A and AA, and axe's best practices).
     pub async fn axe(&self) -> Vec<Violation> {
-        let path = std::env::var("MOTCUA_TEST_AXE").unwrap_or_else(|_| {
-            "/var/cache/motcua-tools/node_modules/axe-core/axe.min.js".into()
-        });
+        let path = std::env::var("MOTCUA_TEST_AXE")
+            .unwrap_or_else(|_| "/var/cache/motcua-tools/node_modules/axe-core/axe.min.js".into());
         let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "cannot read axe-core at {path} ({e}): run the tests through scripts/test, \

@@ -194,7 +194,8 @@ pub fn test_settings(url: &str) -> Settings {
     // Tests run the sweep themselves, when they mean to.
     s.jobs.sweep_interval_secs = 3600;
     // Files go to a folder of the test's own, never the working directory's data/files.
-    let files = std::env::temp_dir().join(format!("motcua-files-{}", uuid::Uuid::new_v4().simple()));
+    let files =
+        std::env::temp_dir().join(format!("motcua-files-{}", uuid::Uuid::new_v4().simple()));
     s.files.store = format!("file://{}", files.display());
     s
 }
@@ -442,7 +443,9 @@ impl TestApp {
         let sql = sql.to_owned();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.conn().expect("conn");
-            diesel::sql_query(sql).execute(&mut *conn).expect("statement")
+            diesel::sql_query(sql)
+                .execute(&mut *conn)
+                .expect("statement")
         })
         .await
         .expect("join")
@@ -451,7 +454,8 @@ impl TestApp {
     /// Marks the receipts' messages as sent, for tests about what comes after (the letters):
     /// as if the citizen had been told of the receipt long ago.
     pub async fn receipts_told(&self) -> usize {
-        self.exec("UPDATE outbox SET status = 'sent' WHERE kind = 'receipt'").await
+        self.exec("UPDATE outbox SET status = 'sent' WHERE kind = 'receipt'")
+            .await
     }
 
     /// Counts of every table a write could touch, to show that a refused request changed nothing.

@@ -270,7 +270,11 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
         bodies.push(text);
     }
     // The citizen's pages: the ID number travels in the form's body only.
-    for (id, expected) in [(ID_NUMBER, 200), (WRONG_ID_NUMBER, 404), (BAD_ID_NUMBER, 422)] {
+    for (id, expected) in [
+        (ID_NUMBER, 200),
+        (WRONG_ID_NUMBER, 404),
+        (BAD_ID_NUMBER, 422),
+    ] {
         let r = client
             .post(format!("{base}/tra-cuu"))
             .form(&[("code", code.as_str()), ("id_number", id)])
@@ -280,7 +284,10 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
         assert_eq!(r.status().as_u16(), expected);
         let text = r.text().await.unwrap_or_default();
         if expected == 200 {
-            assert!(!text.contains(ID_NUMBER), "the status page shows the ID number");
+            assert!(
+                !text.contains(ID_NUMBER),
+                "the status page shows the ID number"
+            );
         } else {
             bodies.push(text);
         }

@@ -484,12 +484,22 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
                 Some(json!({"kind": "complaint", "text": "Chậm"})),
             )
             .await;
-        if !w.expect("POST /api/v1/public/dossiers/{code}/complaints", Anonymous, &filed, 201) {
+        if !w.expect(
+            "POST /api/v1/public/dossiers/{code}/complaints",
+            Anonymous,
+            &filed,
+            201,
+        ) {
             continue;
         }
         let id = filed.body["id"].as_i64().unwrap_or_default();
         let r = w
-            .call(who, Method::POST, &format!("/api/v1/complaints/{id}/answer"), Some(json!({"answer": "Đã xử lý"})))
+            .call(
+                who,
+                Method::POST,
+                &format!("/api/v1/complaints/{id}/answer"),
+                Some(json!({"answer": "Đã xử lý"})),
+            )
             .await;
         let expected = match who {
             Anonymous => 401,

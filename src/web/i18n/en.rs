@@ -120,7 +120,9 @@ pub const TEXT: Text = Text {
     complaint_text_too_long: "The text is longer than 2000 characters.",
     complaint_id_hint: "Type the applicant's ID number again to confirm; this page does not keep it.",
     complaint_filed_title: "Your complaint or recommendation was received",
-    complaint_filed_text: |due| format!("It has been recorded. The competent agency answers by {due} at the latest."),
+    complaint_filed_text: |due| {
+        format!("It has been recorded. The competent agency answers by {due} at the latest.")
+    },
     complaints_title: "Complaints and recommendations sent",
     complaint_filed_label: "Sent",
     complaint_due_label: "Answer due",

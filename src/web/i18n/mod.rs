@@ -272,7 +272,10 @@ mod tests {
             let mut seen = std::collections::BTreeSet::new();
             for s in Status::ALL {
                 assert!(!(t.status)(s).is_empty() && !(t.status_explanation)(s).is_empty());
-                assert!(seen.insert((t.status)(s)), "{lang:?}: {s:?} reads like another");
+                assert!(
+                    seen.insert((t.status)(s)),
+                    "{lang:?}: {s:?} reads like another"
+                );
             }
             for v in Timeliness::ALL {
                 assert!(!(t.timeliness)(v).is_empty());

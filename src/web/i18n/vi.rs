@@ -121,7 +121,11 @@ pub const TEXT: Text = Text {
     complaint_text_too_long: "Nội dung dài quá 2000 ký tự.",
     complaint_id_hint: "Nhập lại số giấy tờ của người nộp hồ sơ để xác nhận; trang này không lưu số đó.",
     complaint_filed_title: "Đã nhận phản ánh, kiến nghị",
-    complaint_filed_text: |due| format!("Phản ánh, kiến nghị của ông/bà đã được ghi nhận. Cơ quan giải quyết trả lời chậm nhất vào {due}."),
+    complaint_filed_text: |due| {
+        format!(
+            "Phản ánh, kiến nghị của ông/bà đã được ghi nhận. Cơ quan giải quyết trả lời chậm nhất vào {due}."
+        )
+    },
     complaints_title: "Phản ánh, kiến nghị đã gửi",
     complaint_filed_label: "Ngày gửi",
     complaint_due_label: "Hạn trả lời",
