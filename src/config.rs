@@ -301,6 +301,8 @@ pub struct SmtpSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct JobSettings {
     pub sweep_interval_secs: u64,
+    /// How often, between sweeps, the outbox is looked at for due messages (milliseconds).
+    pub delivery_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -430,6 +432,7 @@ impl Default for JobSettings {
     fn default() -> Self {
         Self {
             sweep_interval_secs: 60,
+            delivery_interval_ms: 1000,
         }
     }
 }
@@ -651,6 +654,11 @@ impl Settings {
         }
         if self.rating.valid_days == 0 {
             return Err(ConfigError("rating.valid_days must be positive".into()));
+        }
+        if !(50..=600_000).contains(&self.jobs.delivery_interval_ms) {
+            return Err(ConfigError(
+                "jobs.delivery_interval_ms must be between 50 and 600000".into(),
+            ));
         }
         if self.jobs.sweep_interval_secs == 0 {
             return Err(ConfigError(

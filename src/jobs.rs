@@ -107,12 +107,31 @@ impl Worker {
             sweep: report,
             ..RunReport::default()
         };
-        let channels = self.channels();
-        if !channels.is_empty() {
-            self.drain(stop, &channels, false, &mut run).await?;
-        }
-        self.drain(stop, &[], true, &mut run).await?;
+        self.deliver_due(stop, &mut run).await?;
         Ok(run)
+    }
+
+    /// Delivers everything due on the channels this worker has a transport for, the webhooks
+    /// and the national portal, until nothing is left or `stop` is raised. A read finds first
+    /// whether anything is due, so that calling this often costs one cheap query.
+    pub async fn deliver_due(
+        &self,
+        stop: &watch::Receiver<bool>,
+        run: &mut RunReport,
+    ) -> Result<(), AppError> {
+        let channels = self.channels();
+        let looked = channels.clone();
+        let due = self
+            .state
+            .read(move |conn| outbox::any_due(conn, &looked, db::now()))
+            .await?;
+        if !due {
+            return Ok(());
+        }
+        if !channels.is_empty() {
+            self.drain(stop, &channels, false, run).await?;
+        }
+        self.drain(stop, &[], true, run).await
     }
 
     /// Delivers everything due on the citizens' `channels`, or the webhook deliveries, batch by
@@ -431,29 +450,51 @@ impl Worker {
         }
     }
 
-    /// Runs every `jobs.sweep_interval_secs` until `stop` is raised.
+    /// Until `stop` is raised: the sweep every `jobs.sweep_interval_secs`, and between sweeps the
+    /// outbox's due messages every `jobs.delivery_interval_ms`, so that a citizen's message, a
+    /// webhook or a portal record leaves within about that long of its commit.
     pub async fn run_forever(self, mut stop: watch::Receiver<bool>) {
-        let interval = Duration::from_secs(self.state.settings.jobs.sweep_interval_secs);
+        let sweep_every = Duration::from_secs(self.state.settings.jobs.sweep_interval_secs);
+        let deliver_every =
+            Duration::from_millis(self.state.settings.jobs.delivery_interval_ms).min(sweep_every);
+        let mut next_sweep = tokio::time::Instant::now();
         loop {
             let started = std::time::Instant::now();
-            match self.run_once(&stop).await {
-                Ok(r) => {
-                    if r != RunReport::default() {
-                        tracing::info!(
-                            letters = r.sweep.letters,
-                            escalated = r.sweep.escalated,
-                            warned = r.sweep.warned,
-                            sent = r.sent,
-                            failed_attempts = r.failed_attempts,
-                            ms = started.elapsed().as_millis() as u64,
-                            "sweep"
-                        );
+            if tokio::time::Instant::now() >= next_sweep {
+                next_sweep = tokio::time::Instant::now() + sweep_every;
+                match self.run_once(&stop).await {
+                    Ok(r) => {
+                        if r != RunReport::default() {
+                            tracing::info!(
+                                letters = r.sweep.letters,
+                                escalated = r.sweep.escalated,
+                                warned = r.sweep.warned,
+                                sent = r.sent,
+                                failed_attempts = r.failed_attempts,
+                                ms = started.elapsed().as_millis() as u64,
+                                "sweep"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sweep failed; retrying at the next interval")
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying at the next interval"),
+            } else {
+                let mut run = RunReport::default();
+                match self.deliver_due(&stop, &mut run).await {
+                    Ok(()) if run != RunReport::default() => tracing::debug!(
+                        sent = run.sent,
+                        failed_attempts = run.failed_attempts,
+                        ms = started.elapsed().as_millis() as u64,
+                        "delivery"
+                    ),
+                    Ok(()) => {}
+                    Err(e) => tracing::warn!(error = %e, "delivery failed; retrying shortly"),
+                }
             }
             tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::time::sleep(deliver_every) => {}
                 _ = stop.changed() => {}
             }
             if *stop.borrow() {

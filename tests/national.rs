@@ -39,17 +39,6 @@ async fn receive(app: &TestApp, clerk: &str, channel: &str) -> String {
     r.body["code"].as_str().unwrap().to_owned()
 }
 
-async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
-    let r = app
-        .post(
-            &format!("/api/v1/dossiers/{code}/{action}"),
-            &app.admin_token,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{action}: {}", r.text);
-}
-
 async fn sync_state(app: &TestApp, code: &str) -> Value {
     let r = app
         .get(&format!("/api/v1/dossiers/{code}"), &app.admin_token)
@@ -74,7 +63,7 @@ async fn every_change_is_synchronised_with_its_national_status(backend: Backend)
         ("supplement-received", json!({}), 4),
     ];
     for (action, body, _) in &changes {
-        act(&app, &code, action, body.clone()).await;
+        app.act(&code, action, body.clone()).await;
         app.sweep().await;
     }
     let got = portal.received();
@@ -169,13 +158,8 @@ async fn a_portal_outage_is_caught_up(backend: Backend) {
     assert_eq!(r.body["rows"][0]["national_synced"], 5, "{}", r.text);
     assert_eq!(r.body["rows"][0]["national_synced_pct"], 100.0);
     portal.answer(503);
-    act(
-        &app,
-        &codes[0],
-        "transfer",
-        json!({"to_office_code": AGENCY}),
-    )
-    .await;
+    app.act(&codes[0], "transfer", json!({"to_office_code": AGENCY}))
+        .await;
     app.sweep().await;
     let r = app.get(&path, &app.admin_token).await;
     assert_eq!(r.body["rows"][0]["national_synced"], 4, "{}", r.text);

@@ -580,6 +580,57 @@ async fn a_late_dossier_apologises_on_every_channel(backend: Backend) {
     assert_eq!(by_channel(&items, "apology", "sms")[0]["status"], "sent");
 }
 
+/// The service's own worker, its sweep an hour away, sends what a change queued within its
+/// delivery interval: the citizen's SMS and email after a receipt, then a supplement request's,
+/// without anyone running a sweep.
+async fn messages_leave_between_sweeps(backend: Backend) {
+    let w = world(backend, |s| {
+        s.jobs.sweep_interval_secs = 3600;
+        s.jobs.delivery_interval_ms = 100;
+    })
+    .await;
+    let code = received(&w, json!({"email": "an@example.vn", "phone": PHONE})).await;
+    let sms = w.gw.wait_for("/sms", 1, Duration::from_secs(30)).await;
+    assert_eq!(sms.len(), 1, "the receipt's SMS went out between sweeps");
+    assert!(sms[0].body["text"].as_str().unwrap().contains(&code));
+    assert_eq!(w.sink.wait_for(1, Duration::from_secs(30)).await.len(), 1);
+    act(
+        &w,
+        &w.clerk,
+        &code,
+        "transfer",
+        json!({"to_office_code": OFFICE}),
+    )
+    .await;
+    act(
+        &w,
+        &w.officer,
+        &code,
+        "request-supplement",
+        json!({"items": ["Tờ khai"], "reason": "Thiếu chữ ký"}),
+    )
+    .await;
+    let sms = w.gw.wait_for("/sms", 2, Duration::from_secs(30)).await;
+    assert_eq!(sms.len(), 2, "the supplement request's SMS too");
+    let kinds: Vec<String> = notifications(&w, &code)
+        .await
+        .iter()
+        .filter(|n| n["channel"] == "sms")
+        .map(|n| {
+            format!(
+                "{}:{}",
+                n["kind"].as_str().unwrap(),
+                n["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&"receipt:sent".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"supplement_request:sent".to_owned()),
+        "{kinds:?}"
+    );
+}
+
 /// Two replicas on one PostgreSQL database, each with its own delivery worker, and 500 receipts
 /// taken by both: 500 messages arrive on each channel, each once, each with its own id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -677,6 +728,7 @@ async fn two_replicas_tell_five_hundred_receipts_once_on_each_channel() {
 }
 
 both_backends!(
+    messages_leave_between_sweeps,
     a_receipt_tells_the_citizen_by_email_sms_and_zalo,
     each_supplement_request_lists_its_items_on_every_channel,
     a_result_ready_early_says_so,

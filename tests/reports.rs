@@ -19,17 +19,6 @@ async fn dossier(app: &TestApp, office: &str, channel: &str, at: &str) -> String
     r.body["code"].as_str().unwrap().to_owned()
 }
 
-async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
-    let r = app
-        .post(
-            &format!("/api/v1/dossiers/{code}/{action}"),
-            &app.admin_token,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{action}: {}", r.text);
-}
-
 /// October 2026 at office A, each dossier placed to exercise one rule (see the comments).
 async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     let app = TestApp::spawn(backend).await;
@@ -50,8 +39,7 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     let mut codes = Vec::new();
     // a1: received before the period, resolved inside it, late (due Thu 1 Oct 09:00).
     let a1 = dossier(&app, A, "counter", "2026-09-28T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a1,
         "resolve",
         json!({"outcome": "approved", "at": "2026-10-02T10:00:00+07:00"}),
@@ -59,8 +47,7 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     .await;
     // a2: received and resolved before the period: not in it at all.
     let a2 = dossier(&app, A, "counter", "2026-09-29T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a2,
         "resolve",
         json!({"outcome": "approved", "at": "2026-09-30T10:00:00+07:00"}),
@@ -68,9 +55,8 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     .await;
     // a3: online, handed to agency B with a one-day step, resolved early.
     let a3 = dossier(&app, A, "online", "2026-10-05T09:00:00+07:00").await;
-    act(&app, &a3, "transfer", json!({"to_office_code": B, "deadline": {"amount": 1, "unit": "working_days"}, "at": "2026-10-05T10:00:00+07:00"})).await;
-    act(
-        &app,
+    app.act(&a3, "transfer", json!({"to_office_code": B, "deadline": {"amount": 1, "unit": "working_days"}, "at": "2026-10-05T10:00:00+07:00"})).await;
+    app.act(
         &a3,
         "resolve",
         json!({"outcome": "approved", "at": "2026-10-06T09:00:00+07:00"}),
@@ -78,8 +64,7 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     .await;
     // a4: resolved after the period: open and overdue at its end.
     let a4 = dossier(&app, A, "counter", "2026-10-12T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a4,
         "resolve",
         json!({"outcome": "refused", "at": "2026-11-03T09:00:00+07:00"}),
@@ -87,15 +72,13 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     .await;
     // a5: waiting for a supplement at the end of the period, which arrives after it.
     let a5 = dossier(&app, A, "postal", "2026-10-20T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a5,
         "request-supplement",
         json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": "2026-10-21T09:00:00+07:00"}),
     )
     .await;
-    act(
-        &app,
+    app.act(
         &a5,
         "supplement-received",
         json!({"at": "2026-11-02T09:00:00+07:00"}),
@@ -103,16 +86,14 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     .await;
     // a6 withdrawn, a7 rejected inside the period.
     let a6 = dossier(&app, A, "counter", "2026-10-26T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a6,
         "withdraw",
         json!({"reason": "Công dân rút", "at": "2026-10-27T09:00:00+07:00"}),
     )
     .await;
     let a7 = dossier(&app, A, "online", "2026-10-26T10:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a7,
         "reject",
         json!({"reason": "Sai thẩm quyền", "at": "2026-10-26T11:00:00+07:00"}),
@@ -122,8 +103,7 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     let a8 = dossier(&app, A, "counter", "2026-10-29T10:00:00+07:00").await;
     // a9: carried over, stopped inside the period.
     let a9 = dossier(&app, A, "counter", "2026-09-15T09:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &a9,
         "stop",
         json!({"reason": "Dừng theo yêu cầu", "at": "2026-10-10T09:00:00+07:00"}),
@@ -133,8 +113,7 @@ async fn october(backend: Backend) -> (TestApp, Vec<String>) {
     let a10 = dossier(&app, A, "counter", "2026-11-02T09:00:00+07:00").await;
     // b1: office B, online, resolved at the due instant exactly (Tue 6 Oct 08:00): on time.
     let b1 = dossier(&app, B, "online", "2026-10-01T08:00:00+07:00").await;
-    act(
-        &app,
+    app.act(
         &b1,
         "resolve",
         json!({"outcome": "approved", "at": "2026-10-06T08:00:00+07:00"}),
@@ -465,8 +444,7 @@ async fn the_period_is_exact_to_the_second(backend: Backend) {
     assert_eq!(r.status, 201, "{}", r.text);
     // Carried over: received the last second before October, closed the first second of it.
     let before = dossier(&app, A, "counter", "2026-09-30T23:59:59+07:00").await;
-    act(
-        &app,
+    app.act(
         &before,
         "resolve",
         json!({"outcome": "approved", "at": "2026-10-01T00:00:00+07:00"}),

@@ -52,17 +52,6 @@ async fn receive(app: &TestApp, clerk: &str) -> String {
     r.body["code"].as_str().unwrap().to_owned()
 }
 
-async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
-    let r = app
-        .post(
-            &format!("/api/v1/dossiers/{code}/{action}"),
-            &app.admin_token,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{action}: {}", r.text);
-}
-
 fn verify(secret: &str, m: &common::receiver::Received) {
     let wh = standardwebhooks::Webhook::new(secret).expect("a whsec_ secret");
     wh.verify(&m.body, &m.headers).unwrap_or_else(|e| {
@@ -83,7 +72,8 @@ async fn deliveries_are_signed_and_carry_the_event(backend: Backend) {
     assert_eq!(hook["events"], Value::Null);
 
     let code = receive(&app, &clerk).await;
-    act(&app, &code, "transfer", json!({"to_office_code": AGENCY})).await;
+    app.act(&code, "transfer", json!({"to_office_code": AGENCY}))
+        .await;
     let run = app.sweep().await;
     assert_eq!(run.sent, 2, "{run:?}");
 
@@ -160,7 +150,8 @@ async fn a_failing_receiver_gets_the_same_message_until_it_answers(backend: Back
     receiver.script(&[500, 503]);
     let code = receive(&app, &clerk).await;
     // The transfer is not a type this subscription asked for.
-    act(&app, &code, "transfer", json!({"to_office_code": AGENCY})).await;
+    app.act(&code, "transfer", json!({"to_office_code": AGENCY}))
+        .await;
 
     let mut runs = 0;
     while receiver.received().len() < 3 && runs < 20 {
@@ -245,7 +236,8 @@ async fn a_webhook_failing_in_a_row_is_disabled_and_can_be_retried(backend: Back
     assert_eq!(delivery["status"], "failed", "{delivery}");
     assert_eq!(delivery["last_status_code"], 503);
     // Disabled: new events queue nothing for it, and a retry is refused until it is on again.
-    act(&app, &code, "transfer", json!({"to_office_code": AGENCY})).await;
+    app.act(&code, "transfer", json!({"to_office_code": AGENCY}))
+        .await;
     let log = app
         .get(
             &format!("/api/v1/webhooks/{id}/deliveries"),
@@ -413,7 +405,46 @@ async fn subscriptions_are_for_admins_and_checked(backend: Backend) {
     assert!(receiver.received().is_empty());
 }
 
+/// Between sweeps (the next one an hour away) the service's own worker delivers each event
+/// within its delivery interval: the integrator follows the dossier as it moves.
+async fn events_are_delivered_between_sweeps(backend: Backend) {
+    let (app, clerk) = setup(backend, |s| {
+        s.jobs.sweep_interval_secs = 3600;
+        s.jobs.delivery_interval_ms = 100;
+    })
+    .await;
+    let receiver = Receiver::start().await;
+    let hook = subscribe(&app, &format!("{}/lgsp", receiver.url), None).await;
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    let code = receive(&app, &clerk).await;
+    let arrived = |n: usize| {
+        let receiver = &receiver;
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                let got = receiver.received();
+                if got.len() >= n || tokio::time::Instant::now() >= deadline {
+                    return got;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let got = arrived(1).await;
+    assert_eq!(got.len(), 1, "the receipt's event went out without a sweep");
+    assert_eq!(got[0].json()["type"], "dossier.received");
+    verify(&secret, &got[0]);
+    app.act(&code, "transfer", json!({"to_office_code": AGENCY}))
+        .await;
+    let got = arrived(2).await;
+    assert_eq!(got.len(), 2, "and the transfer's");
+    assert!(got.iter().any(|m| m.json()["type"] == "dossier.transfer"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 2, "each once");
+}
+
 both_backends!(
+    events_are_delivered_between_sweeps,
     deliveries_are_signed_and_carry_the_event,
     a_failing_receiver_gets_the_same_message_until_it_answers,
     a_webhook_failing_in_a_row_is_disabled_and_can_be_retried,

@@ -247,9 +247,7 @@ pub async fn for_dossier(
     let code = code.into_inner();
     let list = state
         .read(move |conn| {
-            let scope = scope(conn, &caller)?;
-            let (d, _) = crate::store::dossiers::find_visible(conn, &code, &scope)?
-                .ok_or_else(|| AppError::not_found("dossier"))?;
+            let (d, _) = crate::api::dossiers::visible(conn, &caller, &code)?;
             complaints::for_dossier(conn, d.id)
         })
         .await?;

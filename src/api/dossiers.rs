@@ -501,7 +501,11 @@ pub fn dossier_response(stored: StoredResponse) -> HttpResponse {
 
 /// The dossier the caller may see, with its steps, or 404 as if it did not exist (codes cannot
 /// be probed).
-fn visible(conn: &mut DbConn, caller: &Caller, code: &str) -> AppResult<(Dossier, Vec<Step>)> {
+pub(crate) fn visible(
+    conn: &mut DbConn,
+    caller: &Caller,
+    code: &str,
+) -> AppResult<(Dossier, Vec<Step>)> {
     let scope = scope(conn, caller)?;
     dossiers::find_visible(conn, code, &scope)?.ok_or_else(|| AppError::not_found("dossier"))
 }

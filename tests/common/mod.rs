@@ -193,6 +193,7 @@ pub fn test_settings(url: &str) -> Settings {
     s.auth.jwt_secret = Some(SecretString::from("test-secret-test-secret-test-secret!"));
     // Tests run the sweep themselves, when they mean to.
     s.jobs.sweep_interval_secs = 3600;
+    s.jobs.delivery_interval_ms = 600_000;
     // Files go to a folder of the test's own, never the working directory's data/files.
     let files =
         std::env::temp_dir().join(format!("motcua-files-{}", uuid::Uuid::new_v4().simple()));
@@ -384,6 +385,19 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
         self.request(Method::POST, path, Some(token), Some(body))
             .await
+    }
+
+    /// The admin takes `action` on dossier `code` (`POST /api/v1/dossiers/{code}/{action}`); the
+    /// test stops unless it succeeds.
+    pub async fn act(&self, code: &str, action: &str, body: Value) {
+        let r = self
+            .post(
+                &format!("/api/v1/dossiers/{code}/{action}"),
+                &self.admin_token.clone(),
+                body,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{action} {code}: {}", r.text);
     }
 
     /// An office created by the admin.

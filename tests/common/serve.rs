@@ -19,13 +19,14 @@ impl Drop for Serving {
     }
 }
 
-/// Runs `serve` with `workers` HTTP workers and no sweep of its own.
+/// Runs `serve` with `workers` HTTP workers and no sweep or delivery of its own after the first.
 pub fn serve(mut command: Command, workers: u32) -> Serving {
     let mut child = command
         .arg("serve")
         .env("MOTCUA__SERVER__BIND", "127.0.0.1:0")
         .env("MOTCUA__SERVER__WORKERS", workers.to_string())
         .env("MOTCUA__JOBS__SWEEP_INTERVAL_SECS", "3600")
+        .env("MOTCUA__JOBS__DELIVERY_INTERVAL_MS", "600000")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
