@@ -122,29 +122,45 @@ fn queue_kind(
     first: bool,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
+    let reach = reach(d);
+    let keys: Vec<(String, String)> = reach
+        .iter()
+        .map(|(channel, _)| {
+            (
+                format!("{kind}:{occurrence}:{}", channel.as_str()),
+                message_id(kind, *channel),
+            )
+        })
+        .collect();
+    let messages: Vec<NewMessage<'_>> = reach
+        .iter()
+        .zip(&keys)
+        .map(|((channel, to), (key, id))| {
+            let (recipient, skipped) = match to {
+                Recipient::To(r) => (r.as_str(), None),
+                Recipient::Skipped(why) => ("", Some(*why)),
+            };
+            NewMessage {
+                kind,
+                channel: channel.as_str(),
+                dedupe_key: key,
+                letter_id: None,
+                dossier: Some((d.id, &d.code)),
+                office_code: Some(&d.office_code),
+                recipient,
+                message_id: id,
+                data: Some(data),
+                skipped,
+            }
+        })
+        .collect();
+    if first {
+        outbox::insert_all(conn, &messages, now)?;
+        return Ok(messages.len());
+    }
     let mut queued = 0;
-    for (channel, to) in reach(d) {
-        let key = format!("{kind}:{occurrence}:{}", channel.as_str());
-        let (recipient, skipped) = match &to {
-            Recipient::To(r) => (r.as_str(), None),
-            Recipient::Skipped(why) => ("", Some(*why)),
-        };
-        let m = NewMessage {
-            kind,
-            channel: channel.as_str(),
-            dedupe_key: &key,
-            letter_id: None,
-            dossier: Some((d.id, &d.code)),
-            office_code: Some(&d.office_code),
-            recipient,
-            message_id: &message_id(kind, channel),
-            data: Some(data),
-            skipped,
-        };
-        if first {
-            outbox::insert(conn, m, now)?;
-            queued += 1;
-        } else if outbox::enqueue(conn, m, now)? {
+    for m in messages {
+        if outbox::enqueue(conn, m, now)? {
             queued += 1;
         }
     }

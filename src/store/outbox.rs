@@ -90,34 +90,126 @@ pub fn enqueue(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppR
 /// Queues a message known to be new (its occurrence was created in this transaction: a
 /// receipt), without looking for an earlier one; the unique key still refuses a duplicate.
 pub fn insert(conn: &mut DbConn, m: NewMessage<'_>, now: DateTime<Utc>) -> AppResult<()> {
-    let data = m.data.map(|d| d.to_string());
-    diesel::insert_into(ob::table)
-        .values((
-            ob::kind.eq(m.kind),
-            ob::channel.eq(m.channel),
-            ob::dedupe_key.eq(m.dedupe_key),
-            ob::letter_id.eq(m.letter_id),
-            ob::dossier_id.eq(m.dossier.map(|d| d.0)),
-            ob::dossier_code.eq(m.dossier.map(|d| d.1)),
-            ob::office_code.eq(m.office_code),
-            ob::recipient.eq(m.recipient),
-            ob::subject.eq(""),
-            ob::body_text.eq(""),
-            ob::body_html.eq(""),
-            ob::message_id.eq(m.message_id),
-            ob::status.eq(if m.skipped.is_some() {
-                "skipped"
-            } else {
-                "pending"
-            }),
-            ob::attempts.eq(0),
-            ob::next_attempt_at.eq(db::to_db(now)),
-            ob::last_error.eq(m.skipped),
-            ob::created_at.eq(db::to_db(now)),
-            ob::data.eq(data),
-        ))
-        .execute(conn)?;
+    insert_all(conn, std::slice::from_ref(&m), now)
+}
+
+/// Queues messages known to be new in one statement (a receipt's, one per channel): one round
+/// trip inside the receipt's transaction however many channels there are.
+pub fn insert_all(conn: &mut DbConn, all: &[NewMessage<'_>], now: DateTime<Utc>) -> AppResult<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let at = db::to_db(now);
+    // Owned values: a statement of a fixed number of rows is cached only for 'static values.
+    let rows = || -> Vec<_> {
+        all.iter()
+            .map(|m| {
+                (
+                    ob::kind.eq(m.kind.to_owned()),
+                    ob::channel.eq(m.channel.to_owned()),
+                    ob::dedupe_key.eq(m.dedupe_key.to_owned()),
+                    ob::letter_id.eq(m.letter_id),
+                    ob::dossier_id.eq(m.dossier.map(|d| d.0)),
+                    ob::dossier_code.eq(m.dossier.map(|d| d.1.to_owned())),
+                    ob::office_code.eq(m.office_code.map(str::to_owned)),
+                    ob::recipient.eq(m.recipient.to_owned()),
+                    ob::subject.eq(""),
+                    ob::body_text.eq(""),
+                    ob::body_html.eq(""),
+                    ob::message_id.eq(m.message_id.to_owned()),
+                    ob::status.eq(if m.skipped.is_some() {
+                        "skipped"
+                    } else {
+                        "pending"
+                    }),
+                    ob::attempts.eq(0),
+                    ob::next_attempt_at.eq(at),
+                    ob::last_error.eq(m.skipped.map(str::to_owned)),
+                    ob::created_at.eq(at),
+                    ob::data.eq(m.data.map(|d| d.to_string())),
+                )
+            })
+            .collect()
+    };
+    // One multi-row INSERT, built by the connection's own backend (the multi-backend
+    // connection cannot). One, two or three rows (a receipt's channels) go as arrays, whose
+    // statements are prepared once per connection and cached; more as a list, prepared each time.
+    macro_rules! insert {
+        ($c:expr) => {{
+            let mut rows = rows();
+            match rows.len() {
+                1 => {
+                    let a = rows.pop().expect("one row");
+                    diesel::insert_into(ob::table).values([a]).execute($c)
+                }
+                2 => {
+                    let b = rows.pop().expect("two rows");
+                    let a = rows.pop().expect("two rows");
+                    diesel::insert_into(ob::table).values([a, b]).execute($c)
+                }
+                3 => {
+                    let c3 = rows.pop().expect("three rows");
+                    let b = rows.pop().expect("three rows");
+                    let a = rows.pop().expect("three rows");
+                    diesel::insert_into(ob::table).values([a, b, c3]).execute($c)
+                }
+                _ => diesel::insert_into(ob::table).values(rows).execute($c),
+            }
+        }};
+    }
+    match conn {
+        DbConn::Postgres(c) => insert!(c)?,
+        DbConn::Sqlite(c) => insert!(c)?,
+    };
     Ok(())
+}
+
+/// The citizens' channels a process has a transport for, as a literal SQL list of known names
+/// (webhook deliveries are told apart by their kind); `None` when there is nothing to send.
+fn channel_list(channels: &[&str], webhooks: bool) -> Option<String> {
+    let list = channels
+        .iter()
+        .filter(|c| crate::domain::notice::NoticeChannel::parse(c).is_some())
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (list.is_empty(), webhooks) {
+        (true, false) => None,
+        (true, true) => Some("''".to_owned()),
+        (false, _) => Some(list),
+    }
+}
+
+/// Whether anything is due for a process sending on `channels` and the HTTP targets: one read
+/// on the due index, so that polling often costs no write (on SQLite, no write lock) while the
+/// outbox is empty.
+pub fn any_due(conn: &mut DbConn, channels: &[&str], now: DateTime<Utc>) -> AppResult<bool> {
+    let list = channel_list(channels, true).unwrap_or_else(|| "''".to_owned());
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox WHERE status IN ('pending', 'retrying') \
+           AND next_attempt_at <= {p1} AND (lease_until IS NULL OR lease_until < {p1}) \
+           AND (kind IN ('webhook', 'national_sync') OR channel IN ({list})) LIMIT 1) AS due",
+        p1 = if matches!(conn, DbConn::Postgres(_)) {
+            "$1"
+        } else {
+            "?1"
+        },
+    );
+    let now_db = db::to_db(now);
+    let n: N = match conn {
+        DbConn::Postgres(c) => diesel::sql_query(sql)
+            .bind::<Timestamp, _>(now_db)
+            .get_result(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sql)
+            .bind::<Timestamp, _>(now_db)
+            .get_result(c)?,
+    };
+    Ok(n.n > 0)
 }
 
 /// Claims up to `limit` messages that are due and not leased by a live process: the lease lets
@@ -133,21 +225,8 @@ pub fn claim(
     limit: i64,
     webhooks: bool,
 ) -> AppResult<Vec<OutboxRow>> {
-    // The citizens' channels this process has a transport for, as a literal list of known
-    // names (webhook deliveries are told apart by their kind).
-    let list = channels
-        .iter()
-        .filter(|c| crate::domain::notice::NoticeChannel::parse(c).is_some())
-        .map(|c| format!("'{c}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.is_empty() && !webhooks {
+    let Some(list) = channel_list(channels, webhooks) else {
         return Ok(Vec::new());
-    }
-    let list = if list.is_empty() {
-        "''".to_owned()
-    } else {
-        list
     };
     let until = db::to_db(now + chrono::Duration::seconds(lease_secs));
     let now_db = db::to_db(now);
