@@ -30,11 +30,16 @@ struct World {
 }
 
 async fn world(backend: Backend) -> World {
+    world_with(backend, 200).await
+}
+
+/// The world with `per_minute` public requests allowed per address.
+async fn world_with(backend: Backend, per_minute: u32) -> World {
     let sink = SmtpSink::start().await;
     let smtp = sink.url();
     let app = TestApp::spawn_with(backend, |s| {
         s.smtp.url = Some(SecretString::from(smtp));
-        s.public.lookup_per_minute = 200;
+        s.public.lookup_per_minute = per_minute;
     })
     .await;
     app.office(ONE_STOP, None).await;
@@ -762,7 +767,62 @@ async fn the_satisfaction_report_counts_ratings_and_complaints_per_office(backen
     );
 }
 
+/// Filing spends the lookup's budget, by page and by JSON alike: over it, the 429 page with
+/// Retry-After (problem+json for the JSON) and nothing filed.
+async fn over_the_budget_a_complaint_is_refused_with_429(backend: Backend) {
+    let w = world_with(backend, 2).await;
+    let code = w.code.clone();
+    let page = file_page(&w, &code, ID_NUMBER, "complaint", "Chưa thấy trả lời.").await;
+    assert_eq!(page.status, 201, "{}", page.text);
+    let j = file_json(
+        &w,
+        ID_NUMBER,
+        json!({"kind": "recommendation", "text": "Nên có thêm quầy."}),
+    )
+    .await;
+    assert_eq!(j.status, 201, "{}", j.text);
+    let refused = file_page(&w, &code, ID_NUMBER, "complaint", "Lần thứ ba.").await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert!(
+        refused
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
+    let retry: u64 = refused
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!(
+        refused.text.contains(&format!("sau {retry} giây")),
+        "{}",
+        refused.text
+    );
+    assert!(!refused.text.contains(ID_NUMBER) && !refused.text.contains("Lần thứ ba"));
+    let j = file_json(
+        &w,
+        ID_NUMBER,
+        json!({"kind": "complaint", "text": "Lần thứ tư."}),
+    )
+    .await;
+    assert_eq!(j.status, 429, "{}", j.text);
+    assert_eq!(j.header("content-type"), Some("application/problem+json"));
+    let list = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}/complaints"), &w.clerk)
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(
+        list.body.as_array().map(Vec::len),
+        Some(2),
+        "only the two admitted: {}",
+        list.text
+    );
+}
+
 both_backends!(
+    over_the_budget_a_complaint_is_refused_with_429,
     the_satisfaction_report_counts_ratings_and_complaints_per_office,
     the_citizen_files_by_json_and_by_page,
     a_complaint_is_due_in_working_days_around_weekends_and_holidays,

@@ -424,7 +424,7 @@ async fn the_31st_lookup_in_a_minute_gets_the_429_page(backend: Backend) {
         .expect("Retry-After");
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     assert!(
-        page.text.contains("Tạm thời chưa tra cứu được")
+        page.text.contains("Xin vui lòng chờ một lát")
             && page.text.contains(&format!("sau {retry} giây")),
         "{}",
         page.text

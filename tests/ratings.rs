@@ -498,7 +498,73 @@ async fn two_ratings_at_once_make_one(backend: Backend) {
     assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
 }
 
+/// The rating page and its JSON spend the lookup's budget: over it, the 429 page with
+/// Retry-After (and problem+json for the JSON), nothing recorded, no token on the page.
+async fn over_the_budget_the_rating_is_refused_with_429(backend: Backend) {
+    let w = world(backend, |s| s.public.lookup_per_minute = 3).await;
+    let code = returned(&w).await;
+    w.app.sweep().await;
+    let (email, _, _) = links(&w, &code).await;
+    for _ in 0..2 {
+        let page = w
+            .app
+            .request(Method::GET, &format!("/danh-gia/{email}"), None, None)
+            .await;
+        assert_eq!(page.status, 200, "{}", page.text);
+    }
+    let j = w
+        .app
+        .request(
+            Method::GET,
+            &format!("/api/v1/public/ratings/{email}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(j.status, 200, "{}", j.text);
+    let refused = page_post(&w, &email, "rating=satisfied").await;
+    assert_eq!(refused.status, 429, "{}", refused.text);
+    assert!(
+        refused
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
+    let retry: u64 = refused
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!(
+        refused.text.contains("Xin vui lòng chờ một lát")
+            && refused.text.contains(&format!("sau {retry} giây")),
+        "{}",
+        refused.text
+    );
+    assert!(
+        !refused.text.contains(&email),
+        "the token stays off the page"
+    );
+    let j = w
+        .app
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{email}"),
+            None,
+            Some(json!({"rating": "satisfied"})),
+        )
+        .await;
+    assert_eq!(j.status, 429, "{}", j.text);
+    assert_eq!(j.header("content-type"), Some("application/problem+json"));
+    let d = w
+        .app
+        .get(&format!("/api/v1/dossiers/{code}"), &w.clerk)
+        .await;
+    assert_eq!(d.body["rating"], Value::Null, "nothing rated: {}", d.text);
+}
+
 both_backends!(
+    over_the_budget_the_rating_is_refused_with_429,
     a_returned_result_invites_the_rating_once_per_link,
     a_link_never_issued_or_expired_is_not_found,
     a_link_expires_valid_days_after_the_return,

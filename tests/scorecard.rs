@@ -8,8 +8,11 @@
 mod common;
 
 use chrono::{Duration, FixedOffset, NaiveDate, Utc};
+use common::gateway::Gateway;
 use common::{Backend, TestApp};
+use motcua::domain::notice::NoticeChannel;
 use reqwest::Method;
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 const A: &str = "000.00.31.H40";
@@ -40,7 +43,8 @@ async fn receive(app: &TestApp, office: &str, procedure: &str, channel: &str, at
             "/api/v1/dossiers",
             &app.admin_token,
             json!({"procedure_code": procedure, "channel": channel, "office_code": office,
-                "applicant": {"full_name": "Lý Thị Hoa", "id_number": "079302000222"},
+                "applicant": {"full_name": "Lý Thị Hoa", "id_number": "079302000222",
+                    "phone": "0905 123 456"},
                 "received_at": at}),
         )
         .await;
@@ -48,25 +52,9 @@ async fn receive(app: &TestApp, office: &str, procedure: &str, channel: &str, at
     r.body["code"].as_str().unwrap().to_owned()
 }
 
-async fn act(app: &TestApp, code: &str, action: &str, body: Value) {
-    let r = app
-        .post(
-            &format!("/api/v1/dossiers/{code}/{action}"),
-            &app.admin_token,
-            body,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{action} {code}: {}", r.text);
-}
-
 async fn resolve(app: &TestApp, code: &str, at: &str) {
-    act(
-        app,
-        code,
-        "resolve",
-        json!({"outcome": "approved", "at": at}),
-    )
-    .await;
+    app.act(code, "resolve", json!({"outcome": "approved", "at": at}))
+        .await;
 }
 
 /// Uploads a small PDF as a component (`Some(code)`, or an unlisted one with `None`) or as the
@@ -107,27 +95,60 @@ async fn upload(app: &TestApp, code: &str, kind: &str, component: Option<&str>) 
     assert_eq!(r.status, 201, "upload {code}: {}", r.text);
 }
 
-/// The citizen's rating and complaint, as the rating page and the status page record them.
-async fn rate(app: &TestApp, code: &str, rating: &str) {
-    let n = app
-        .exec(&format!(
-            "UPDATE dossiers SET rating = '{rating}', rated_at = CURRENT_TIMESTAMP WHERE code = '{code}' AND rating IS NULL"
-        ))
+/// The result returned to the citizen, who then rates it through the link the SMS brought
+/// (`POST /api/v1/public/ratings/{token}`): rated now, as a citizen would.
+async fn return_and_rate(app: &TestApp, gw: &Gateway, code: &str, at: &str, rating: &str) {
+    app.act(code, "return-result", json!({"at": at})).await;
+    app.sweep().await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let token = loop {
+        let link = gw.accepted("/sms").into_iter().find_map(|r| {
+            let text = r.body["text"].as_str()?.to_owned();
+            let at = text.find("/danh-gia/")?;
+            text.contains(code).then(|| {
+                text[at + "/danh-gia/".len()..]
+                    .chars()
+                    .take(43)
+                    .collect::<String>()
+            })
+        });
+        if let Some(t) = link {
+            break t;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no rating link for {code}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/ratings/{token}"),
+            None,
+            Some(json!({"rating": rating})),
+        )
         .await;
-    assert_eq!(n, 1);
+    assert_eq!(r.status, 201, "rating {code}: {}", r.text);
 }
 
+/// The citizen files a complaint about the dossier now, from the status page's JSON twin.
 async fn complain(app: &TestApp, code: &str) {
-    let n = app
-        .exec(&format!(
-            "UPDATE dossiers SET first_complaint_at = CURRENT_TIMESTAMP WHERE code = '{code}' AND first_complaint_at IS NULL"
-        ))
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/public/dossiers/{code}/complaints?id_number=079302000222"),
+            None,
+            Some(json!({"kind": "complaint", "text": "Bị yêu cầu bổ sung hai lần."})),
+        )
         .await;
-    assert_eq!(n, 1);
+    assert_eq!(r.status, 201, "complaint {code}: {}", r.text);
 }
 
 struct Month {
     app: TestApp,
+    /// Plays the SMS gateway the rating links reach the citizens through.
+    _gw: Gateway,
     /// Office A's dossiers by name.
     a: std::collections::BTreeMap<&'static str, String>,
     b1: String,
@@ -135,7 +156,14 @@ struct Month {
 
 /// Thirty days ending today at offices A and B (C receives nothing).
 async fn month(backend: Backend) -> Month {
-    let app = TestApp::spawn(backend).await;
+    let gw = Gateway::start().await;
+    let sms = gw.sms_url();
+    let app = TestApp::spawn_with(backend, |s| {
+        s.sms.url = Some(SecretString::from(sms));
+        s.notifications.channels = vec![NoticeChannel::Sms];
+        s.public.base_url = Some("https://motcua.example.vn".into());
+    })
+    .await;
     for o in [A, B, C] {
         app.office(o, None).await;
     }
@@ -168,46 +196,34 @@ async fn month(backend: Backend) -> Month {
     resolve(&app, &early, &ago(20, 10)).await;
     upload(&app, &early, "component", Some("TK")).await;
     upload(&app, &early, "result", None).await;
-    rate(&app, &early, "satisfied").await;
+    return_and_rate(&app, &gw, &early, &ago(20, 11), "satisfied").await;
     a.insert("early", early);
     // late: online, resolved eighteen days after receipt; only the optional component as a
     // file, no result; rated dissatisfied today.
     let late = receive(&app, A, "SA", "online", &ago(20, 9)).await;
     resolve(&app, &late, &ago(2, 10)).await;
     upload(&app, &late, "component", Some("BS")).await;
-    rate(&app, &late, "dissatisfied").await;
+    return_and_rate(&app, &gw, &late, &ago(2, 11), "dissatisfied").await;
     a.insert("late", late);
     // twice: online, two supplement requests, resolved early all the same; complained about
     // today.
     let twice = receive(&app, A, "SA", "online", &ago(20, 9)).await;
-    act(
-        &app,
+    app.act(
         &twice,
         "request-supplement",
         json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(20, 10)}),
     )
     .await;
-    act(
-        &app,
-        &twice,
-        "supplement-received",
-        json!({"at": ago(19, 9)}),
-    )
-    .await;
-    act(
-        &app,
+    app.act(&twice, "supplement-received", json!({"at": ago(19, 9)}))
+        .await;
+    app.act(
         &twice,
         "request-supplement",
         json!({"items": ["Bản sao"], "reason": "Thiếu", "at": ago(19, 10)}),
     )
     .await;
-    act(
-        &app,
-        &twice,
-        "supplement-received",
-        json!({"at": ago(18, 9)}),
-    )
-    .await;
+    app.act(&twice, "supplement-received", json!({"at": ago(18, 9)}))
+        .await;
     resolve(&app, &twice, &ago(18, 10)).await;
     complain(&app, &twice).await;
     a.insert("twice", twice);
@@ -218,8 +234,7 @@ async fn month(backend: Backend) -> Month {
     );
     // paused: waiting for a supplement since the day after receipt.
     let paused = receive(&app, A, "SA", "counter", &ago(20, 9)).await;
-    act(
-        &app,
+    app.act(
         &paused,
         "request-supplement",
         json!({"items": ["Tờ khai"], "reason": "Thiếu", "at": ago(19, 9)}),
@@ -236,8 +251,7 @@ async fn month(backend: Backend) -> Month {
     a.insert("before", before);
     // withdrawn inside the period: received, never resolved.
     let withdrawn = receive(&app, A, "SA", "counter", &ago(15, 9)).await;
-    act(
-        &app,
+    app.act(
         &withdrawn,
         "withdraw",
         json!({"reason": "Công dân rút", "at": ago(15, 10)}),
@@ -251,7 +265,12 @@ async fn month(backend: Backend) -> Month {
     resolve(&app, &b1, &ago(20, 11)).await;
     upload(&app, &b1, "component", None).await;
     upload(&app, &b1, "result", None).await;
-    Month { app, a, b1 }
+    Month {
+        app,
+        _gw: gw,
+        a,
+        b1,
+    }
 }
 
 fn row<'a>(r: &'a Value, group: &str) -> &'a Value {

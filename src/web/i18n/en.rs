@@ -42,8 +42,8 @@ pub const TEXT: Text = Text {
     rate_limited_title: "Please wait a moment",
     rate_limited_text: |secs, at| {
         format!(
-            "There were too many lookups from this network address in one minute. Please try \
-             again in {secs} seconds (from {at})."
+            "There were too many lookups, ratings and complaints from this network address in one \
+             minute. Please try again in {secs} seconds (from {at})."
         )
     },
     back_to_lookup: "Back to the lookup",
@@ -105,6 +105,14 @@ pub const TEXT: Text = Text {
     rating_link_invalid_title: "This rating link cannot be used",
     rating_link_invalid_text: "The link is wrong or has expired. If you need help, please \
         contact the one-stop office where you filed the dossier.",
+
+    result_title: "The result",
+    result_intro: "The result of this dossier is available as a file. Type the applicant's ID \
+        number again to download it; this page does not keep it.",
+    result_submit: "Download the result",
+    result_not_found_title: "The result could not be downloaded",
+    result_not_found_text: "No result was found for this dossier code and ID number. Check the ID \
+        number, or contact the one-stop office where the dossier was filed.",
 
     complaint_form_title: "Send a complaint or recommendation",
     complaint_form_intro: "You may complain or make a recommendation about how this dossier is \

@@ -166,6 +166,13 @@ pub struct Text {
     pub rating_link_invalid_title: &'static str,
     pub rating_link_invalid_text: &'static str,
 
+    // The result, downloaded from the status page.
+    pub result_title: &'static str,
+    pub result_intro: &'static str,
+    pub result_submit: &'static str,
+    pub result_not_found_title: &'static str,
+    pub result_not_found_text: &'static str,
+
     // Complaints and recommendations (phản ánh, kiến nghị), from the status page.
     pub complaint_form_title: &'static str,
     pub complaint_form_intro: &'static str,

@@ -40,11 +40,11 @@ pub const TEXT: Text = Text {
         "Kiểm tra lại mã hồ sơ trên giấy tiếp nhận, kể cả các dấu chấm và gạch ngang.",
         "Nhập số giấy tờ của người đứng tên nộp hồ sơ, đúng như đã khai khi nộp.",
     ],
-    rate_limited_title: "Tạm thời chưa tra cứu được",
+    rate_limited_title: "Xin vui lòng chờ một lát",
     rate_limited_text: |secs, at| {
         format!(
-            "Có quá nhiều lượt tra cứu từ địa chỉ mạng này trong một phút. Vui lòng thử lại sau \
-             {secs} giây (từ {at})."
+            "Có quá nhiều lượt tra cứu, đánh giá và phản ánh từ địa chỉ mạng này trong một phút. \
+             Vui lòng thử lại sau {secs} giây (từ {at})."
         )
     },
     back_to_lookup: "Trở về trang tra cứu",
@@ -106,6 +106,14 @@ pub const TEXT: Text = Text {
     rating_link_invalid_title: "Đường dẫn đánh giá không dùng được",
     rating_link_invalid_text: "Đường dẫn này không đúng hoặc đã hết hạn. Nếu cần, ông/bà vui \
         lòng liên hệ Bộ phận Một cửa nơi đã nộp hồ sơ.",
+
+    result_title: "Kết quả giải quyết",
+    result_intro: "Kết quả giải quyết hồ sơ này đã được số hóa. Nhập lại số giấy tờ của người \
+        nộp hồ sơ để tải về; trang này không lưu số đó.",
+    result_submit: "Tải kết quả",
+    result_not_found_title: "Không tải được kết quả",
+    result_not_found_text: "Không tìm thấy kết quả với mã hồ sơ và số giấy tờ này. Kiểm tra lại \
+        số giấy tờ, hoặc liên hệ Bộ phận Một cửa nơi đã nộp hồ sơ.",
 
     complaint_form_title: "Gửi phản ánh, kiến nghị",
     complaint_form_intro: "Ông/bà có thể phản ánh hoặc kiến nghị về việc giải quyết hồ sơ này. \
