@@ -145,6 +145,7 @@ Timestamps are RFC 3339 with the office time zone's offset; dates are `YYYY-MM-D
         crate::web::rating_form,
         crate::web::rate,
         crate::web::file_complaint,
+        crate::web::download_result,
         crate::web::asset,
     ),
     components(

@@ -702,6 +702,80 @@ async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backe
     );
 }
 
+/// A form POSTed to a page of the citizen's side, as bytes with its headers.
+async fn post_page(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let r = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.bytes().await.unwrap().to_vec())
+}
+
+/// The status page of a resolved dossier with its result digitised offers the download; the
+/// form takes the ID number again in its body and answers the file itself, or one 404 page for
+/// a wrong ID number and for a dossier without a result.
+async fn the_status_page_offers_the_result_download(backend: Backend) {
+    let w = world(backend, false, |_| {}).await;
+    let status_page = || {
+        let (app, code) = (&w.app, w.code.clone());
+        async move {
+            let (status, _, body) =
+                post_page(app, "/tra-cuu", &[("code", code.as_str()), ("id_number", ID_NUMBER)]).await;
+            assert_eq!(status, 200);
+            String::from_utf8(body).unwrap()
+        }
+    };
+    let download = |id: &'static str| {
+        let (app, code) = (&w.app, w.code.clone());
+        async move { post_page(app, "/ket-qua", &[("code", code.as_str()), ("id_number", id)]).await }
+    };
+    // No result yet: no download on the page, and the form answers 404.
+    assert!(!status_page().await.contains("action=\"/ket-qua\""));
+    let (none, _, none_page) = download(ID_NUMBER).await;
+    assert_eq!(none, 404);
+    let result = pdf(60_000, 4);
+    let r = upload(&w.app, &w.code, &w.clerk, "result", None, "Kết quả.pdf", &result).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    // Uploaded but not resolved: still nothing to download.
+    assert!(!status_page().await.contains("action=\"/ket-qua\""));
+    w.app.act(&w.code, "resolve", json!({"outcome": "approved"})).await;
+
+    let page = status_page().await;
+    assert!(page.contains("action=\"/ket-qua\"") && page.contains("Tải kết quả"), "{page}");
+    assert!(!page.contains(ID_NUMBER), "the page does not hold the ID number");
+    let json = w
+        .app
+        .request(Method::GET, &format!("/api/v1/public/dossiers/{}?id_number={ID_NUMBER}", w.code), None, None)
+        .await;
+    assert_eq!(json.body["result_available"], true, "{}", json.text);
+
+    let (status, headers, got) = download(ID_NUMBER).await;
+    assert_eq!(status, 200);
+    assert_eq!(sha256(&got), sha256(&result), "the same bytes");
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["cache-control"], "no-store");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''K%E1%BA%BFt%20qu%E1%BA%A3.pdf"), "{disposition}");
+    let (wrong, wrong_headers, wrong_page) = download("079999999999").await;
+    assert_eq!(wrong, 404);
+    assert!(wrong_headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_eq!(wrong_page, none_page, "one page for a wrong ID number and for no result");
+    let text = String::from_utf8(wrong_page).unwrap();
+    assert!(text.contains("Không tải được kết quả"), "{text}");
+    assert!(!text.contains(ID_NUMBER) && !text.contains("079999999999"));
+    // Not a form: 415, as the other pages.
+    let r = w
+        .app
+        .raw(Method::POST, "/ket-qua", None, "application/json", b"{}".to_vec())
+        .await;
+    assert_eq!(r.status, 415);
+}
+
 async fn upload_list_download_local(b: Backend) {
     upload_list_download_the_same_bytes(b, false).await
 }
@@ -738,6 +812,7 @@ both_backends!(
     citizen_result_local,
     citizen_result_s3,
     the_result_download_is_rate_limited_like_the_lookup,
+    the_status_page_offers_the_result_download,
     the_receipt_lists_the_component_files_and_the_slip_says_digitised,
 );
 

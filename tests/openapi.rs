@@ -109,6 +109,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/danh-gia/{token}"),
     ("POST", "/danh-gia/{token}"),
     ("POST", "/phan-anh"),
+    ("POST", "/ket-qua"),
 ];
 
 async fn served_document(app: &TestApp) -> Value {

@@ -513,7 +513,8 @@ pub async fn download(
     send(&state, &req, &row, "private, no-store").await
 }
 
-async fn send(
+/// The file's bytes streamed from the store, as a download (also the status page's).
+pub(crate) async fn send(
     state: &AppState,
     req: &HttpRequest,
     row: &FileRow,

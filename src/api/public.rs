@@ -80,6 +80,9 @@ pub struct PublicDossier {
     pub apology_letters: Vec<PublicLetterView>,
     /// The complaints and recommendations filed about it, with their answers.
     pub complaints: Vec<super::complaints::PublicComplaint>,
+    /// The result is digitised and can be downloaded with
+    /// `GET /api/v1/public/dossiers/{code}/result?id_number=` (or from the status page).
+    pub result_available: bool,
 }
 
 impl PublicDossier {
@@ -137,6 +140,7 @@ impl PublicDossier {
                 .into_iter()
                 .map(|c| super::complaints::PublicComplaint::new(state, c))
                 .collect(),
+            result_available: v.result_available,
             code: v.code,
         }
     }

@@ -41,6 +41,8 @@ pub struct CitizenView {
     /// The complaints and recommendations filed about it, oldest first, with their answers
     /// (never who answered).
     pub complaints: Vec<CitizenComplaint>,
+    /// Resolved with its result digitised: the citizen can download it.
+    pub result_available: bool,
 }
 
 /// A complaint or recommendation as the citizen sees it.
@@ -233,6 +235,7 @@ pub fn view(
         .collect();
     Ok(CitizenView {
         complaints,
+        result_available: d.resolved_at.is_some() && d.result_digitised_at.is_some(),
         status,
         procedure_name,
         office_name,

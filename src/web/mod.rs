@@ -56,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(lookup)),
         )
         .service(web::resource("/phan-anh").route(web::post().to(file_complaint)))
+        .service(web::resource("/ket-qua").route(web::post().to(download_result)))
         .service(
             web::resource("/danh-gia/{token}")
                 .route(web::get().to(rating_form))
@@ -901,6 +902,101 @@ pub async fn file_complaint(
             };
             html(StatusCode::CREATED, lang, Caching::NoStore, render(&page))
         }
+        Err(AppError::NotFound(_)) => not_found(&state),
+        Err(e) => error_page(&state, lang, &e),
+    }
+}
+
+/// The result download's fields, urlencoded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ResultPageForm {
+    /// The dossier code (a hidden field of the status page).
+    pub code: String,
+    /// The applicant's ID number, typed again: it is never put in a page or a URL.
+    pub id_number: String,
+    pub lang: Option<String>,
+}
+
+/// `POST /ket-qua` — the citizen downloads the result from the status page.
+#[utoipa::path(
+    post,
+    path = "/ket-qua",
+    operation_id = "page_download_result",
+    tag = "pages",
+    summary = "The result file, downloaded from the status page",
+    description = "The status page of a resolved dossier whose result is digitised offers this \
+        form. The code and the applicant's ID number (typed again; the page never holds it) find \
+        the result as `GET /api/v1/public/dossiers/{code}/result` does, in the POST body so that \
+        the ID number is in no URL. The file comes as an attachment (`Content-Disposition` with \
+        RFC 6266 `filename*`). A wrong code or ID number and a dossier without a result answer \
+        the same 404 page; the request counts against `public.lookup_per_minute` (429 page).",
+    params(LangQuery),
+    request_body(content = ResultPageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The result file", content_type = "application/octet-stream",
+            headers(
+                ("Content-Disposition" = String, description = "`attachment` with the file's name"),
+                ("ETag" = String, description = "The file's SHA-256"),
+            )),
+        (status = 304, description = "The copy the browser holds (`If-None-Match`) is this file"),
+        (status = 400, description = "The body could not be read", body = String,
+            content_type = "text/html"),
+        (status = 404, description = "No result for this code and ID number", body = String,
+            content_type = "text/html"),
+        (status = 413, description = "The body is larger than `server.max_body_bytes`",
+            body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not a urlencoded form", body = String,
+            content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address", body = String,
+            content_type = "text/html", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database or the file store is unavailable",
+            body = String, content_type = "text/html"),
+    )
+)]
+pub async fn download_result(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Result<RawBody, AppError>,
+) -> HttpResponse {
+    if !is_form(&req) {
+        return error_page(
+            &state,
+            language(&req, None),
+            &AppError::UnsupportedMediaType,
+        );
+    }
+    let body = match body {
+        Ok(RawBody(b)) => b,
+        Err(e) => return error_page(&state, language(&req, None), &e),
+    };
+    let [code, id_number, chosen_lang] = fields(&body, ["code", "id_number", "lang"]);
+    let lang = language(&req, chosen_lang.as_deref());
+    let t = lang.text();
+    if let Err(e) = state.public_budget(&req) {
+        return error_page(&state, lang, &e);
+    }
+    let not_found = |state: &AppState| {
+        message_page(
+            state,
+            lang,
+            StatusCode::NOT_FOUND,
+            t.result_not_found_title,
+            t.result_not_found_text,
+        )
+    };
+    let (code, id_number) = (code.unwrap_or_default(), id_number.unwrap_or_default());
+    if code.chars().count() > CODE_MAX || id_number.chars().count() > ID_MAX {
+        return not_found(&state);
+    }
+    let found = state
+        .read(move |conn| crate::store::files::public_result(conn, &code, &id_number))
+        .await;
+    match found {
+        Ok(row) => match crate::api::files::send(&state, &req, &row, "no-store").await {
+            Ok(resp) => resp,
+            Err(e) => error_page(&state, lang, &e),
+        },
         Err(AppError::NotFound(_)) => not_found(&state),
         Err(e) => error_page(&state, lang, &e),
     }

@@ -182,6 +182,8 @@ pub struct StatusView {
     pub steps: Vec<StepView>,
     pub history: Vec<HistoryView>,
     pub as_of: String,
+    /// The result can be downloaded (`POST /ket-qua`).
+    pub result_available: bool,
 }
 
 pub struct SupplementView {
@@ -285,6 +287,7 @@ impl StatusView {
                 })
                 .collect(),
             as_of: (t.as_of)(&(t.datetime)(local(now))),
+            result_available: v.result_available,
             code: v.code,
         }
     }

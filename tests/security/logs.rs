@@ -292,6 +292,17 @@ async fn secrets_stay_out_of_logs_and_error_bodies() {
             bodies.push(text);
         }
     }
+    // The result download from the status page: the same, a 404 page (no result here).
+    for id in [ID_NUMBER, WRONG_ID_NUMBER] {
+        let r = client
+            .post(format!("{base}/ket-qua"))
+            .form(&[("code", code.as_str()), ("id_number", id)])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 404);
+        bodies.push(r.text().await.unwrap_or_default());
+    }
     let (status, text) = call(
         &client,
         M::GET,
