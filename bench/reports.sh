@@ -8,7 +8,9 @@
 #   bench/reports.sh [N]                 # PostgreSQL at $MOTCUA_BENCH_PG (default local postgres)
 #   MOTCUA_BENCH_BACKEND=sqlite bench/reports.sh [N]
 #   MOTCUA_BENCH_PROFILE=debug ...       # skip the release build (figures are then pessimistic)
-#   MOTCUA_BENCH_REUSE=1 ...             # keep a database an earlier run loaded (PostgreSQL)
+#   MOTCUA_BENCH_REUSE=1 ...             # keep a database an earlier run loaded
+#   MOTCUA_BENCH_SQLITE=FILE ...         # where the SQLite database lives (default: a temporary
+#                                        # directory, removed after the run); with REUSE, kept
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,15 @@ if [ "$backend" = postgres ]; then
     psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
   fi
 else
-  export MOTCUA__DATABASE__URL="sqlite://$work/bench.db"
+  file=${MOTCUA_BENCH_SQLITE:-$work/bench.db}
+  export MOTCUA__DATABASE__URL="sqlite://$file"
+  if [ "${MOTCUA_BENCH_REUSE:-}" = 1 ] && [ -f "$file" ] \
+      && loaded=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM dossiers").fetchone()[0])' "$file" 2>/dev/null) \
+      && [ "$loaded" -ge "$n" ]; then
+    reuse=1; db=$file
+  else
+    rm -f "$file" "$file-wal" "$file-shm"
+  fi
 fi
 export MOTCUA__SERVER__BIND="127.0.0.1:$port"
 export MOTCUA__AUTH__JWT_SECRET="bench-secret-bench-secret-bench-secret"

@@ -1,6 +1,7 @@
-//! How long the citizen's notices take: 10,000 receipts' messages delivered to loopback sinks on
-//! each channel (the emails with their Mẫu 01 PDF attached), and the receipt's own throughput
-//! with notices on (email, SMS, Zalo queued in its transaction) and off.
+//! How long what leaves through the outbox takes: 10,000 receipts' messages delivered to loopback
+//! sinks on each channel (the emails with their Mẫu 01 PDF attached) and their 10,000 events to
+//! a webhook receiver on loopback (signed), and the receipt's own throughput with notices on
+//! (email, SMS, Zalo queued in its transaction), with one webhook subscribed, and with neither.
 //!
 //!   cargo bench --bench notifications                 # PostgreSQL at MOTCUA_TEST_DATABASE_URL
 //!   MOTCUA_BENCH_RECEIPTS=2000 cargo bench --bench notifications
@@ -10,6 +11,9 @@
 
 #[path = "../tests/common/gateway.rs"]
 mod gateway;
+#[allow(dead_code)]
+#[path = "../tests/common/receiver.rs"]
+mod receiver;
 #[path = "../tests/common/smtp.rs"]
 mod smtp;
 
@@ -57,8 +61,9 @@ fn drop_database(name: &str) {
 }
 
 /// Receives `n` dossiers through the store, each in its own transaction as at the counter,
-/// telling the citizen on `notify`; returns the time the receipts took.
-fn receive(url: &str, n: usize, notify: &[NoticeChannel]) -> Duration {
+/// telling the citizen on `notify` (and, with `webhook`, a subscription to every event);
+/// returns the time the receipts took.
+fn receive(url: &str, n: usize, notify: &[NoticeChannel], webhook: Option<&str>) -> Duration {
     let db = motcua::db::connect(url, 2, Duration::from_secs(10)).expect("connect");
     db.migrate().expect("migrate");
     let mut conn = db.conn().expect("conn");
@@ -86,6 +91,20 @@ fn receive(url: &str, n: usize, notify: &[NoticeChannel]) -> Duration {
         },
     )
     .expect("procedure");
+    if let Some(url) = webhook {
+        motcua::store::webhooks::create(
+            &mut conn,
+            motcua::store::webhooks::NewWebhook {
+                url,
+                events: None,
+                description: "Nền tảng tích hợp tỉnh",
+                secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                actor: "bench",
+            },
+            motcua::db::now(),
+        )
+        .expect("webhook");
+    }
     let cal = WorkingCalendar::new(CalendarSettings::default(), vec![]);
     let catalog = motcua::store::catalog::Catalog::default();
     let started = Instant::now();
@@ -174,19 +193,29 @@ fn main() {
         // Receipt throughput, notices off and on, each on a fresh database.
         let k = n.min(2_000);
         let mut per_sec = Vec::new();
-        for (name, notify) in [
-            ("motcua_bench_notify_off", vec![]),
-            ("motcua_bench_notify_on", NoticeChannel::ALL.to_vec()),
+        for (name, notify, webhook, what) in [
+            ("motcua_bench_notify_off", vec![], None, "notices off"),
+            (
+                "motcua_bench_notify_on",
+                NoticeChannel::ALL.to_vec(),
+                None,
+                "notices on (email, SMS, Zalo)",
+            ),
+            (
+                "motcua_bench_notify_webhook",
+                vec![],
+                Some("https://lgsp.example.vn/motcua"),
+                "one webhook, notices off",
+            ),
         ] {
             let url = fresh_database(name);
-            let notify2 = notify.clone();
-            let took = tokio::task::spawn_blocking(move || receive(&url, k, &notify2))
-                .await
-                .expect("receipts");
+            let took =
+                tokio::task::spawn_blocking(move || receive(&url, k, &notify, webhook))
+                    .await
+                    .expect("receipts");
             let rate = k as f64 / took.as_secs_f64();
             println!(
-                "receipts with notices {}: {k} in {:.1} s, {rate:.0} per second (one transaction each, one connection)",
-                if notify.is_empty() { "off" } else { "on (email, SMS, Zalo)" },
+                "receipts with {what}: {k} in {:.1} s, {rate:.0} per second (one transaction each, one connection)",
                 took.as_secs_f64()
             );
             per_sec.push(rate);
@@ -196,14 +225,19 @@ fn main() {
             "receipt throughput with notices on: {:.0}% of off — target ≥ 80%",
             100.0 * per_sec[1] / per_sec[0]
         );
+        println!(
+            "receipt throughput with one webhook: {:.0}% of none",
+            100.0 * per_sec[2] / per_sec[0]
+        );
 
         // Delivery: n receipts' messages on each channel, one channel at a time.
         let name = "motcua_bench_notify_delivery";
         let url = fresh_database(name);
         let seed_url = url.clone();
-        let took = tokio::task::spawn_blocking(move || receive(&seed_url, n, &NoticeChannel::ALL))
-            .await
-            .expect("seed");
+        let took =
+            tokio::task::spawn_blocking(move || receive(&seed_url, n, &NoticeChannel::ALL, None))
+                .await
+                .expect("seed");
         println!("{n} receipts queued {} messages in {:.1} s", 3 * n, took.as_secs_f64());
         let sink = smtp::SmtpSink::start().await;
         let gw = gateway::Gateway::start().await;
@@ -233,6 +267,26 @@ fn main() {
         println!(
             "all three channels: {:.1} s for {n} receipts' messages — target < 120 s",
             total.as_secs_f64()
+        );
+        drop_database(name);
+
+        // The webhook deliveries, on a database of their own: n receipts' events to one
+        // subscription, sent by a worker with no citizens' channel.
+        let name = "motcua_bench_webhook_delivery";
+        let url = fresh_database(name);
+        let seed_url = url.clone();
+        let receiver = receiver::Receiver::start().await;
+        let hook = format!("{}/lgsp", receiver.url);
+        tokio::task::spawn_blocking(move || receive(&seed_url, n, &[], Some(&hook)))
+            .await
+            .expect("seed");
+        let worker = worker_for(&url, |s| s.webhooks.allow_private_networks = true).await;
+        let (sent, took) = deliver(&worker).await;
+        println!(
+            "webhook: {sent} signed deliveries ({} arrived) in {:.1} s, {:.0} per second",
+            receiver.received().len(),
+            took.as_secs_f64(),
+            sent as f64 / took.as_secs_f64()
         );
         drop_database(name);
     });
