@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::{DbBackend, Page, PageRequest};
 use crate::authz::Scope;
-use crate::db::schema::{dossier_events, dossier_steps, dossiers};
+use crate::db::schema::{dossier_events, dossier_steps, dossiers, offices};
 use crate::db::{self, DbConn};
 use crate::domain::calendar::{ProcessingTime, WorkingCalendar};
 use crate::domain::codes::{DossierCode, OfficeCode};
@@ -162,10 +162,21 @@ pub fn receive(
             format!("no office has the code {office}"),
         ));
     };
-    if office_entry.closed {
+    // Whether the office is open is read from the database under the office tree's shared lock,
+    // not from this process's catalog, which may lag another replica's closing by up to its
+    // refresh interval: a closing (exclusive lock) waits for the receipts under way and then
+    // moves them with the rest; a receipt that starts after it sees the office closed.
+    db::shared(conn, db::locks::OFFICE_TREE)?;
+    let (closed_at, successor): (Option<NaiveDateTime>, Option<String>) = offices::table
+        .filter(offices::code.eq(office.as_str()))
+        .select((offices::closed_at, offices::successor_code))
+        .first(conn)
+        .optional()?
+        .unwrap_or((None, None));
+    if office_entry.closed || closed_at.is_some() {
         return Err(AppError::field(
             "office_code",
-            match &office_entry.successor_code {
+            match successor.or_else(|| office_entry.successor_code.clone()) {
                 Some(s) => format!("the office {office} is closed: its successor is {s}"),
                 None => format!("the office {office} is closed"),
             },
