@@ -352,17 +352,6 @@ pub fn exclusive(conn: &mut DbConn, key: i64) -> Result<(), diesel::result::Erro
     Ok(())
 }
 
-/// Inside a write transaction: share `key` with the other holders of its shared lock, until
-/// commit, while no process holds it exclusively (`exclusive` waits for every sharer). On
-/// PostgreSQL an advisory lock in shared mode, held in memory (no row is written); SQLite's
-/// immediate transaction already excludes other writers.
-pub fn shared(conn: &mut DbConn, key: i64) -> Result<(), diesel::result::Error> {
-    if let DbConn::Postgres(c) = conn {
-        c.batch_execute(&format!("SELECT pg_advisory_xact_lock_shared({key})"))?;
-    }
-    Ok(())
-}
-
 /// The current instant at the precision both backends store (microseconds).
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)

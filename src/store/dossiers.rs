@@ -162,17 +162,20 @@ pub fn receive(
             format!("no office has the code {office}"),
         ));
     };
-    // Whether the office is open is read from the database under the office tree's shared lock,
-    // not from this process's catalog, which may lag another replica's closing by up to its
-    // refresh interval: a closing (exclusive lock) waits for the receipts under way and then
-    // moves them with the rest; a receipt that starts after it sees the office closed.
-    db::shared(conn, db::locks::OFFICE_TREE)?;
-    let (closed_at, successor): (Option<NaiveDateTime>, Option<String>) = offices::table
+    // Whether the office is open is read from the database, not from this process's catalog,
+    // which may lag another replica's closing by up to its refresh interval. On PostgreSQL the
+    // row is read FOR SHARE: a closing (its UPDATE of the row) waits for the receipts under way
+    // and then moves them with the rest, and a receipt that reaches the row while a closing
+    // holds it waits and reads it closed. The foreign keys to the office lock the same row in a
+    // weaker mode in this transaction anyway. SQLite has one writer at a time.
+    let open_query = offices::table
         .filter(offices::code.eq(office.as_str()))
-        .select((offices::closed_at, offices::successor_code))
-        .first(conn)
-        .optional()?
-        .unwrap_or((None, None));
+        .select((offices::closed_at, offices::successor_code));
+    let row: Option<(Option<NaiveDateTime>, Option<String>)> = match conn {
+        DbConn::Postgres(c) => open_query.for_share().first(c).optional()?,
+        DbConn::Sqlite(c) => open_query.first(c).optional()?,
+    };
+    let (closed_at, successor) = row.unwrap_or((None, None));
     if office_entry.closed || closed_at.is_some() {
         return Err(AppError::field(
             "office_code",
