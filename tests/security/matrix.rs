@@ -351,6 +351,11 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         _ => 403,
     };
     let anyone = |_: Who| 200;
+    let admin_only = |who: Who| match who {
+        Anonymous => 401,
+        Admin => 200,
+        _ => 403,
+    };
 
     // Reads.
     let reads: Vec<(String, Rule)> = vec![
@@ -361,6 +366,12 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
         ("/api/v1/offices/X".into(), Box::new(staff)),
         ("/api/v1/procedures".into(), Box::new(staff)),
         ("/api/v1/procedures/P10".into(), Box::new(staff)),
+        ("/api/v1/procedures/P10/versions".into(), Box::new(staff)),
+        // Staff accounts: the admin only.
+        ("/api/v1/users".into(), Box::new(admin_only)),
+        ("/api/v1/users?office=X&role=clerk&active=true".into(), Box::new(admin_only)),
+        ("/api/v1/users/clerk.x".into(), Box::new(admin_only)),
+        ("/api/v1/users/clerk.x/changes".into(), Box::new(admin_only)),
         ("/api/v1/calendar/days?from=2027-02-01&to=2027-02-28".into(), Box::new(staff)),
         ("/api/v1/calendar/deadline?start=2027-02-04T09:00:00%2B07:00&amount=3&unit=working_days".into(), Box::new(staff)),
         ("/api/v1/calendar/changes".into(), Box::new(reports)),
@@ -560,6 +571,30 @@ async fn every_endpoint_for_every_role_at_every_office(backend: Backend) {
                 "office_code": "H", "processing_time": {"amount": 5, "unit": "working_days"}}),
                 ),
                 201,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/offices/N{i}/close"),
+                Some(json!({"successor_code": "H"})),
+                200,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/offices/X".into(),
+                Some(json!({"head_name": format!("Trưởng phòng {i}")})),
+                200,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/procedures/P10".into(),
+                Some(json!({"name": format!("Thủ tục P10 ({i})")})),
+                200,
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/users/clerk.x".into(),
+                Some(json!({"full_name": format!("Nguyễn Văn X {i}")})),
+                200,
             ),
             (
                 Method::PUT,
