@@ -363,6 +363,24 @@ fn posted(body: &[u8]) -> Posted {
     }
 }
 
+/// A form post's body, or the page that refuses it: 415 for anything but a urlencoded form,
+/// and the body's own error (too large, unreadable).
+fn form_body(
+    state: &AppState,
+    req: &HttpRequest,
+    body: Result<RawBody, AppError>,
+) -> Result<web::Bytes, HttpResponse> {
+    if !is_form(req) {
+        return Err(error_page(
+            state,
+            language(req, None),
+            &AppError::UnsupportedMediaType,
+        ));
+    }
+    body.map(|RawBody(b)| b)
+        .map_err(|e| error_page(state, language(req, None), &e))
+}
+
 fn is_form(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
@@ -414,16 +432,9 @@ pub async fn lookup(
     req: HttpRequest,
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
-    if !is_form(&req) {
-        return error_page(
-            &state,
-            language(&req, None),
-            &AppError::UnsupportedMediaType,
-        );
-    }
-    let body = match body {
-        Ok(RawBody(b)) => b,
-        Err(e) => return error_page(&state, language(&req, None), &e),
+    let body = match form_body(&state, &req, body) {
+        Ok(b) => b,
+        Err(page) => return page,
     };
     let form = posted(&body);
     let lang = language(&req, form.lang.as_deref());
@@ -672,16 +683,9 @@ pub async fn rate(
     token: web::Path<String>,
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
-    if !is_form(&req) {
-        return error_page(
-            &state,
-            language(&req, None),
-            &AppError::UnsupportedMediaType,
-        );
-    }
-    let body = match body {
-        Ok(RawBody(b)) => b,
-        Err(e) => return error_page(&state, language(&req, None), &e),
+    let body = match form_body(&state, &req, body) {
+        Ok(b) => b,
+        Err(page) => return page,
     };
     let [rating, comment, chosen_lang] = fields(&body, ["rating", "comment", "lang"]);
     let lang = language(&req, chosen_lang.as_deref());
@@ -821,16 +825,9 @@ pub async fn file_complaint(
     req: HttpRequest,
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
-    if !is_form(&req) {
-        return error_page(
-            &state,
-            language(&req, None),
-            &AppError::UnsupportedMediaType,
-        );
-    }
-    let body = match body {
-        Ok(RawBody(b)) => b,
-        Err(e) => return error_page(&state, language(&req, None), &e),
+    let body = match form_body(&state, &req, body) {
+        Ok(b) => b,
+        Err(page) => return page,
     };
     let [code, id_number, kind, text, chosen_lang] =
         fields(&body, ["code", "id_number", "kind", "text", "lang"]);
@@ -959,16 +956,9 @@ pub async fn download_result(
     req: HttpRequest,
     body: Result<RawBody, AppError>,
 ) -> HttpResponse {
-    if !is_form(&req) {
-        return error_page(
-            &state,
-            language(&req, None),
-            &AppError::UnsupportedMediaType,
-        );
-    }
-    let body = match body {
-        Ok(RawBody(b)) => b,
-        Err(e) => return error_page(&state, language(&req, None), &e),
+    let body = match form_body(&state, &req, body) {
+        Ok(b) => b,
+        Err(page) => return page,
     };
     let [code, id_number, chosen_lang] = fields(&body, ["code", "id_number", "lang"]);
     let lang = language(&req, chosen_lang.as_deref());
