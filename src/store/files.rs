@@ -347,6 +347,16 @@ pub fn public_result(conn: &mut DbConn, code: &str, id_number: &str) -> AppResul
         .ok_or_else(not_found)
 }
 
+/// Whether the dossier has a result file (the one `public_result` would send once resolved).
+pub fn has_result(conn: &mut DbConn, dossier_id: i64) -> AppResult<bool> {
+    let n: i64 = dossier_files::table
+        .filter(dossier_files::dossier_id.eq(dossier_id))
+        .filter(dossier_files::slot.eq("result"))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// Whether any file row names these bytes (for the store's sweep).
 pub fn is_referenced(conn: &mut DbConn, sha256: &str) -> AppResult<bool> {
     let n: i64 = dossier_files::table

@@ -41,7 +41,7 @@ pub struct CitizenView {
     /// The complaints and recommendations filed about it, oldest first, with their answers
     /// (never who answered).
     pub complaints: Vec<CitizenComplaint>,
-    /// Resolved with its result digitised: the citizen can download it.
+    /// Resolved, with a result file: the citizen can download it.
     pub result_available: bool,
 }
 
@@ -235,7 +235,7 @@ pub fn view(
         .collect();
     Ok(CitizenView {
         complaints,
-        result_available: d.resolved_at.is_some() && d.result_digitised_at.is_some(),
+        result_available: d.resolved_at.is_some() && crate::store::files::has_result(conn, d.id)?,
         status,
         procedure_name,
         office_name,
