@@ -136,24 +136,16 @@ pub fn insert_all(conn: &mut DbConn, all: &[NewMessage<'_>], now: DateTime<Utc>)
     // statements are prepared once per connection and cached; more as a list, prepared each time.
     macro_rules! insert {
         ($c:expr) => {{
-            let mut rows = rows();
-            match rows.len() {
-                1 => {
-                    let a = rows.pop().expect("one row");
-                    diesel::insert_into(ob::table).values([a]).execute($c)
-                }
-                2 => {
-                    let b = rows.pop().expect("two rows");
-                    let a = rows.pop().expect("two rows");
-                    diesel::insert_into(ob::table).values([a, b]).execute($c)
-                }
-                3 => {
-                    let c3 = rows.pop().expect("three rows");
-                    let b = rows.pop().expect("three rows");
-                    let a = rows.pop().expect("three rows");
-                    diesel::insert_into(ob::table).values([a, b, c3]).execute($c)
-                }
-                _ => diesel::insert_into(ob::table).values(rows).execute($c),
+            let rows = rows();
+            match <[_; 1]>::try_from(rows) {
+                Ok(one) => diesel::insert_into(ob::table).values(one).execute($c),
+                Err(rows) => match <[_; 2]>::try_from(rows) {
+                    Ok(two) => diesel::insert_into(ob::table).values(two).execute($c),
+                    Err(rows) => match <[_; 3]>::try_from(rows) {
+                        Ok(three) => diesel::insert_into(ob::table).values(three).execute($c),
+                        Err(rows) => diesel::insert_into(ob::table).values(rows).execute($c),
+                    },
+                },
             }
         }};
     }
