@@ -518,9 +518,7 @@ async fn another_replica_sees_catalog_changes_within_two_seconds(backend: Backen
 
     // Receipts on the other replica race the closing: each is either refused or moved with the
     // office's open dossiers, never left at the closed office.
-    let racing: Vec<_> = (0..24)
-        .map(|_| tokio::spawn(post(receipt(None))))
-        .collect();
+    let racing: Vec<_> = (0..24).map(|_| tokio::spawn(post(receipt(None)))).collect();
     let r = app
         .post(
             "/api/v1/offices/000.00.24.H40/close",

@@ -152,8 +152,11 @@ async fn world(
     }
 }
 
-/// A multipart/form-data body: (name, filename, content type, bytes) per part.
-fn multipart(parts: &[(&str, Option<&str>, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+/// One part of a multipart body: name, filename, content type, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A multipart/form-data body.
+fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "motcua-test-boundary-7d1f0c";
     let mut body = Vec::new();
     for (name, filename, ctype, bytes) in parts {
@@ -202,8 +205,7 @@ async fn upload(
     filename: &str,
     bytes: &[u8],
 ) -> common::Resp {
-    let mut parts: Vec<(&str, Option<&str>, Option<&str>, &[u8])> =
-        vec![("kind", None, None, kind.as_bytes())];
+    let mut parts: Vec<Part<'_>> = vec![("kind", None, None, kind.as_bytes())];
     if let Some(c) = component {
         parts.push(("component_code", None, None, c.as_bytes()));
     }
@@ -703,7 +705,11 @@ async fn the_receipt_lists_the_component_files_and_the_slip_says_digitised(backe
 }
 
 /// A form POSTed to a page of the citizen's side, as bytes with its headers.
-async fn post_page(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+async fn post_page(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let r = app
         .client
         .post(format!("{}{path}", app.address))
@@ -724,33 +730,66 @@ async fn the_status_page_offers_the_result_download(backend: Backend) {
     let status_page = || {
         let (app, code) = (&w.app, w.code.clone());
         async move {
-            let (status, _, body) =
-                post_page(app, "/tra-cuu", &[("code", code.as_str()), ("id_number", ID_NUMBER)]).await;
+            let (status, _, body) = post_page(
+                app,
+                "/tra-cuu",
+                &[("code", code.as_str()), ("id_number", ID_NUMBER)],
+            )
+            .await;
             assert_eq!(status, 200);
             String::from_utf8(body).unwrap()
         }
     };
     let download = |id: &'static str| {
         let (app, code) = (&w.app, w.code.clone());
-        async move { post_page(app, "/ket-qua", &[("code", code.as_str()), ("id_number", id)]).await }
+        async move {
+            post_page(
+                app,
+                "/ket-qua",
+                &[("code", code.as_str()), ("id_number", id)],
+            )
+            .await
+        }
     };
     // No result yet: no download on the page, and the form answers 404.
     assert!(!status_page().await.contains("action=\"/ket-qua\""));
     let (none, _, none_page) = download(ID_NUMBER).await;
     assert_eq!(none, 404);
     let result = pdf(60_000, 4);
-    let r = upload(&w.app, &w.code, &w.clerk, "result", None, "Kết quả.pdf", &result).await;
+    let r = upload(
+        &w.app,
+        &w.code,
+        &w.clerk,
+        "result",
+        None,
+        "Kết quả.pdf",
+        &result,
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
     // Uploaded but not resolved: still nothing to download.
     assert!(!status_page().await.contains("action=\"/ket-qua\""));
-    w.app.act(&w.code, "resolve", json!({"outcome": "approved"})).await;
+    w.app
+        .act(&w.code, "resolve", json!({"outcome": "approved"}))
+        .await;
 
     let page = status_page().await;
-    assert!(page.contains("action=\"/ket-qua\"") && page.contains("Tải kết quả"), "{page}");
-    assert!(!page.contains(ID_NUMBER), "the page does not hold the ID number");
+    assert!(
+        page.contains("action=\"/ket-qua\"") && page.contains("Tải kết quả"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(ID_NUMBER),
+        "the page does not hold the ID number"
+    );
     let json = w
         .app
-        .request(Method::GET, &format!("/api/v1/public/dossiers/{}?id_number={ID_NUMBER}", w.code), None, None)
+        .request(
+            Method::GET,
+            &format!("/api/v1/public/dossiers/{}?id_number={ID_NUMBER}", w.code),
+            None,
+            None,
+        )
         .await;
     assert_eq!(json.body["result_available"], true, "{}", json.text);
 
@@ -760,18 +799,36 @@ async fn the_status_page_offers_the_result_download(backend: Backend) {
     assert_eq!(headers["content-type"], "application/pdf");
     assert_eq!(headers["cache-control"], "no-store");
     let disposition = headers["content-disposition"].to_str().unwrap();
-    assert!(disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''K%E1%BA%BFt%20qu%E1%BA%A3.pdf"), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("filename*=UTF-8''K%E1%BA%BFt%20qu%E1%BA%A3.pdf"),
+        "{disposition}"
+    );
     let (wrong, wrong_headers, wrong_page) = download("079999999999").await;
     assert_eq!(wrong, 404);
-    assert!(wrong_headers["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert_eq!(wrong_page, none_page, "one page for a wrong ID number and for no result");
+    assert!(
+        wrong_headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(
+        wrong_page, none_page,
+        "one page for a wrong ID number and for no result"
+    );
     let text = String::from_utf8(wrong_page).unwrap();
     assert!(text.contains("Không tải được kết quả"), "{text}");
     assert!(!text.contains(ID_NUMBER) && !text.contains("079999999999"));
     // Not a form: 415, as the other pages.
     let r = w
         .app
-        .raw(Method::POST, "/ket-qua", None, "application/json", b"{}".to_vec())
+        .raw(
+            Method::POST,
+            "/ket-qua",
+            None,
+            "application/json",
+            b"{}".to_vec(),
+        )
         .await;
     assert_eq!(r.status, 415);
 }

@@ -168,11 +168,11 @@ pub async fn create(
         for (i, ev) in events.iter().enumerate() {
             if !rules::EVENT_TYPES.contains(&ev.as_str()) {
                 e.add(
-                    &format!("events[{i}]"),
+                    format!("events[{i}]"),
                     format!("must be one of {}", rules::EVENT_TYPES.join(", ")),
                 );
             } else if events[..i].contains(ev) {
-                e.add(&format!("events[{i}]"), "is named twice");
+                e.add(format!("events[{i}]"), "is named twice");
             }
         }
     }

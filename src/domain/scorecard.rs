@@ -63,7 +63,7 @@ impl Weights {
             ("satisfaction_points", self.satisfaction_points),
             ("sync_points", self.sync_points),
         ] {
-            if !points.is_finite() || points < 0.0 || points > 1000.0 {
+            if !points.is_finite() || !(0.0..=1000.0).contains(&points) {
                 return Err(format!(
                     "scorecard.{key} must be between 0 and 1000, not {points}"
                 ));

@@ -206,9 +206,9 @@ fn block(out: &mut String, b: &Block) {
                     d = m.svg_path(),
                 );
             }
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<figcaption><p>{}</p><p>{}</p></figcaption></figure>\n",
+                "<figcaption><p>{}</p><p>{}</p></figcaption></figure>",
                 escape(&q.caption),
                 escape(&q.data)
             );

@@ -118,14 +118,14 @@ pub fn register(n: usize) -> RegisterFacts {
         due_at: d.due_at,
         rescheduled_due_at: None,
         transferred_at: Some(at(5, 10, 0)),
-        resolved_at: (i % 3 != 0).then(|| at(9, 16, 0)),
+        resolved_at: (!i.is_multiple_of(3)).then(|| at(9, 16, 0)),
         returned_at: None,
-        status: if i % 3 == 0 {
+        status: if i.is_multiple_of(3) {
             Status::Processing
         } else {
             Status::Resolved
         },
-        final_timeliness: (i % 3 != 0).then_some(Timeliness::Early),
+        final_timeliness: (!i.is_multiple_of(3)).then_some(Timeliness::Early),
     };
     RegisterFacts {
         office: d.office.clone(),

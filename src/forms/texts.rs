@@ -352,6 +352,7 @@ impl FormsSettings {
 
     /// Checks that every template names only what its form knows, and that tables have their
     /// columns; the message names the key.
+    #[allow(clippy::type_complexity)] // (form, its templates, the names they may use)
     pub fn validate(&self) -> Result<(), String> {
         let with = |extra: &[&'static str]| -> Vec<&'static str> {
             DOSSIER_NAMES.iter().chain(extra).copied().collect()

@@ -311,6 +311,7 @@ pub struct FeeDeviation {
 
 /// The payments requested in [from, to) by dossiers in scope whose amount differs from the
 /// fees of the procedure version the dossier was received under.
+#[allow(clippy::type_complexity)] // rows as the query selects them
 pub fn fee_deviations(
     conn: &mut DbConn,
     scope: &crate::authz::Scope,

@@ -365,6 +365,7 @@ pub fn resync_since(
 
 /// The dossier's synchronisation with the national portal: its latest record's delivery
 /// (status, sent_at, last_error), None when none was ever queued.
+#[allow(clippy::type_complexity)] // rows as the query selects them
 pub fn national_state(
     conn: &mut DbConn,
     dossier_id: i64,
@@ -428,6 +429,7 @@ pub struct Delivery {
     pub event_id: Option<i64>,
 }
 
+#[allow(clippy::type_complexity)] // rows as the query selects them
 pub fn delivery(conn: &mut DbConn, outbox_id: i64) -> AppResult<Option<Delivery>> {
     let row: Option<(Option<i64>, String, String, Option<String>, Option<i64>)> = ob::table
         .filter(ob::id.eq(outbox_id))
@@ -625,6 +627,7 @@ pub fn event_refs(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String,
 }
 
 /// The last attempt of each of these deliveries: (outbox id, status code, duration, when).
+#[allow(clippy::type_complexity)] // rows as the query selects them
 pub fn last_attempts(
     conn: &mut DbConn,
     ids: &[i64],

@@ -369,16 +369,16 @@ fn form_body(
     state: &AppState,
     req: &HttpRequest,
     body: Result<RawBody, AppError>,
-) -> Result<web::Bytes, HttpResponse> {
+) -> Result<web::Bytes, Box<HttpResponse>> {
     if !is_form(req) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             state,
             language(req, None),
             &AppError::UnsupportedMediaType,
-        ));
+        )));
     }
     body.map(|RawBody(b)| b)
-        .map_err(|e| error_page(state, language(req, None), &e))
+        .map_err(|e| Box::new(error_page(state, language(req, None), &e)))
 }
 
 fn is_form(req: &HttpRequest) -> bool {
@@ -434,7 +434,7 @@ pub async fn lookup(
 ) -> HttpResponse {
     let body = match form_body(&state, &req, body) {
         Ok(b) => b,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let form = posted(&body);
     let lang = language(&req, form.lang.as_deref());
@@ -685,7 +685,7 @@ pub async fn rate(
 ) -> HttpResponse {
     let body = match form_body(&state, &req, body) {
         Ok(b) => b,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let [rating, comment, chosen_lang] = fields(&body, ["rating", "comment", "lang"]);
     let lang = language(&req, chosen_lang.as_deref());
@@ -827,7 +827,7 @@ pub async fn file_complaint(
 ) -> HttpResponse {
     let body = match form_body(&state, &req, body) {
         Ok(b) => b,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let [code, id_number, kind, text, chosen_lang] =
         fields(&body, ["code", "id_number", "kind", "text", "lang"]);
@@ -958,7 +958,7 @@ pub async fn download_result(
 ) -> HttpResponse {
     let body = match form_body(&state, &req, body) {
         Ok(b) => b,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let [code, id_number, chosen_lang] = fields(&body, ["code", "id_number", "lang"]);
     let lang = language(&req, chosen_lang.as_deref());
