@@ -223,6 +223,31 @@ impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Checks that this is the citizen's 429 page (HTML, `Retry-After` of 1–60 s, the page
+    /// saying to wait that long) and returns the seconds it asks for.
+    pub fn rate_limited_page(&self) -> u64 {
+        assert_eq!(self.status, 429, "{}", self.text);
+        assert!(
+            self.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/html"),
+            "{:?}",
+            self.header("content-type")
+        );
+        let retry: u64 = self
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After");
+        assert!((1..=60).contains(&retry), "Retry-After {retry}");
+        assert!(
+            self.text.contains("Xin vui lòng chờ một lát")
+                && self.text.contains(&format!("sau {retry} giây")),
+            "{}",
+            self.text
+        );
+        retry
+    }
 }
 
 impl TestApp {
